@@ -1,0 +1,279 @@
+//! The `ENC[AES256_GCM,data:…,iv:…,tag:…,type:…]` value format (sops `aes/cipher.go`).
+
+use aes_gcm::aead::consts::U32;
+use aes_gcm::aead::{AeadInPlace, KeyInit};
+use aes_gcm::aes::Aes256;
+use aes_gcm::{AesGcm, Nonce, Tag};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use rand::RngCore;
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::format::float_f;
+use crate::tree::{Timestamp, Value};
+
+/// sops encrypts with a 32-byte GCM nonce (Go's `NewGCMWithNonceSize(32)`).
+type SopsGcm = AesGcm<Aes256, U32>;
+
+/// The 32-byte key every value of a file is encrypted with; wiped when dropped.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DataKey(pub Zeroizing<[u8; 32]>);
+
+impl DataKey {
+    pub fn generate() -> Self {
+        let mut k = Zeroizing::new([0u8; 32]);
+        rand::rngs::OsRng.fill_bytes(k.as_mut());
+        DataKey(k)
+    }
+
+    pub fn from_slice(bytes: &[u8]) -> Option<Self> {
+        let arr: [u8; 32] = bytes.try_into().ok()?;
+        Some(DataKey(Zeroizing::new(arr)))
+    }
+
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for DataKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DataKey(..)")
+    }
+}
+
+/// What a ciphertext decrypted to.
+#[derive(Debug, PartialEq)]
+pub enum Plain {
+    Value(Value),
+    Comment(String),
+}
+
+/// The parts of an `ENC[...]` string, base64-decoded.
+struct Parts {
+    data: Vec<u8>,
+    iv: Vec<u8>,
+    tag: Vec<u8>,
+    kind: String,
+}
+
+pub fn is_encrypted(s: &str) -> bool {
+    s.starts_with("ENC[AES256_GCM,")
+}
+
+fn parse(s: &str) -> Result<Parts, String> {
+    // Go's regexp `^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]` with greedy groups.
+    let body = s
+        .strip_prefix("ENC[AES256_GCM,data:")
+        .ok_or("not an ENC[AES256_GCM,...] value")?;
+    let close = body
+        .rfind(']')
+        .ok_or("truncated ENC[...] value: no closing `]`")?;
+    let body = &body[..close];
+    let (rest, kind) = body
+        .rsplit_once(",type:")
+        .ok_or("ENC value has no `type:`")?;
+    let (rest, tag) = rest.rsplit_once(",tag:").ok_or("ENC value has no `tag:`")?;
+    let (data, iv) = rest.rsplit_once(",iv:").ok_or("ENC value has no `iv:`")?;
+    if data.is_empty() || iv.is_empty() || tag.is_empty() || kind.is_empty() {
+        return Err("ENC value has an empty field".into());
+    }
+    let b64 = |name: &str, v: &str| {
+        STANDARD
+            .decode(v)
+            .map_err(|e| format!("invalid base64 in `{name}`: {e}"))
+    };
+    Ok(Parts {
+        data: b64("data", data)?,
+        iv: b64("iv", iv)?,
+        tag: b64("tag", tag)?,
+        kind: kind.to_string(),
+    })
+}
+
+/// The plaintext bytes sops encrypts (and hashes into the MAC) for a value: `ToBytes`.
+pub fn plain_bytes(value: &Value) -> Zeroizing<Vec<u8>> {
+    Zeroizing::new(match value {
+        Value::Str(s) => s.as_bytes().to_vec(),
+        Value::Bytes(b) => b.clone(),
+        Value::Int(i) => i.to_string().into_bytes(),
+        Value::Float(f) => float_f(*f).into_bytes(),
+        Value::Bool(true) => b"True".to_vec(),
+        Value::Bool(false) => b"False".to_vec(),
+        Value::Time(t) => t.0.as_bytes().to_vec(),
+        Value::Comment(c) => c.text.as_bytes().to_vec(),
+        Value::Null | Value::Map(_) | Value::Seq(_) => Vec::new(),
+    })
+}
+
+fn type_tag(value: &Value) -> &'static str {
+    match value {
+        Value::Comment(_) => "comment",
+        other => other.type_name(),
+    }
+}
+
+/// Encrypts a leaf. Empty strings (and empty comments) stay empty, without ENC wrapper, as sops.
+pub fn encrypt(value: &Value, key: &DataKey, aad: &str) -> String {
+    let mut plain = plain_bytes(value);
+    if plain.is_empty() && matches!(value, Value::Str(_) | Value::Bytes(_) | Value::Comment(_)) {
+        return String::new();
+    }
+    let mut iv = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut iv);
+    encrypt_with_iv(&mut plain, type_tag(value), key, aad, &iv)
+}
+
+fn encrypt_with_iv(
+    plain: &mut Vec<u8>,
+    kind: &str,
+    key: &DataKey,
+    aad: &str,
+    iv: &[u8; 32],
+) -> String {
+    let cipher = SopsGcm::new_from_slice(key.as_bytes()).expect("32-byte key");
+    let mut buf = std::mem::take(plain);
+    let tag = cipher
+        .encrypt_in_place_detached(Nonce::<U32>::from_slice(iv), aad.as_bytes(), &mut buf)
+        .expect("AES-GCM encryption does not fail for in-memory buffers");
+    format!(
+        "ENC[AES256_GCM,data:{},iv:{},tag:{},type:{}]",
+        STANDARD.encode(&buf),
+        STANDARD.encode(iv),
+        STANDARD.encode(tag),
+        kind
+    )
+}
+
+/// Decrypts an `ENC[...]` string. The empty string decrypts to the empty string, as in sops.
+pub fn decrypt(s: &str, key: &DataKey, aad: &str) -> Result<Plain, String> {
+    if s.is_empty() {
+        return Ok(Plain::Value(Value::Str(String::new())));
+    }
+    let parts = parse(s)?;
+    let mut buf = Zeroizing::new(parts.data);
+    if parts.tag.len() != 16 {
+        return Err(format!(
+            "GCM tag has {} bytes, expected 16",
+            parts.tag.len()
+        ));
+    }
+    if parts.iv.is_empty() {
+        return Err("empty iv".into());
+    }
+    decrypt_in_place(key, &parts.iv, aad.as_bytes(), &mut buf, &parts.tag)?;
+    decode_plain(std::mem::take(&mut *buf), &parts.kind)
+}
+
+fn decrypt_in_place(
+    key: &DataKey,
+    iv: &[u8],
+    aad: &[u8],
+    buf: &mut Vec<u8>,
+    tag: &[u8],
+) -> Result<(), String> {
+    // Go accepts any nonce length on decrypt (`NewGCMWithNonceSize(len(iv))`); the common
+    // lengths are 32 (every sops version) and 12. Other lengths are refused here.
+    let failed = |_| {
+        "authentication failed: wrong data key, or the value or its key path was changed"
+            .to_string()
+    };
+    let tag = Tag::from_slice(tag);
+    match iv.len() {
+        32 => SopsGcm::new_from_slice(key.as_bytes())
+            .expect("32-byte key")
+            .decrypt_in_place_detached(Nonce::<U32>::from_slice(iv), aad, buf, tag)
+            .map_err(failed),
+        12 => aes_gcm::Aes256Gcm::new_from_slice(key.as_bytes())
+            .expect("32-byte key")
+            .decrypt_in_place_detached(aes_gcm::Nonce::from_slice(iv), aad, buf, tag)
+            .map_err(failed),
+        n => Err(format!("unsupported iv length {n}")),
+    }
+}
+
+fn decode_plain(mut bytes: Vec<u8>, kind: &str) -> Result<Plain, String> {
+    let text = || {
+        std::str::from_utf8(&bytes)
+            .map(str::to_string)
+            .map_err(|_| format!("{kind} value is not UTF-8"))
+    };
+    let result = match kind {
+        "str" => match String::from_utf8(std::mem::take(&mut bytes)) {
+            Ok(s) => Value::Str(s),
+            Err(e) => Value::Bytes(e.into_bytes()),
+        },
+        "bytes" => Value::Bytes(std::mem::take(&mut bytes)),
+        "int" => Value::Int(
+            text()?
+                .parse()
+                .map_err(|_| "int value does not parse".to_string())?,
+        ),
+        "float" => Value::Float(
+            text()?
+                .parse()
+                .map_err(|_| "float value does not parse".to_string())?,
+        ),
+        "bool" => Value::Bool(parse_go_bool(&text()?).ok_or("bool value does not parse")?),
+        "time" => Value::Time(Timestamp(text()?)),
+        "comment" => {
+            return Ok(Plain::Comment(
+                String::from_utf8(std::mem::take(&mut bytes))
+                    .map_err(|_| "comment is not UTF-8")?,
+            ))
+        }
+        other => return Err(format!("unknown value type {other:?}")),
+    };
+    bytes.zeroize();
+    Ok(Plain::Value(result))
+}
+
+/// Go `strconv.ParseBool`.
+fn parse_go_bool(s: &str) -> Option<bool> {
+    match s {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_every_type() {
+        let key = DataKey::generate();
+        for v in [
+            Value::Str("héllo".into()),
+            Value::Int(-42),
+            Value::Float(1.5),
+            Value::Bool(true),
+            Value::Time(Timestamp("2024-01-01T00:00:00Z".into())),
+        ] {
+            let enc = encrypt(&v, &key, "a:b:");
+            assert!(enc.ends_with(&format!("type:{}]", v.type_name())), "{enc}");
+            assert_eq!(
+                decrypt(&enc, &key, "a:b:").unwrap(),
+                Plain::Value(v.clone())
+            );
+            assert!(decrypt(&enc, &key, "a:").is_err(), "AAD must bind the path");
+        }
+        assert_eq!(encrypt(&Value::Str(String::new()), &key, "x:"), "");
+    }
+
+    #[test]
+    fn refuses_truncated_and_bad_base64() {
+        let key = DataKey::generate();
+        assert!(decrypt("ENC[AES256_GCM,data:abc", &key, "")
+            .unwrap_err()
+            .contains("truncated"));
+        assert!(decrypt(
+            "ENC[AES256_GCM,data:!!,iv:AA==,tag:AA==,type:str]",
+            &key,
+            ""
+        )
+        .unwrap_err()
+        .contains("base64"));
+    }
+}

@@ -1,0 +1,239 @@
+//! `.sops.yaml`: creation rules (which recipients and which encryption rule a new file gets)
+//! and store settings, read exactly as sops reads them (spec §8).
+
+use std::path::{Path, PathBuf};
+
+use regex::Regex;
+
+use crate::error::{Error, Result};
+use crate::keys::{split_list, Recipient};
+use crate::rules::{Rule, RULE_KEYS};
+use crate::store::{yaml, EmitOptions};
+use crate::tree::{Branch, Value};
+
+#[derive(Debug, Clone, Default)]
+pub struct CreationRule {
+    pub path_regex: Option<Regex>,
+    pub key_groups: Vec<Vec<Recipient>>,
+    pub shamir_threshold: usize,
+    pub rule: Option<Rule>,
+    pub mac_only_encrypted: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub path: PathBuf,
+    pub creation_rules: Vec<CreationRule>,
+    pub stores: EmitOptions,
+}
+
+/// Finds `.sops.yaml` in `start` or its ancestors (at most 100 levels, as sops).
+/// Unlike sops, which starts at the working directory (getsops/sops#242), callers start at the
+/// directory of the file being encrypted, so a rule applies wherever the command is run from.
+pub fn find(start: &Path) -> Option<PathBuf> {
+    let start = std::path::absolute(start).ok()?;
+    start
+        .ancestors()
+        .take(101)
+        .map(|d| d.join(".sops.yaml"))
+        .find(|p| p.is_file())
+}
+
+fn strings(v: &Value, what: &str, path: &Path) -> Result<Vec<String>> {
+    match v {
+        Value::Str(s) => Ok(split_list(s).collect()),
+        Value::Seq(items) => {
+            let mut out = Vec::new();
+            for i in items {
+                match i {
+                    Value::Str(s) => out.extend(split_list(s)),
+                    Value::Comment(_) => {}
+                    _ => {
+                        return Err(Error::Config {
+                            path: path.into(),
+                            message: format!("`{what}` entries must be strings"),
+                        })
+                    }
+                }
+            }
+            Ok(out)
+        }
+        Value::Null => Ok(Vec::new()),
+        _ => Err(Error::Config {
+            path: path.into(),
+            message: format!("`{what}` must be a string or a list of strings"),
+        }),
+    }
+}
+
+const CLOUD_KEYS: [&str; 7] = [
+    "kms",
+    "gcp_kms",
+    "azure_keyvault",
+    "hc_vault_transit_uri",
+    "hc_vault",
+    "hckms",
+    "merge",
+];
+
+fn group_from(b: &Branch, path: &Path) -> Result<Vec<Recipient>> {
+    for kind in CLOUD_KEYS {
+        if b.get(kind).is_some_and(|v| {
+            !matches!(v, Value::Null)
+                && !matches!(v, Value::Str(s) if s.is_empty())
+                && !matches!(v, Value::Seq(s) if s.is_empty())
+        }) {
+            return Err(Error::Config {
+                path: path.into(),
+                message: format!("the rule uses `{kind}`, which secret-seal cannot use (it has no cloud access); use age or pgp keys, or sops for this file"),
+            });
+        }
+    }
+    let mut group = Vec::new();
+    if let Some(v) = b.get("age") {
+        for r in strings(v, "age", path)? {
+            if !group.contains(&Recipient::Age(r.clone())) {
+                group.push(Recipient::Age(r));
+            }
+        }
+    }
+    if let Some(v) = b.get("pgp") {
+        for r in strings(v, "pgp", path)? {
+            if !group.contains(&Recipient::Pgp(r.clone())) {
+                group.push(Recipient::Pgp(r));
+            }
+        }
+    }
+    Ok(group)
+}
+
+fn indent_of(stores: &Branch, store: &str) -> Option<usize> {
+    match stores.get(store) {
+        Some(Value::Map(b)) => match b.get("indent") {
+            Some(Value::Int(i)) if *i >= 0 => Some(*i as usize),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+            path: path.into(),
+            source,
+        })?;
+        Config::parse(&text, path)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Config> {
+        let bad = |message: String| Error::Config {
+            path: path.into(),
+            message,
+        };
+        let docs = yaml::parse(text).map_err(|e| bad(e.to_string()))?;
+        let root = docs.into_iter().next().unwrap_or_default();
+        let mut config = Config {
+            path: path.to_path_buf(),
+            creation_rules: Vec::new(),
+            stores: EmitOptions::default(),
+        };
+        if let Some(Value::Map(stores)) = root.get("stores") {
+            config.stores.yaml_indent = indent_of(stores, "yaml");
+            config.stores.json_indent = indent_of(stores, "json");
+        }
+        let rules = match root.get("creation_rules") {
+            Some(Value::Seq(rules)) => rules.as_slice(),
+            None | Some(Value::Null) => &[],
+            Some(_) => return Err(bad("`creation_rules` must be a list".into())),
+        };
+        for (i, rule) in rules.iter().enumerate() {
+            let Value::Map(b) = rule else {
+                if matches!(rule, Value::Comment(_)) {
+                    continue;
+                }
+                return Err(bad(format!("creation rule {} is not a mapping", i + 1)));
+            };
+            let mut cr = CreationRule::default();
+            if let Some(Value::Str(re)) = b.get("path_regex") {
+                cr.path_regex = Some(
+                    Regex::new(re).map_err(|e| bad(format!("invalid path_regex {re:?}: {e}")))?,
+                );
+            }
+            match b.get("key_groups") {
+                Some(Value::Seq(groups)) if !groups.is_empty() => {
+                    for g in groups {
+                        let Value::Map(g) = g else {
+                            return Err(bad("each entry of key_groups must be a mapping".into()));
+                        };
+                        let group = group_from(g, path)?;
+                        if group.is_empty() {
+                            return Err(bad("empty key group provided".into()));
+                        }
+                        cr.key_groups.push(group);
+                    }
+                }
+                Some(Value::Seq(_)) => return Err(bad("empty key group provided".into())),
+                _ => {
+                    let group = group_from(b, path)?;
+                    if !group.is_empty() {
+                        cr.key_groups.push(group);
+                    }
+                }
+            }
+            if let Some(v) = b.get("shamir_threshold") {
+                cr.shamir_threshold = match v {
+                    Value::Int(n) if *n >= 0 => *n as usize,
+                    _ => return Err(bad("shamir_threshold must be a non-negative integer".into())),
+                };
+            }
+            let set: Vec<(&str, String)> = RULE_KEYS
+                .iter()
+                .filter_map(|k| match b.get(k) {
+                    Some(Value::Str(s)) if !s.is_empty() => Some((*k, s.clone())),
+                    _ => None,
+                })
+                .collect();
+            if set.len() > 1 {
+                return Err(bad(format!(
+                    "creation rule {} sets more than one of {}; sops allows one",
+                    i + 1,
+                    RULE_KEYS.join(", ")
+                )));
+            }
+            if let Some((k, v)) = set.first() {
+                cr.rule = Some(Rule::from_key(k, v).map_err(bad)?);
+            }
+            cr.mac_only_encrypted = matches!(b.get("mac_only_encrypted"), Some(Value::Bool(true)));
+            config.creation_rules.push(cr);
+        }
+        Ok(config)
+    }
+
+    /// The first rule whose `path_regex` matches the file's path relative to the config's
+    /// directory (a rule without `path_regex` matches everything).
+    pub fn rule_for(&self, file: &Path) -> Result<&CreationRule> {
+        let rel = relative_to_config(&self.path, file);
+        self.creation_rules
+            .iter()
+            .find(|r| r.path_regex.as_ref().is_none_or(|re| re.is_match(&rel)))
+            .ok_or_else(|| Error::NoMatchingRule {
+                config: self.path.clone(),
+                file: rel,
+            })
+    }
+}
+
+fn relative_to_config(config: &Path, file: &Path) -> String {
+    let abs = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+    let dir = config
+        .parent()
+        .map(|d| std::path::absolute(d).unwrap_or_else(|_| d.to_path_buf()))
+        .unwrap_or_default();
+    let abs_s = abs.to_string_lossy().into_owned();
+    let prefix = format!("{}/", dir.to_string_lossy().trim_end_matches('/'));
+    abs_s
+        .strip_prefix(&prefix)
+        .map(str::to_string)
+        .unwrap_or(abs_s)
+}

@@ -1,0 +1,342 @@
+//! Master keys: loading age identities as sops does, wrapping the data key for recipients and
+//! recovering it from a file's key groups (one group: any key; several: Shamir shares).
+
+pub mod age;
+pub mod pgp;
+pub mod shamir;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use zeroize::Zeroizing;
+
+use crate::cipher::DataKey;
+use crate::error::{Error, Result};
+use crate::metadata::{KeyGroup, MasterKey, Metadata};
+
+/// Loaded age identities (X25519 and ssh). Secret key material is held by the age crate, which
+/// zeroizes it on drop.
+#[derive(Default)]
+pub struct Identities {
+    pub age: Vec<Box<dyn ::age::Identity>>,
+}
+
+impl std::fmt::Debug for Identities {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Identities({} age)", self.age.len())
+    }
+}
+
+impl Identities {
+    /// Parses age identities in age-keygen's key-file syntax: `#` comments and blank lines are
+    /// skipped; `source` names the file in errors. `split_words` allows several keys on a line
+    /// (as `SOPS_AGE_KEY` does).
+    pub fn parse_keys(&mut self, text: &str, source: &Path, split_words: bool) -> Result<()> {
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let bad = |message: String| Error::KeyFile {
+                path: source.to_path_buf(),
+                line: n + 1,
+                message,
+            };
+            let words: Vec<&str> = if split_words {
+                line.split_whitespace().collect()
+            } else {
+                vec![line]
+            };
+            for word in words {
+                if word.starts_with("-----BEGIN AGE ENCRYPTED FILE") {
+                    return Err(bad("passphrase-protected identity files are not supported; decrypt it with `age -d` into SOPS_AGE_KEY".into()));
+                }
+                if word.starts_with("AGE-SECRET-KEY-PQ-1") || word.starts_with("AGE-PLUGIN-") {
+                    return Err(bad("post-quantum and plugin identities are not supported yet; use an X25519 key (`secret-seal keygen`)".into()));
+                }
+                if !word.starts_with("AGE-SECRET-KEY-1") {
+                    return Err(bad("unknown identity type: expected a line starting with AGE-SECRET-KEY-1 (age-keygen's format)".into()));
+                }
+                let id = ::age::x25519::Identity::from_str(word)
+                    .map_err(|e| bad(format!("invalid age secret key: {e}")))?;
+                self.age.push(Box::new(id));
+            }
+        }
+        Ok(())
+    }
+
+    /// Loads an ssh private key (ed25519 or RSA, unencrypted) as an age identity.
+    pub fn add_ssh_key(&mut self, path: &Path, text: &str) -> Result<()> {
+        let id =
+            ::age::ssh::Identity::from_buffer(text.as_bytes(), Some(path.display().to_string()))
+                .map_err(|e| Error::KeyFile {
+                    path: path.into(),
+                    line: 1,
+                    message: format!("not an ssh private key: {e}"),
+                })?;
+        match id {
+            ::age::ssh::Identity::Unencrypted(_) => {
+                self.age.push(Box::new(id));
+                Ok(())
+            }
+            ::age::ssh::Identity::Encrypted(_) => Err(Error::KeyFile {
+                path: path.into(),
+                line: 1,
+                message: "passphrase-protected ssh keys are not supported; use an age key".into(),
+            }),
+            ::age::ssh::Identity::Unsupported(_) => Err(Error::KeyFile {
+                path: path.into(),
+                line: 1,
+                message: "unsupported ssh key type (ed25519 and RSA work)".into(),
+            }),
+        }
+    }
+
+    /// Every source sops reads, combined (none short-circuits): ssh keys, `SOPS_AGE_KEY`,
+    /// `SOPS_AGE_KEY_FILE`, `SOPS_AGE_KEY_CMD`, then `<config dir>/sops/age/keys.txt`.
+    /// `recipient` is passed to the key command as `SOPS_AGE_RECIPIENT`.
+    pub fn from_env(recipient: Option<&str>) -> Result<Self> {
+        let mut ids = Identities::default();
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        if let Some(path) = var("SOPS_AGE_SSH_PRIVATE_KEY_FILE") {
+            let path = PathBuf::from(path);
+            let text = Zeroizing::new(read_key_file(&path)?);
+            ids.add_ssh_key(&path, &text)?;
+        } else if let Some(home) = home_dir() {
+            for name in ["id_ed25519", "id_rsa"] {
+                let path = home.join(".ssh").join(name);
+                if let Ok(text) = std::fs::read_to_string(&path).map(Zeroizing::new) {
+                    // A default ssh key we cannot use must not stop decryption with age keys.
+                    let _ = ids.add_ssh_key(&path, &text);
+                }
+            }
+        }
+        if let Some(keys) = var("SOPS_AGE_KEY").map(Zeroizing::new) {
+            ids.parse_keys(&keys, Path::new("SOPS_AGE_KEY"), true)?;
+        }
+        if let Some(path) = var("SOPS_AGE_KEY_FILE") {
+            let path = PathBuf::from(path);
+            let text = Zeroizing::new(read_key_file(&path)?);
+            ids.parse_keys(&text, &path, false)?;
+        }
+        if let Some(cmd) = var("SOPS_AGE_KEY_CMD") {
+            let text = run_key_cmd(&cmd, recipient)?;
+            ids.parse_keys(&text, Path::new("SOPS_AGE_KEY_CMD"), false)?;
+        }
+        if let Some(path) = default_key_file() {
+            if path.exists() {
+                let text = Zeroizing::new(read_key_file(&path)?);
+                ids.parse_keys(&text, &path, false)?;
+            }
+        }
+        Ok(ids)
+    }
+}
+
+fn read_key_file(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|e| Error::KeyFile {
+        path: path.into(),
+        line: 0,
+        message: format!("cannot read the key file: {e}"),
+    })
+}
+
+fn run_key_cmd(cmd: &str, recipient: Option<&str>) -> Result<Zeroizing<String>> {
+    let words =
+        shell_words::split(cmd).map_err(|e| Error::Key(format!("SOPS_AGE_KEY_CMD: {e}")))?;
+    let (prog, args) = words
+        .split_first()
+        .ok_or_else(|| Error::Key("SOPS_AGE_KEY_CMD is empty".into()))?;
+    let mut c = std::process::Command::new(prog);
+    c.args(args).stderr(std::process::Stdio::inherit());
+    if let Some(r) = recipient {
+        c.env("SOPS_AGE_RECIPIENT", r);
+    }
+    let out = c
+        .output()
+        .map_err(|e| Error::Key(format!("SOPS_AGE_KEY_CMD {prog:?}: {e}")))?;
+    if !out.status.success() {
+        return Err(Error::Key(format!(
+            "SOPS_AGE_KEY_CMD {prog:?} failed with {}",
+            out.status
+        )));
+    }
+    String::from_utf8(out.stdout)
+        .map(Zeroizing::new)
+        .map_err(|_| Error::Key("SOPS_AGE_KEY_CMD printed non-UTF-8".into()))
+}
+
+pub fn home_dir() -> Option<PathBuf> {
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+}
+
+/// Go's `os.UserConfigDir()`: `$XDG_CONFIG_HOME`, else `~/.config` (macOS: Application Support).
+pub fn user_config_dir() -> Option<PathBuf> {
+    if let Some(x) = std::env::var_os("XDG_CONFIG_HOME").filter(|x| !x.is_empty()) {
+        return Some(PathBuf::from(x));
+    }
+    let home = home_dir()?;
+    Some(if cfg!(target_os = "macos") {
+        home.join("Library/Application Support")
+    } else {
+        home.join(".config")
+    })
+}
+
+/// `<config dir>/sops/age/keys.txt`, where sops and age-keygen users keep their identities.
+pub fn default_key_file() -> Option<PathBuf> {
+    user_config_dir().map(|d| d.join("sops").join("age").join("keys.txt"))
+}
+
+/// A recipient named on the command line, in the environment or in `.sops.yaml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recipient {
+    Age(String),
+    Pgp(String),
+}
+
+/// Splits sops's comma-separated recipient lists; entries are trimmed, empty ones dropped.
+pub fn split_list(s: &str) -> impl Iterator<Item = String> + '_ {
+    s.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// Wraps a fresh or existing data key for key groups (Shamir-split across several groups).
+pub fn wrap_data_key(
+    groups: &[Vec<Recipient>],
+    threshold: usize,
+    key: &DataKey,
+) -> Result<Vec<KeyGroup>> {
+    if groups.is_empty() {
+        return Err(Error::NoRecipients);
+    }
+    if groups.iter().any(Vec::is_empty) {
+        return Err(Error::Invalid("empty key group provided".into()));
+    }
+    let shares: Vec<Zeroizing<Vec<u8>>> = if groups.len() == 1 {
+        vec![Zeroizing::new(key.as_bytes().to_vec())]
+    } else {
+        let t = if threshold == 0 {
+            groups.len()
+        } else {
+            threshold
+        };
+        shamir::split(key.as_bytes(), groups.len(), t).map_err(Error::Invalid)?
+    };
+    let created = crate::time::now_rfc3339();
+    groups
+        .iter()
+        .zip(&shares)
+        .map(|(group, secret)| {
+            group
+                .iter()
+                .map(|r| match r {
+                    Recipient::Age(rcpt) => Ok(MasterKey::Age {
+                        recipient: rcpt.clone(),
+                        enc: age::wrap(rcpt, secret).map_err(Error::Key)?,
+                    }),
+                    Recipient::Pgp(fp) => Ok(MasterKey::Pgp {
+                        fp: fp.clone(),
+                        created_at: created.clone(),
+                        enc: pgp::wrap(fp, secret).map_err(Error::Key)?,
+                    }),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Recovers the data key. `load_identities` runs only when the file has age keys; a failure to
+/// load them is reported as is when no other key could have opened the file.
+pub fn recover_data_key(
+    meta: &Metadata,
+    load_identities: impl FnOnce() -> Result<Identities>,
+) -> Result<DataKey> {
+    let needs_age = meta
+        .recipients()
+        .any(|k| matches!(k, MasterKey::Age { .. }));
+    let mut identities = None;
+    let mut load_error = None;
+    if needs_age {
+        match load_identities() {
+            Ok(ids) => identities = Some(ids),
+            Err(e) => load_error = Some(e),
+        }
+    }
+    let mut details = Vec::new();
+    let mut shares = Vec::new();
+    for (gi, group) in meta.key_groups.iter().enumerate() {
+        if let Some(secret) = unwrap_group(group, identities.as_ref(), &mut details) {
+            shares.push(secret);
+        } else if meta.key_groups.len() > 1 {
+            details.push(format!("  group {}: no key could be decrypted", gi + 1));
+        }
+    }
+    let key = if meta.key_groups.len() == 1 {
+        shares.pop().and_then(|s| DataKey::from_slice(&s))
+    } else {
+        let threshold = if meta.shamir_threshold == 0 {
+            meta.key_groups.len()
+        } else {
+            meta.shamir_threshold
+        };
+        if shares.len() >= threshold {
+            shamir::combine(&shares)
+                .ok()
+                .and_then(|s| DataKey::from_slice(&s))
+        } else {
+            details.push(format!(
+                "  {} of {threshold} required key groups could be decrypted",
+                shares.len()
+            ));
+            None
+        }
+    };
+    match (key, load_error) {
+        (Some(k), _) => Ok(k),
+        (None, Some(e))
+            if meta
+                .recipients()
+                .all(|k| matches!(k, MasterKey::Age { .. })) =>
+        {
+            Err(e)
+        }
+        (None, load_error) => {
+            if let Some(e) = load_error {
+                details.push(format!("  loading age identities: {e}"));
+            }
+            if needs_age && identities.as_ref().is_some_and(|i| i.age.is_empty()) {
+                details.push("  no age identity found: set SOPS_AGE_KEY_FILE or SOPS_AGE_KEY, or put your key in ~/.config/sops/age/keys.txt".into());
+            }
+            Err(Error::NoDataKey { details })
+        }
+    }
+}
+
+fn unwrap_group(
+    group: &KeyGroup,
+    ids: Option<&Identities>,
+    details: &mut Vec<String>,
+) -> Option<Zeroizing<Vec<u8>>> {
+    for key in group {
+        let result = match key {
+            MasterKey::Age { enc, .. } => match ids {
+                Some(ids) => age::unwrap(enc, &ids.age),
+                None => Err("age identities could not be loaded".into()),
+            },
+            MasterKey::Pgp { enc, .. } => pgp::unwrap(enc),
+            MasterKey::Other { kind, .. } => Err(format!(
+                "{kind} keys need cloud access, which secret-seal does not have"
+            )),
+        };
+        match result {
+            Ok(secret) => return Some(secret),
+            Err(e) => details.push(format!("  {} {}: {e}", key.kind(), key.id())),
+        }
+    }
+    None
+}

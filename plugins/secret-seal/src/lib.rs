@@ -1,0 +1,148 @@
+//! SOPS-compatible encryption with age keys.
+//!
+//! What `secret-seal` writes, `sops`, terragrunt's `sops_decrypt_file` and Flux read, and it reads
+//! what they write. The API works on bytes and trees; nothing here touches the filesystem except
+//! [`Identities::from_env`], [`config`] and [`atomic`].
+//!
+//! ```no_run
+//! use secret_seal::{store::Format, Sealed, Identities};
+//! let bytes = std::fs::read("env/prod.secrets.tfvars.json").unwrap();
+//! let sealed = Sealed::parse(Format::Json, &bytes).unwrap();
+//! let opened = sealed.open(|| Identities::from_env(None), true).unwrap();
+//! println!("{:?}", opened.tree.branches[0].get("db_password"));
+//! ```
+
+pub mod atomic;
+pub mod cipher;
+pub mod config;
+pub mod error;
+pub mod format;
+pub mod keys;
+pub mod metadata;
+pub mod rules;
+pub mod seal;
+pub mod store;
+pub mod time;
+pub mod tree;
+pub mod treepath;
+
+pub use cipher::DataKey;
+pub use error::{Error, Result};
+pub use keys::{Identities, Recipient};
+pub use metadata::Metadata;
+pub use rules::Rule;
+pub use store::Format;
+pub use tree::{Branch, Item, Key, Tree, Value};
+
+/// How a new file is encrypted: its key groups and rule, from flags or a creation rule.
+#[derive(Debug, Clone, Default)]
+pub struct SealOptions {
+    pub key_groups: Vec<Vec<Recipient>>,
+    pub shamir_threshold: usize,
+    pub rule: Option<Rule>,
+    pub mac_only_encrypted: bool,
+}
+
+/// An encrypted document: values still `ENC[...]`, metadata parsed.
+#[derive(Debug)]
+pub struct Sealed {
+    pub format: Format,
+    pub tree: Tree,
+    pub metadata: Metadata,
+}
+
+/// A decrypted document with the data key it was sealed with (to re-seal with the same key,
+/// so unchanged values keep their ciphertext).
+#[derive(Debug)]
+pub struct Opened {
+    pub format: Format,
+    pub tree: Tree,
+    pub metadata: Metadata,
+    pub data_key: DataKey,
+}
+
+impl Sealed {
+    pub fn parse(format: Format, bytes: &[u8]) -> Result<Self> {
+        let (tree, metadata) = store::load_encrypted(format, bytes)?;
+        Ok(Sealed {
+            format,
+            tree,
+            metadata,
+        })
+    }
+
+    /// Recovers the data key, decrypts every value and (when `verify_mac`) checks the MAC.
+    pub fn open(
+        self,
+        load_identities: impl FnOnce() -> Result<Identities>,
+        verify_mac: bool,
+    ) -> Result<Opened> {
+        let data_key = keys::recover_data_key(&self.metadata, load_identities)?;
+        self.open_with_key(data_key, verify_mac)
+    }
+
+    pub fn open_with_key(mut self, data_key: DataKey, verify_mac: bool) -> Result<Opened> {
+        let mac = seal::decrypt_tree(&mut self.tree, &self.metadata, &data_key)?;
+        if verify_mac {
+            seal::verify_mac(&self.metadata, &data_key, &mac)?;
+        }
+        Ok(Opened {
+            format: self.format,
+            tree: std::mem::take(&mut self.tree),
+            metadata: self.metadata.clone(),
+            data_key,
+        })
+    }
+
+    pub fn to_bytes(&self, format: Format, opts: store::EmitOptions) -> Result<Vec<u8>> {
+        store::emit_encrypted(format, &self.tree, &self.metadata, opts)
+    }
+}
+
+/// Encrypts a plaintext tree for the given key groups with a fresh data key.
+pub fn seal(tree: Tree, format: Format, opts: &SealOptions) -> Result<Sealed> {
+    if opts.key_groups.is_empty() || opts.key_groups.iter().all(Vec::is_empty) {
+        return Err(Error::NoRecipients);
+    }
+    let data_key = DataKey::generate();
+    let key_groups = keys::wrap_data_key(&opts.key_groups, opts.shamir_threshold, &data_key)?;
+    let mut metadata = Metadata {
+        shamir_threshold: if key_groups.len() > 1 && opts.shamir_threshold == 0 {
+            key_groups.len()
+        } else {
+            opts.shamir_threshold
+        },
+        key_groups,
+        ..Metadata::default()
+    };
+    // The binary store ignores encryption rules: its one value is always encrypted.
+    if format != Format::Binary {
+        metadata.rule = opts.rule.clone().unwrap_or_default();
+        metadata.mac_only_encrypted = opts.mac_only_encrypted;
+    }
+    reseal(tree, format, metadata, &data_key)
+}
+
+/// Encrypts a plaintext tree with an existing data key and metadata (new lastmodified and MAC).
+pub fn reseal(
+    mut tree: Tree,
+    format: Format,
+    mut metadata: Metadata,
+    data_key: &DataKey,
+) -> Result<Sealed> {
+    metadata.lastmodified = time::now_rfc3339();
+    metadata.version = metadata::SOPS_VERSION.into();
+    let mac = seal::encrypt_tree(&mut tree, &metadata, data_key)?;
+    metadata.mac = seal::seal_mac(&mac, data_key, &metadata.lastmodified);
+    Ok(Sealed {
+        format,
+        tree,
+        metadata,
+    })
+}
+
+/// `filestatus`: encrypted iff metadata exists with a non-empty version and MAC.
+pub fn is_sealed(format: Format, bytes: &[u8]) -> bool {
+    store::load_encrypted(format, bytes)
+        .is_ok_and(|(_, m)| !m.version.is_empty() && !m.mac.is_empty())
+}

@@ -1,0 +1,261 @@
+//! Walking the tree: encrypting and decrypting every leaf with its key path as AAD, and the MAC
+//! over the plaintext values in walk order (spec §2, §3, §5).
+
+use sha2::{Digest, Sha256, Sha512};
+
+use crate::cipher::{self, DataKey, Plain};
+use crate::error::{Error, Result};
+use crate::metadata::Metadata;
+use crate::tree::{Branch, Comment, Key, Tree, Value};
+
+/// A leaf the walk hands to its callback.
+enum Slot<'a> {
+    Value(&'a mut Value),
+    MapComment(&'a mut Comment),
+}
+
+type Visit<'f> = dyn FnMut(Slot<'_>, &[String], &[Vec<String>]) -> Result<()> + 'f;
+
+fn walk_branch(
+    branch: &mut Branch,
+    path: &mut Vec<String>,
+    stack: &mut Vec<Vec<String>>,
+    f: &mut Visit,
+) -> Result<()> {
+    stack.push(Vec::new());
+    for item in &mut branch.0 {
+        match &mut item.key {
+            Key::Comment(c) => {
+                stack.last_mut().expect("frame").push(c.text.clone());
+                f(Slot::MapComment(c), path, stack)?;
+            }
+            Key::Name(k) => {
+                path.push(k.clone());
+                walk_value(&mut item.value, path, stack, f)?;
+                path.pop();
+                stack.last_mut().expect("frame").clear();
+            }
+        }
+    }
+    stack.pop();
+    Ok(())
+}
+
+fn walk_value(
+    value: &mut Value,
+    path: &mut Vec<String>,
+    stack: &mut Vec<Vec<String>>,
+    f: &mut Visit,
+) -> Result<()> {
+    match value {
+        Value::Map(b) => walk_branch(b, path, stack, f),
+        Value::Seq(items) => {
+            stack.push(Vec::new());
+            for v in items.iter_mut() {
+                if let Value::Comment(c) = v {
+                    stack.last_mut().expect("frame").push(c.text.clone());
+                    f(Slot::Value(v), path, stack)?;
+                } else {
+                    walk_value(v, path, stack, f)?;
+                    stack.last_mut().expect("frame").clear();
+                }
+            }
+            stack.pop();
+            Ok(())
+        }
+        leaf => f(Slot::Value(leaf), path, stack),
+    }
+}
+
+fn aad(path: &[String]) -> String {
+    let mut s = path.join(":");
+    s.push(':');
+    s
+}
+
+/// The 32 constant bytes `sha256("sops")` that start the MAC of `mac_only_encrypted` files.
+fn new_mac(meta: &Metadata) -> Sha512 {
+    let mut h = Sha512::new();
+    if meta.mac_only_encrypted {
+        h.update(Sha256::digest(b"sops"));
+    }
+    h
+}
+
+fn hex_upper(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02X}")).collect()
+}
+
+/// Encrypts every leaf the rule selects, in place; returns the MAC (uppercase hex SHA-512).
+pub fn encrypt_tree(tree: &mut Tree, meta: &Metadata, key: &DataKey) -> Result<String> {
+    let mut mac = new_mac(meta);
+    let mut visit = |slot: Slot<'_>, path: &[String], stack: &[Vec<String>]| -> Result<()> {
+        let is_comment = matches!(slot, Slot::MapComment(_) | Slot::Value(Value::Comment(_)));
+        let encrypt = meta.rule.should_encrypt(path, stack, is_comment);
+        match slot {
+            Slot::MapComment(c) => {
+                if encrypt {
+                    c.text = cipher::encrypt(&Value::Comment(c.clone()), key, &aad(path));
+                }
+            }
+            Slot::Value(v) => {
+                if matches!(v, Value::Null) {
+                    return Ok(());
+                }
+                if !is_comment && (!meta.mac_only_encrypted || encrypt) {
+                    mac.update(&*cipher::plain_bytes(v));
+                }
+                if encrypt {
+                    // A comment inside a sequence becomes a plain list element once encrypted.
+                    *v = Value::Str(cipher::encrypt(v, key, &aad(path)));
+                }
+            }
+        }
+        Ok(())
+    };
+    for branch in &mut tree.branches {
+        walk_branch(branch, &mut Vec::new(), &mut Vec::new(), &mut visit)?;
+    }
+    Ok(hex_upper(&mac.finalize()))
+}
+
+/// Decrypts every leaf the rule selects, in place; returns the MAC computed over the plaintext.
+pub fn decrypt_tree(tree: &mut Tree, meta: &Metadata, key: &DataKey) -> Result<String> {
+    let mut mac = new_mac(meta);
+    let mut visit = |slot: Slot<'_>, path: &[String], stack: &[Vec<String>]| -> Result<()> {
+        let is_comment = matches!(slot, Slot::MapComment(_) | Slot::Value(Value::Comment(_)));
+        let encrypted = meta.rule.should_encrypt(path, stack, is_comment);
+        match slot {
+            Slot::MapComment(c) => {
+                if encrypted && cipher::is_encrypted(&c.text) {
+                    c.text = decrypt_comment(&c.text, key, path);
+                }
+            }
+            Slot::Value(v) => {
+                if encrypted {
+                    if let Value::Str(s) = v {
+                        let plain =
+                            cipher::decrypt(s, key, &aad(path)).map_err(|reason| Error::Value {
+                                path: display_path(path),
+                                reason,
+                            })?;
+                        *v = match plain {
+                            Plain::Value(p) => p,
+                            Plain::Comment(text) => Value::Comment(Comment {
+                                text,
+                                inline: false,
+                            }),
+                        };
+                    }
+                }
+                // sops <= 3.13.1 and >= 3.13.3 test the *decrypted* value: comments never count.
+                if !matches!(v, Value::Comment(_) | Value::Null)
+                    && (!meta.mac_only_encrypted || encrypted)
+                {
+                    mac.update(&*cipher::plain_bytes(v));
+                }
+            }
+        }
+        Ok(())
+    };
+    for branch in &mut tree.branches {
+        walk_branch(branch, &mut Vec::new(), &mut Vec::new(), &mut visit)?;
+    }
+    Ok(hex_upper(&mac.finalize()))
+}
+
+/// An encrypted comment whose AAD does not match (the YAML reader placed it in another branch
+/// than sops's did) is tried against every enclosing path; failing that it is kept verbatim,
+/// which is what sops does for comments it cannot decrypt.
+fn decrypt_comment(text: &str, key: &DataKey, path: &[String]) -> String {
+    for depth in (0..=path.len()).rev() {
+        if let Ok(Plain::Comment(plain)) = cipher::decrypt(text, key, &aad(&path[..depth])) {
+            return plain;
+        }
+    }
+    eprintln!(
+        "warning: could not decrypt the comment {text:.40}… at {}; kept as is",
+        display_path(path)
+    );
+    text.to_string()
+}
+
+/// A key path as users write it in `--extract`: `["a"]["b"]`.
+pub fn display_path(path: &[String]) -> String {
+    if path.is_empty() {
+        return "the document root".into();
+    }
+    path.iter().map(|k| format!("[{k:?}]")).collect()
+}
+
+/// The `mac` value sops stores: the hex MAC encrypted with AAD = lastmodified (RFC3339).
+pub fn seal_mac(mac: &str, key: &DataKey, lastmodified: &str) -> String {
+    cipher::encrypt(&Value::Str(mac.to_string()), key, &mac_aad(lastmodified))
+}
+
+/// Verifies the stored MAC against the computed one.
+pub fn verify_mac(meta: &Metadata, key: &DataKey, computed: &str) -> Result<()> {
+    if meta.mac.is_empty() {
+        return Err(Error::MacNotFound);
+    }
+    let stored = match cipher::decrypt(&meta.mac, key, &mac_aad(&meta.lastmodified)) {
+        Ok(Plain::Value(Value::Str(s))) => s,
+        Ok(_) => return Err(Error::Invalid("the MAC is not a string".into())),
+        Err(reason) => {
+            return Err(Error::Value {
+                path: "sops.mac".into(),
+                reason,
+            })
+        }
+    };
+    if stored != computed {
+        return Err(Error::MacMismatch {
+            stored,
+            computed: computed.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Go `time.Parse(RFC3339, s).Format(RFC3339)`: fractional seconds dropped, a zero offset
+/// written `Z`.
+fn mac_aad(lastmodified: &str) -> String {
+    let s = lastmodified.trim();
+    let (datetime, zone) = match s.find(['Z', 'z']) {
+        Some(i) => (&s[..i], "Z"),
+        None => {
+            let i = s.rfind(['+', '-']).filter(|i| *i > 10).unwrap_or(s.len());
+            let zone = &s[i..];
+            (
+                &s[..i],
+                if zone == "+00:00" || zone == "-00:00" {
+                    "Z"
+                } else {
+                    zone
+                },
+            )
+        }
+    };
+    let datetime = datetime
+        .split('.')
+        .next()
+        .unwrap_or(datetime)
+        .replacen('t', "T", 1);
+    format!("{datetime}{zone}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mac_aad;
+
+    #[test]
+    fn mac_aad_is_rfc3339_without_fraction() {
+        assert_eq!(mac_aad("2019-12-10T22:45:55Z"), "2019-12-10T22:45:55Z");
+        assert_eq!(mac_aad("2019-12-10T22:45:55.123Z"), "2019-12-10T22:45:55Z");
+        assert_eq!(mac_aad("2019-12-10T22:45:55+00:00"), "2019-12-10T22:45:55Z");
+        assert_eq!(
+            mac_aad("2019-12-10T22:45:55.5+02:00"),
+            "2019-12-10T22:45:55+02:00"
+        );
+    }
+}

@@ -1,0 +1,196 @@
+//! The INI store, following go-ini's defaults as sops uses them (spec §7.4): one top-level item
+//! per section, values always strings, `;`/`#` comments, inline comments cut from unquoted
+//! values, `"""` multi-line values.
+
+use super::dotenv::val_to_string;
+use crate::error::{Error, Result};
+use crate::tree::{Branch, Comment, Item, Key, Value};
+
+fn strip_comment_char(line: &str) -> &str {
+    line.trim_start_matches([';', '#']).trim_start_matches(' ')
+}
+
+pub fn parse(input: &str) -> Result<Branch> {
+    let mut root = Branch::default();
+    let mut section: (String, Branch) = ("DEFAULT".into(), Branch::default());
+    let mut comments: Vec<String> = Vec::new();
+    let lines: Vec<&str> = input.lines().collect();
+    let mut i = 0;
+    let flush = |root: &mut Branch, section: &mut (String, Branch)| {
+        let (name, b) = std::mem::take(section);
+        if name != "DEFAULT" || !b.0.is_empty() {
+            root.push(name, Value::Map(b));
+        }
+    };
+    while i < lines.len() {
+        let n = i + 1;
+        let line = lines[i].trim();
+        i += 1;
+        if line.is_empty() {
+            continue;
+        }
+        if line.starts_with(';') || line.starts_with('#') {
+            comments.push(strip_comment_char(line).to_string());
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix('[') {
+            let close = rest.find(']').ok_or_else(|| {
+                Error::syntax("INI", n, 1, "unclosed section header: expected ']'")
+            })?;
+            flush(&mut root, &mut section);
+            section = (rest[..close].trim().to_string(), Branch::default());
+            let inline = rest[close + 1..].trim();
+            if !inline.is_empty() {
+                comments.push(strip_comment_char(inline).to_string());
+            }
+            if !comments.is_empty() {
+                section.1 .0.push(Item::comment(comments.join("\n"), false));
+                comments.clear();
+            }
+            continue;
+        }
+        let sep = line.find(['=', ':']).ok_or_else(|| {
+            Error::syntax(
+                "INI",
+                n,
+                1,
+                format!("invalid line {line:?}: expected key = value"),
+            )
+        })?;
+        let key = line[..sep].trim().to_string();
+        let mut raw = line[sep + 1..].trim_start().to_string();
+        let value = if let Some(body) = raw.strip_prefix("\"\"\"") {
+            // Multi-line value up to the closing `"""`.
+            let mut text = body.to_string();
+            while !text.contains("\"\"\"") {
+                let next = lines
+                    .get(i)
+                    .ok_or_else(|| Error::syntax("INI", n, sep + 2, "unterminated \"\"\" value"))?;
+                text.push('\n');
+                text.push_str(next);
+                i += 1;
+            }
+            let end = text.find("\"\"\"").expect("checked");
+            text.truncate(end);
+            text
+        } else if raw.starts_with('`') && raw[1..].contains('`') {
+            let end = raw[1..].find('`').expect("checked") + 1;
+            raw[1..end].to_string()
+        } else if (raw.starts_with('"') || raw.starts_with('\''))
+            && raw.len() >= 2
+            && raw[1..].contains(&raw[..1])
+        {
+            let q = &raw[..1];
+            let end = raw[1..].find(q).expect("checked") + 1;
+            raw[1..end].to_string()
+        } else {
+            while raw.ends_with('\\') && i < lines.len() {
+                raw.pop();
+                raw.push_str(lines[i].trim());
+                i += 1;
+            }
+            // go-ini cuts an unquoted value at the first `#` or `;`: the rest is a comment.
+            if let Some(cut) = raw.find(['#', ';']) {
+                comments.push(strip_comment_char(&raw[cut..]).to_string());
+                raw.truncate(cut);
+            }
+            raw.trim().to_string()
+        };
+        // Duplicate keys overwrite, as in go-ini.
+        if let Some(existing) = section.1.get_mut(&key) {
+            *existing = Value::Str(value);
+        } else {
+            section.1.push(key, Value::Str(value));
+        }
+        if !comments.is_empty() {
+            section.1 .0.push(Item::comment(comments.join("\n"), false));
+            comments.clear();
+        }
+    }
+    flush(&mut root, &mut section);
+    Ok(root)
+}
+
+fn quote_value(v: &str) -> String {
+    if v.contains('\n') || v.contains('`') {
+        format!("\"\"\"{v}\"\"\"")
+    } else if v.contains(['#', ';']) {
+        format!("`{v}`")
+    } else if v.starts_with(' ') || v.ends_with(' ') {
+        format!("\"{v}\"")
+    } else {
+        v.to_string()
+    }
+}
+
+fn write_comment(c: &Comment, out: &mut String) {
+    for line in c.text.split('\n') {
+        out.push_str("; ");
+        out.push_str(line);
+        out.push('\n');
+    }
+}
+
+pub fn emit(root: &Branch) -> Result<String> {
+    let mut out = String::new();
+    let mut first = true;
+    for item in &root.0 {
+        let Key::Name(name) = &item.key else { continue };
+        let Value::Map(section) = &item.value else {
+            return Err(Error::Invalid(format!(
+                "cannot write {name:?} as INI: top-level values must be sections (mappings)"
+            )));
+        };
+        let keys: Vec<&str> = section.entries().map(|(k, _)| k).collect();
+        if name == "DEFAULT" && keys.is_empty() {
+            continue;
+        }
+        if !first {
+            out.push('\n');
+        }
+        first = false;
+        let width = keys.iter().map(|k| k.chars().count()).max().unwrap_or(0);
+        let items = &section.0;
+        // The section comment is its first item; a key's comment follows the key.
+        let mut start = 0;
+        if let Some(Item {
+            key: Key::Comment(c),
+            ..
+        }) = items.first()
+        {
+            write_comment(c, &mut out);
+            start = 1;
+        }
+        if name != "DEFAULT" {
+            out.push_str(&format!("[{name}]\n"));
+        }
+        let mut j = start;
+        while j < items.len() {
+            let Key::Name(k) = &items[j].key else {
+                if let Key::Comment(c) = &items[j].key {
+                    write_comment(c, &mut out);
+                }
+                j += 1;
+                continue;
+            };
+            let mut after = j + 1;
+            while let Some(Item {
+                key: Key::Comment(c),
+                ..
+            }) = items.get(after)
+            {
+                write_comment(c, &mut out);
+                after += 1;
+            }
+            let v = val_to_string(&items[j].value).ok_or_else(|| {
+                Error::Invalid(format!(
+                    "cannot write the nested value [{name:?}][{k:?}] as INI"
+                ))
+            })?;
+            let pad = width - k.chars().count();
+            out.push_str(&format!("{k}{} = {}\n", " ".repeat(pad), quote_value(&v)));
+            j = after;
+        }
+    }
+    Ok(out)
+}
