@@ -1,0 +1,109 @@
+//! Hermetic test plumbing: every command runs with a temp HOME and no sops/age variables from the
+//! developer's environment, against the real binary.
+
+use std::path::{Path, PathBuf};
+use std::process::Command as StdCommand;
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+pub const VARS: [&str; 12] = [
+    "SOPS_AGE_KEY",
+    "SOPS_AGE_KEY_FILE",
+    "SOPS_AGE_KEY_CMD",
+    "SOPS_AGE_RECIPIENTS",
+    "SOPS_AGE_SSH_PRIVATE_KEY_FILE",
+    "SOPS_PGP_FP",
+    "SOPS_CONFIG",
+    "XDG_CONFIG_HOME",
+    "GNUPGHOME",
+    "NO_COLOR",
+    "SOPS_GPG_EXEC",
+    "EDITOR",
+];
+
+/// `../shared/vectors` beside the repository (override with PLATFORM_SHARED_DIR).
+pub fn vectors() -> PathBuf {
+    let shared = std::env::var_os("PLATFORM_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
+    let v = shared.join("vectors");
+    assert!(v.is_dir(), "the shared test vectors are missing at {} (set PLATFORM_SHARED_DIR)", v.display());
+    v
+}
+
+pub struct Env {
+    pub home: TempDir,
+}
+
+impl Env {
+    pub fn new() -> Self {
+        Env { home: TempDir::new().unwrap() }
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.home.path()
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir().join(name)
+    }
+
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.path(name);
+        if let Some(d) = p.parent() {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::cargo_bin("secret-seal").unwrap();
+        for v in VARS {
+            c.env_remove(v);
+        }
+        c.env("HOME", self.dir()).current_dir(self.dir());
+        c
+    }
+
+    /// A fresh identity made by `secret-seal keygen`; returns (key file, public key).
+    pub fn keygen(&self, name: &str) -> (PathBuf, String) {
+        let path = self.path(name);
+        self.cmd().args(["keygen", "-o"]).arg(&path).assert().success();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let public = text.lines().find_map(|l| l.strip_prefix("# public key: ")).unwrap().to_string();
+        (path, public)
+    }
+
+    /// A throw-away GNUPGHOME with the sops functional-test key imported.
+    pub fn gnupg(&self) -> PathBuf {
+        let home = self.path("gnupg");
+        std::fs::create_dir_all(&home).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700)).unwrap();
+        }
+        let status = StdCommand::new("gpg")
+            .env("GNUPGHOME", &home)
+            .args(["--batch", "--quiet", "--import"])
+            .arg(vectors().join("sops/sops_functional_tests_key.asc"))
+            .status()
+            .expect("gpg must be installed (apt-get install gpg)");
+        assert!(status.success());
+        home
+    }
+}
+
+pub fn has(program: &str) -> bool {
+    StdCommand::new(program).arg("--version").output().is_ok_and(|o| o.status.success())
+}
+
+pub fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}

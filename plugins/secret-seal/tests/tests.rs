@@ -1,0 +1,8 @@
+//! secret-seal's integration tests: the real binary against real sops files and real peers.
+
+mod support;
+
+mod errors;
+mod interop;
+mod roundtrip;
+mod vectors;
