@@ -169,7 +169,7 @@ fn decrypt_in_place(
     key: &DataKey,
     iv: &[u8],
     aad: &[u8],
-    buf: &mut Vec<u8>,
+    buf: &mut [u8],
     tag: &[u8],
 ) -> Result<(), String> {
     // Go accepts any nonce length on decrypt (`NewGCMWithNonceSize(len(iv))`); the common

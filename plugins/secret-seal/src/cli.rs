@@ -411,8 +411,9 @@ fn extract(
     opts: EmitOptions,
 ) -> anyhow::Result<zeroize::Zeroizing<Vec<u8>>> {
     let steps = treepath::parse(path)?;
-    let root = Value::Map(tree.branches.first().cloned().unwrap_or_default());
-    let value = treepath::get(&root, &steps).ok_or_else(|| {
+    let empty = secret_seal::Branch::default();
+    let root = tree.branches.first().unwrap_or(&empty);
+    let value = treepath::get(root, &steps).ok_or_else(|| {
         anyhow!(Error::TreePath {
             path: path.into(),
             message: "no such key or index in the file".into()

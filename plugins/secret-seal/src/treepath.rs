@@ -1,7 +1,7 @@
 //! Tree paths as sops writes them for `--extract` and `set`: `["key"][0]["other"]`.
 
 use crate::error::{Error, Result};
-use crate::tree::Value;
+use crate::tree::{Branch, Value};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step {
@@ -40,10 +40,13 @@ pub fn parse(path: &str) -> Result<Vec<Step>> {
     Ok(steps)
 }
 
-/// Follows a path through a tree; comments do not count as list elements.
-pub fn get<'a>(root: &'a Value, steps: &[Step]) -> Option<&'a Value> {
-    let mut cur = root;
-    for step in steps {
+/// Follows a path from a document's root mapping; comments do not count as list elements.
+pub fn get<'a>(root: &'a Branch, steps: &[Step]) -> Option<&'a Value> {
+    let (Step::Key(first), rest) = steps.split_first()? else {
+        return None;
+    };
+    let mut cur = root.get(first)?;
+    for step in rest {
         cur = match (step, cur) {
             (Step::Key(k), Value::Map(b)) => b.get(k)?,
             (Step::Index(i), Value::Seq(items)) => items

@@ -18,18 +18,40 @@ fn setup() -> Case {
 impl Case {
     fn sealed(&self, name: &str, text: &str) -> std::path::PathBuf {
         let plain = self.env.write(&format!("plain-{name}"), text);
-        let out = self.env.cmd().args(["encrypt", "--age", &self.public]).arg(&plain).output().unwrap();
+        let out = self
+            .env
+            .cmd()
+            .args(["encrypt", "--age", &self.public])
+            .arg(&plain)
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{}", stderr(&out));
         self.env.write(name, &stdout(&out))
     }
 
     /// Runs `decrypt -i` (so a failure that wrote anything would show) and checks the result.
-    fn decrypt_fails(&self, file: &std::path::Path, key: &std::path::Path, code: i32, needles: &[&str]) {
+    fn decrypt_fails(
+        &self,
+        file: &std::path::Path,
+        key: &std::path::Path,
+        code: i32,
+        needles: &[&str],
+    ) {
         let before = std::fs::read(file).unwrap();
-        let out = self.env.cmd().env("SOPS_AGE_KEY_FILE", key).args(["decrypt", "-i"]).arg(file).output().unwrap();
+        let out = self
+            .env
+            .cmd()
+            .env("SOPS_AGE_KEY_FILE", key)
+            .args(["decrypt", "-i"])
+            .arg(file)
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(code), "{}", stderr(&out));
         let err = stderr(&out);
-        assert!(err.contains(&file.file_name().unwrap().to_string_lossy().into_owned()), "error must name the file: {err}");
+        assert!(
+            err.contains(&file.file_name().unwrap().to_string_lossy().into_owned()),
+            "error must name the file: {err}"
+        );
         for n in needles {
             assert!(err.contains(n), "error lacks {n:?}: {err}");
         }
@@ -70,7 +92,9 @@ fn tampered_mac_and_moved_values_are_refused() {
     c.decrypt_fails(&file, &c.key, 25, &["sops.mac"]);
 
     let plain_mac = c.sealed("u.yaml", "a: 1\nb_unencrypted: 2\n");
-    let text = std::fs::read_to_string(&plain_mac).unwrap().replace("b_unencrypted: 2", "b_unencrypted: 3");
+    let text = std::fs::read_to_string(&plain_mac)
+        .unwrap()
+        .replace("b_unencrypted: 2", "b_unencrypted: 3");
     std::fs::write(&plain_mac, text).unwrap();
     c.decrypt_fails(&plain_mac, &c.key, 51, &["MAC mismatch"]);
 }
@@ -80,50 +104,122 @@ fn truncated_and_corrupt_values_are_refused() {
     let c = setup();
     let file = c.sealed("t.yaml", "token: abc\n");
     let text = std::fs::read_to_string(&file).unwrap();
-    let line = text.lines().find(|l| l.starts_with("token:")).unwrap().to_string();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("token:"))
+        .unwrap()
+        .to_string();
     std::fs::write(&file, text.replace(&line, &line[..30])).unwrap();
     c.decrypt_fails(&file, &c.key, 25, &["truncated", r#"["token"]"#]);
 
     let file = c.sealed("b.yaml", "token: abc\n");
     let text = std::fs::read_to_string(&file).unwrap();
-    let line = text.lines().find(|l| l.starts_with("token:")).unwrap().to_string();
-    std::fs::write(&file, text.replace(&line, &line.replacen("iv:", "iv:!!", 1))).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("token:"))
+        .unwrap()
+        .to_string();
+    std::fs::write(
+        &file,
+        text.replace(&line, &line.replacen("iv:", "iv:!!", 1)),
+    )
+    .unwrap();
     c.decrypt_fails(&file, &c.key, 25, &["base64"]);
 }
 
 fn encrypt_fails(env: &Env, args: &[&str], name: &str, text: &str, code: i32, needles: &[&str]) {
     let file = env.write(name, text);
-    let out = env.cmd().arg("encrypt").args(args).arg("-i").arg(&file).output().unwrap();
+    let out = env
+        .cmd()
+        .arg("encrypt")
+        .args(args)
+        .arg("-i")
+        .arg(&file)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(code), "{name}: {}", stderr(&out));
     let err = stderr(&out);
     assert!(err.contains(name), "error must name the file: {err}");
     for n in needles {
         assert!(err.contains(n), "{name}: error lacks {n:?}: {err}");
     }
-    assert_eq!(std::fs::read_to_string(&file).unwrap(), text, "{name} changed");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        text,
+        "{name} changed"
+    );
 }
 
 #[test]
 fn bad_plaintext_is_refused_and_left_alone() {
     let c = setup();
     let age = ["--age", c.public.as_str()];
-    encrypt_fails(&c.env, &age, "dup.yaml", "a: 1\nb: 2\na: 3\n", 2, &["line 3", "\"a\" already defined"]);
-    encrypt_fails(&c.env, &age, "key.yaml", "1: one\n", 2, &["line 1", "not a string"]);
-    encrypt_fails(&c.env, &age, "big.yaml", "n: 18446744073709551615\n", 2, &["64-bit"]);
-    encrypt_fails(&c.env, &age, "bad.json", "{\"a\": }", 2, &["JSON", "line 1"]);
+    encrypt_fails(
+        &c.env,
+        &age,
+        "dup.yaml",
+        "a: 1\nb: 2\na: 3\n",
+        2,
+        &["line 3", "\"a\" already defined"],
+    );
+    encrypt_fails(
+        &c.env,
+        &age,
+        "key.yaml",
+        "1: one\n",
+        2,
+        &["line 1", "not a string"],
+    );
+    encrypt_fails(
+        &c.env,
+        &age,
+        "big.yaml",
+        "n: 18446744073709551615\n",
+        2,
+        &["64-bit"],
+    );
+    encrypt_fails(
+        &c.env,
+        &age,
+        "bad.json",
+        "{\"a\": }",
+        2,
+        &["JSON", "line 1"],
+    );
     encrypt_fails(&c.env, &age, "empty.yaml", "\n", 92, &["empty"]);
     encrypt_fails(&c.env, &age, "bad.env", "A=1\nnot a pair\n", 2, &["line 2"]);
     let sealed = c.sealed("already.yaml", "a: b\n");
     let text = std::fs::read_to_string(&sealed).unwrap();
-    encrypt_fails(&c.env, &age, "already2.yaml", &text, 203, &["already encrypted"]);
+    encrypt_fails(
+        &c.env,
+        &age,
+        "already2.yaml",
+        &text,
+        203,
+        &["already encrypted"],
+    );
 }
 
 #[test]
 fn missing_recipients_and_rules_are_explained() {
     let c = setup();
-    encrypt_fails(&c.env, &[], "norcpt.yaml", "a: b\n", 111, &["--age", ".sops.yaml"]);
+    encrypt_fails(
+        &c.env,
+        &[],
+        "norcpt.yaml",
+        "a: b\n",
+        111,
+        &["--age", ".sops.yaml"],
+    );
     c.env.write(".sops.yaml", "creation_rules:\n  - path_regex: ^only/this\\.yaml$\n    age: age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq\n");
-    encrypt_fails(&c.env, &[], "nomatch.yaml", "a: b\n", 111, &["no matching creation rule", "nomatch.yaml"]);
+    encrypt_fails(
+        &c.env,
+        &[],
+        "nomatch.yaml",
+        "a: b\n",
+        111,
+        &["no matching creation rule", "nomatch.yaml"],
+    );
 }
 
 #[test]
@@ -133,5 +229,10 @@ fn unreadable_and_malformed_key_files_are_named() {
     let missing = c.env.path("does-not-exist.txt");
     c.decrypt_fails(&file, &missing, 128, &["does-not-exist.txt", "cannot read"]);
     let bad = c.env.write("bad-keys.txt", "# my keys\n\nnot-a-key\n");
-    c.decrypt_fails(&file, &bad, 128, &["bad-keys.txt line 3", "unknown identity type"]);
+    c.decrypt_fails(
+        &file,
+        &bad,
+        128,
+        &["bad-keys.txt line 3", "unknown identity type"],
+    );
 }

@@ -28,11 +28,26 @@ fn sops_age_decrypts_our_yaml_json_and_dotenv() {
     ];
     for (name, text, want) in docs {
         let plain = env.write(&format!("plain/{name}"), text);
-        let out = env.cmd().args(["encrypt", "--age", &public]).arg(&plain).output().unwrap();
+        let out = env
+            .cmd()
+            .args(["encrypt", "--age", &public])
+            .arg(&plain)
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{}", stderr(&out));
         let enc = env.write(name, &stdout(&out));
-        let node = StdCommand::new("node").arg(dir.join("decrypt.mjs")).arg(&key).arg(&enc).current_dir(&dir).output().unwrap();
-        assert!(node.status.success(), "sops-age failed on {name}: {}", stderr(&node));
+        let node = StdCommand::new("node")
+            .arg(dir.join("decrypt.mjs"))
+            .arg(&key)
+            .arg(&enc)
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        assert!(
+            node.status.success(),
+            "sops-age failed on {name}: {}",
+            stderr(&node)
+        );
         assert_eq!(stdout(&node).trim(), want, "{name}");
     }
 }
@@ -48,14 +63,43 @@ fn age_cli_reads_our_wrapped_keys_and_its_identities_open_our_files() {
     }
     let env = Env::new();
     let key = env.path("age-keygen.txt");
-    let status = StdCommand::new("age-keygen").arg("-o").arg(&key).output().unwrap();
+    let status = StdCommand::new("age-keygen")
+        .arg("-o")
+        .arg(&key)
+        .output()
+        .unwrap();
     assert!(status.status.success());
-    let public = String::from_utf8_lossy(&StdCommand::new("age-keygen").arg("-y").arg(&key).output().unwrap().stdout).trim().to_string();
+    let public = String::from_utf8_lossy(
+        &StdCommand::new("age-keygen")
+            .arg("-y")
+            .arg(&key)
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .trim()
+    .to_string();
     let plain = env.write("s.json", "{\"password\": \"p\"}");
-    let out = env.cmd().args(["encrypt", "--age", &public]).arg(&plain).output().unwrap();
+    let out = env
+        .cmd()
+        .args(["encrypt", "--age", &public])
+        .arg(&plain)
+        .output()
+        .unwrap();
     let enc = env.write("s.enc.json", &stdout(&out));
-    let back = env.cmd().env("SOPS_AGE_KEY_FILE", &key).arg("decrypt").arg(&enc).output().unwrap();
-    assert_eq!(stdout(&back), "{\n\t\"password\": \"p\"\n}\n", "{}", stderr(&back));
+    let back = env
+        .cmd()
+        .env("SOPS_AGE_KEY_FILE", &key)
+        .arg("decrypt")
+        .arg(&enc)
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout(&back),
+        "{\n\t\"password\": \"p\"\n}\n",
+        "{}",
+        stderr(&back)
+    );
 
     // The `enc` of the recipient entry is a standard armored age file holding the data key.
     let text = stdout(&out);
@@ -63,7 +107,13 @@ fn age_cli_reads_our_wrapped_keys_and_its_identities_open_our_files() {
     let end = text.find("-----END AGE ENCRYPTED FILE-----").unwrap() + 32;
     let armored = text[start..end].replace("\\n", "\n") + "\n";
     let wrapped = env.write("datakey.age", &armored);
-    let data_key = StdCommand::new("age").arg("-d").arg("-i").arg(&key).arg(&wrapped).output().unwrap();
+    let data_key = StdCommand::new("age")
+        .arg("-d")
+        .arg("-i")
+        .arg(&key)
+        .arg(&wrapped)
+        .output()
+        .unwrap();
     assert!(data_key.status.success(), "{}", stderr(&data_key));
     assert_eq!(data_key.stdout.len(), 32, "the data key is 32 bytes");
 }

@@ -38,12 +38,23 @@ fn canonical_documents_come_back_byte_for_byte_in_every_store() {
     ];
     for (name, text) in docs {
         let plain = env.write(name, text);
-        let sealed = env.cmd().args(["encrypt", "--age", &public]).arg(&plain).output().unwrap();
+        let sealed = env
+            .cmd()
+            .args(["encrypt", "--age", &public])
+            .arg(&plain)
+            .output()
+            .unwrap();
         assert!(sealed.status.success(), "{name}: {}", stderr(&sealed));
         let enc = env.write(&format!("sealed/{name}"), &stdout(&sealed));
         let status = env.cmd().arg("filestatus").arg(&enc).output().unwrap();
         assert_eq!(stdout(&status), "{\"encrypted\":true}\n", "{name}");
-        let out = env.cmd().env("SOPS_AGE_KEY_FILE", &key).arg("decrypt").arg(&enc).output().unwrap();
+        let out = env
+            .cmd()
+            .env("SOPS_AGE_KEY_FILE", &key)
+            .arg("decrypt")
+            .arg(&enc)
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{name}: {}", stderr(&out));
         assert_eq!(stdout(&out), text, "{name} did not round-trip");
         let status = env.cmd().arg("filestatus").arg(&plain).output().unwrap();
@@ -59,14 +70,31 @@ fn a_comment_closing_a_nested_block_moves_into_it_as_with_sops() {
     let (key, public) = env.keygen("key.txt");
     for (plain, expected) in [
         // At the column of the next key: a head comment of that key, where it was.
-        ("a:\n    b:\n        c: 1\n    # about d\n    d: 2\n", "a:\n    b:\n        c: 1\n    # about d\n    d: 2\n"),
+        (
+            "a:\n    b:\n        c: 1\n    # about d\n    d: 2\n",
+            "a:\n    b:\n        c: 1\n    # about d\n    d: 2\n",
+        ),
         // Deeper than the next key: a foot of the block that closes.
-        ("a:\n    b:\n        c: 1\n    # foot\nd: 2\n", "a:\n    b:\n        c: 1\n        # foot\nd: 2\n"),
+        (
+            "a:\n    b:\n        c: 1\n    # foot\nd: 2\n",
+            "a:\n    b:\n        c: 1\n        # foot\nd: 2\n",
+        ),
     ] {
         let file = env.write("f.yaml", plain);
-        let sealed = env.cmd().args(["encrypt", "--age", &public]).arg(&file).output().unwrap();
+        let sealed = env
+            .cmd()
+            .args(["encrypt", "--age", &public])
+            .arg(&file)
+            .output()
+            .unwrap();
         let enc = env.write("f.enc.yaml", &stdout(&sealed));
-        let out = env.cmd().env("SOPS_AGE_KEY_FILE", &key).arg("decrypt").arg(&enc).output().unwrap();
+        let out = env
+            .cmd()
+            .env("SOPS_AGE_KEY_FILE", &key)
+            .arg("decrypt")
+            .arg(&enc)
+            .output()
+            .unwrap();
         assert_eq!(stdout(&out), expected);
     }
 }
@@ -76,18 +104,42 @@ fn yaml_comments_are_encrypted_and_survive() {
     let env = Env::new();
     let (key, public) = env.keygen("key.txt");
     let plain = env.write("c.yaml", YAML);
-    let sealed = stdout(&env.cmd().args(["encrypt", "--age", &public]).arg(&plain).output().unwrap());
-    assert!(!sealed.contains("inline comment") && !sealed.contains("head comment"), "comments must be encrypted:\n{sealed}");
-    assert!(sealed.contains("db_password_unencrypted: visible"), "{sealed}");
+    let sealed = stdout(
+        &env.cmd()
+            .args(["encrypt", "--age", &public])
+            .arg(&plain)
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        !sealed.contains("inline comment") && !sealed.contains("head comment"),
+        "comments must be encrypted:\n{sealed}"
+    );
+    assert!(
+        sealed.contains("db_password_unencrypted: visible"),
+        "{sealed}"
+    );
     assert!(!sealed.contains("hunter2"));
     let enc = env.write("c.enc.yaml", &sealed);
-    let out = env.cmd().env("SOPS_AGE_KEY_FILE", &key).arg("decrypt").arg(&enc).output().unwrap();
+    let out = env
+        .cmd()
+        .env("SOPS_AGE_KEY_FILE", &key)
+        .arg("decrypt")
+        .arg(&enc)
+        .output()
+        .unwrap();
     assert_eq!(stdout(&out), YAML);
 }
 
 fn seal_with(env: &Env, public: &str, flags: &[&str], name: &str, text: &str) -> String {
     let plain = env.write(name, text);
-    let out = env.cmd().args(["encrypt", "--age", public]).args(flags).arg(&plain).output().unwrap();
+    let out = env
+        .cmd()
+        .args(["encrypt", "--age", public])
+        .args(flags)
+        .arg(&plain)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{flags:?}: {}", stderr(&out));
     stdout(&out)
 }
@@ -99,36 +151,86 @@ fn every_encryption_rule_selects_the_right_values() {
     let text = "password: p1\nuser: u1\nsecret:\n    inner: p2\n# sealme\ntoken: t1\nplain_unencrypted: x\n";
     let cases: [(&[&str], &[&str], &[&str]); 6] = [
         (&[], &["p1", "u1", "p2", "t1"], &["plain_unencrypted: x"]),
-        (&["--unencrypted-suffix", "_unencrypted"], &["p1", "u1"], &["plain_unencrypted: x"]),
-        (&["--encrypted-suffix", "word"], &["p1"], &["user: u1", "inner: p2", "token: t1"]),
-        (&["--encrypted-regex", "^(password|secret)$"], &["p1", "p2"], &["user: u1", "token: t1"]),
-        (&["--unencrypted-regex", "^user$"], &["p1", "p2", "t1"], &["user: u1"]),
-        (&["--encrypted-comment-regex", "sealme"], &["t1"], &["password: p1", "user: u1", "# sealme"]),
+        (
+            &["--unencrypted-suffix", "_unencrypted"],
+            &["p1", "u1"],
+            &["plain_unencrypted: x"],
+        ),
+        (
+            &["--encrypted-suffix", "word"],
+            &["p1"],
+            &["user: u1", "inner: p2", "token: t1"],
+        ),
+        (
+            &["--encrypted-regex", "^(password|secret)$"],
+            &["p1", "p2"],
+            &["user: u1", "token: t1"],
+        ),
+        (
+            &["--unencrypted-regex", "^user$"],
+            &["p1", "p2", "t1"],
+            &["user: u1"],
+        ),
+        (
+            &["--encrypted-comment-regex", "sealme"],
+            &["t1"],
+            &["password: p1", "user: u1", "# sealme"],
+        ),
     ];
     for (i, (flags, hidden, visible)) in cases.iter().enumerate() {
         let sealed = seal_with(&env, &public, flags, &format!("r{i}.yaml"), text);
         for h in *hidden {
-            assert!(!sealed.contains(&format!(": {h}\n")), "{flags:?} left {h} in clear:\n{sealed}");
+            assert!(
+                !sealed.contains(&format!(": {h}\n")),
+                "{flags:?} left {h} in clear:\n{sealed}"
+            );
         }
         for v in *visible {
             assert!(sealed.contains(v), "{flags:?} encrypted {v}:\n{sealed}");
         }
         let enc = env.write(&format!("r{i}.enc.yaml"), &sealed);
-        let out = env.cmd().env("SOPS_AGE_KEY_FILE", &key).arg("decrypt").arg(&enc).output().unwrap();
+        let out = env
+            .cmd()
+            .env("SOPS_AGE_KEY_FILE", &key)
+            .arg("decrypt")
+            .arg(&enc)
+            .output()
+            .unwrap();
         assert_eq!(stdout(&out), text, "{flags:?}");
     }
-    let sealed = seal_with(&env, &public, &["--unencrypted-comment-regex", "sealme"], "uc.yaml", "# sealme\na: 1\nb: 2\n");
-    assert!(sealed.contains("a: 1") && !sealed.contains("b: 2"), "{sealed}");
+    let sealed = seal_with(
+        &env,
+        &public,
+        &["--unencrypted-comment-regex", "sealme"],
+        "uc.yaml",
+        "# sealme\na: 1\nb: 2\n",
+    );
+    assert!(
+        sealed.contains("a: 1") && !sealed.contains("b: 2"),
+        "{sealed}"
+    );
 }
 
 #[test]
 fn mac_only_encrypted_lets_plain_values_change() {
     let env = Env::new();
     let (key, public) = env.keygen("key.txt");
-    let sealed = seal_with(&env, &public, &["--mac-only-encrypted", "--encrypted-regex", "^password$"], "m.yaml", "password: p\nhost: a\n");
+    let sealed = seal_with(
+        &env,
+        &public,
+        &["--mac-only-encrypted", "--encrypted-regex", "^password$"],
+        "m.yaml",
+        "password: p\nhost: a\n",
+    );
     assert!(sealed.contains("mac_only_encrypted: true"));
     let edited = env.write("m.enc.yaml", &sealed.replace("host: a", "host: b"));
-    let out = env.cmd().env("SOPS_AGE_KEY_FILE", &key).arg("decrypt").arg(&edited).output().unwrap();
+    let out = env
+        .cmd()
+        .env("SOPS_AGE_KEY_FILE", &key)
+        .arg("decrypt")
+        .arg(&edited)
+        .output()
+        .unwrap();
     assert_eq!(stdout(&out), "password: p\nhost: b\n", "{}", stderr(&out));
 }
 
@@ -144,27 +246,74 @@ fn sops_yaml_rules_pick_recipients_from_the_target_directory() {
             "creation_rules:\n  - path_regex: \\.secrets\\.tfvars\\.json$\n    encrypted_regex: ^(password|token)$\n    age: >-\n      {public_a},\n      {public_b}\n  - path_regex: shamir/.*\\.yaml$\n    shamir_threshold: 2\n    key_groups:\n      - age: [{public_a}]\n      - age: [{public_b}]\n      - age: [{public_c}]\n"
         ),
     );
-    let target = env.write("repo/stacks/app/env/prod.secrets.tfvars.json", "{\"password\": \"p\", \"region\": \"eu\"}");
+    let target = env.write(
+        "repo/stacks/app/env/prod.secrets.tfvars.json",
+        "{\"password\": \"p\", \"region\": \"eu\"}",
+    );
     // Run from an unrelated directory: the rule is found from the file's directory upward.
-    let out = env.cmd().current_dir(env.dir()).args(["encrypt", "-i"]).arg(&target).output().unwrap();
+    let out = env
+        .cmd()
+        .current_dir(env.dir())
+        .args(["encrypt", "-i"])
+        .arg(&target)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let sealed = std::fs::read_to_string(&target).unwrap();
-    assert!(sealed.contains("\"region\": \"eu\"") && !sealed.contains("\"p\""), "{sealed}");
+    assert!(
+        sealed.contains("\"region\": \"eu\"") && !sealed.contains("\"p\""),
+        "{sealed}"
+    );
     assert_eq!(sealed.matches("\"recipient\"").count(), 2);
     for key in [&key_a, &key_b] {
-        let out = env.cmd().env("SOPS_AGE_KEY_FILE", key).arg("decrypt").arg(&target).output().unwrap();
-        assert!(stdout(&out).contains("\"password\": \"p\""), "{}", stderr(&out));
+        let out = env
+            .cmd()
+            .env("SOPS_AGE_KEY_FILE", key)
+            .arg("decrypt")
+            .arg(&target)
+            .output()
+            .unwrap();
+        assert!(
+            stdout(&out).contains("\"password\": \"p\""),
+            "{}",
+            stderr(&out)
+        );
     }
     let shamir = env.write("repo/shamir/s.yaml", "token: t\n");
-    let out = env.cmd().args(["encrypt", "-i"]).arg(&shamir).output().unwrap();
+    let out = env
+        .cmd()
+        .args(["encrypt", "-i"])
+        .arg(&shamir)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let sealed = std::fs::read_to_string(&shamir).unwrap();
-    assert!(sealed.contains("key_groups:") && sealed.contains("shamir_threshold: 2"), "{sealed}");
-    let one = env.cmd().env("SOPS_AGE_KEY_FILE", &key_c).arg("decrypt").arg(&shamir).output().unwrap();
-    assert_eq!(one.status.code(), Some(128), "one share of two must not open it: {}", stderr(&one));
+    assert!(
+        sealed.contains("key_groups:") && sealed.contains("shamir_threshold: 2"),
+        "{sealed}"
+    );
+    let one = env
+        .cmd()
+        .env("SOPS_AGE_KEY_FILE", &key_c)
+        .arg("decrypt")
+        .arg(&shamir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        one.status.code(),
+        Some(128),
+        "one share of two must not open it: {}",
+        stderr(&one)
+    );
     let both = std::fs::read_to_string(&key_a).unwrap() + &std::fs::read_to_string(&key_c).unwrap();
     let both_path = env.write("ac.txt", &both);
-    let two = env.cmd().env("SOPS_AGE_KEY_FILE", &both_path).arg("decrypt").arg(&shamir).output().unwrap();
+    let two = env
+        .cmd()
+        .env("SOPS_AGE_KEY_FILE", &both_path)
+        .arg("decrypt")
+        .arg(&shamir)
+        .output()
+        .unwrap();
     assert_eq!(stdout(&two), "token: t\n", "{}", stderr(&two));
 }
 
@@ -173,21 +322,49 @@ fn identities_come_from_every_sops_source() {
     let env = Env::new();
     let (key, public) = env.keygen("key.txt");
     let plain = env.write("s.json", "{\"a\": \"b\"}");
-    let sealed = env.cmd().args(["encrypt", "--age", &public]).arg(&plain).output().unwrap();
+    let sealed = env
+        .cmd()
+        .args(["encrypt", "--age", &public])
+        .arg(&plain)
+        .output()
+        .unwrap();
     let enc = env.write("s.enc.json", &stdout(&sealed));
-    let secret = std::fs::read_to_string(&key).unwrap().lines().find(|l| l.starts_with("AGE-SECRET-KEY-1")).unwrap().to_string();
+    let secret = std::fs::read_to_string(&key)
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with("AGE-SECRET-KEY-1"))
+        .unwrap()
+        .to_string();
     let ok = |c: &mut assert_cmd::Command| {
         let out = c.arg("decrypt").arg(&enc).output().unwrap();
         assert_eq!(stdout(&out), "{\n\t\"a\": \"b\"\n}\n", "{}", stderr(&out));
     };
     let (other, _) = env.keygen("other.txt");
-    let other_secret = std::fs::read_to_string(&other).unwrap().lines().find(|l| l.starts_with("AGE-SECRET-KEY-1")).unwrap().to_string();
+    let other_secret = std::fs::read_to_string(&other)
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with("AGE-SECRET-KEY-1"))
+        .unwrap()
+        .to_string();
     // Several keys on one line, as sops accepts in SOPS_AGE_KEY.
-    ok(env.cmd().env("SOPS_AGE_KEY", format!("{other_secret} {secret}")));
-    ok(env.cmd().env("SOPS_AGE_KEY_CMD", format!("cat {}", key.display())));
-    env.write(".config/sops/age/keys.txt", &std::fs::read_to_string(&key).unwrap());
+    ok(env
+        .cmd()
+        .env("SOPS_AGE_KEY", format!("{other_secret} {secret}")));
+    ok(env
+        .cmd()
+        .env("SOPS_AGE_KEY_CMD", format!("cat {}", key.display())));
+    env.write(
+        ".config/sops/age/keys.txt",
+        &std::fs::read_to_string(&key).unwrap(),
+    );
     ok(&mut env.cmd());
-    let out = env.cmd().env("XDG_CONFIG_HOME", env.path("nowhere")).arg("decrypt").arg(&enc).output().unwrap();
+    let out = env
+        .cmd()
+        .env("XDG_CONFIG_HOME", env.path("nowhere"))
+        .arg("decrypt")
+        .arg(&enc)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(128));
 }
 
@@ -196,11 +373,27 @@ fn pgp_keys_are_wrapped_and_unwrapped_through_gpg() {
     let env = Env::new();
     let gnupg = env.gnupg();
     let plain = env.write("p.yaml", "secret: value\n");
-    let out = env.cmd().env("GNUPGHOME", &gnupg).args(["encrypt", "--pgp", "FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4"]).arg(&plain).output().unwrap();
+    let out = env
+        .cmd()
+        .env("GNUPGHOME", &gnupg)
+        .args([
+            "encrypt",
+            "--pgp",
+            "FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4",
+        ])
+        .arg(&plain)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("-----BEGIN PGP MESSAGE-----"));
     let enc = env.write("p.enc.yaml", &stdout(&out));
-    let back = env.cmd().env("GNUPGHOME", &gnupg).arg("decrypt").arg(&enc).output().unwrap();
+    let back = env
+        .cmd()
+        .env("GNUPGHOME", &gnupg)
+        .arg("decrypt")
+        .arg(&enc)
+        .output()
+        .unwrap();
     assert_eq!(stdout(&back), "secret: value\n", "{}", stderr(&back));
 }
 
@@ -210,16 +403,37 @@ fn conversions_between_stores_and_stdin_work() {
     let (key, public) = env.keygen("key.txt");
     let out = env
         .cmd()
-        .args(["encrypt", "--age", &public, "--filename-override", "x.yaml", "--output-type", "json", "-"])
+        .args([
+            "encrypt",
+            "--age",
+            &public,
+            "--filename-override",
+            "x.yaml",
+            "--output-type",
+            "json",
+            "-",
+        ])
         .write_stdin("a: 1\nb: [x, \"y\"]\n")
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let enc = env.write("x.enc.json", &stdout(&out));
-    let back = env.cmd().env("SOPS_AGE_KEY_FILE", &key).args(["decrypt", "--output-type", "yaml"]).arg(&enc).output().unwrap();
+    let back = env
+        .cmd()
+        .env("SOPS_AGE_KEY_FILE", &key)
+        .args(["decrypt", "--output-type", "yaml"])
+        .arg(&enc)
+        .output()
+        .unwrap();
     // yaml.v3 quotes `y`: YAML 1.1 readers would take it for a boolean.
     assert_eq!(stdout(&back), "a: 1\nb:\n    - x\n    - \"y\"\n");
-    let ini = env.cmd().env("SOPS_AGE_KEY_FILE", &key).args(["decrypt", "--output-type", "dotenv"]).arg(&enc).output().unwrap();
+    let ini = env
+        .cmd()
+        .env("SOPS_AGE_KEY_FILE", &key)
+        .args(["decrypt", "--output-type", "dotenv"])
+        .arg(&enc)
+        .output()
+        .unwrap();
     assert!(!ini.status.success(), "a list cannot be dotenv");
     assert!(stderr(&ini).contains("dotenv"), "{}", stderr(&ini));
 }
@@ -232,11 +446,18 @@ fn keygen_writes_a_private_file_once() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
     let before = std::fs::read(&key).unwrap();
     let again = env.cmd().args(["keygen", "-o"]).arg(&key).output().unwrap();
     assert!(!again.status.success());
-    assert!(stderr(&again).contains("already exists"), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("already exists"),
+        "{}",
+        stderr(&again)
+    );
     assert_eq!(std::fs::read(&key).unwrap(), before);
 }

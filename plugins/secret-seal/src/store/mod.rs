@@ -194,12 +194,14 @@ pub fn load_encrypted(format: Format, bytes: &[u8]) -> Result<(Tree, Metadata)> 
 
 /// Writes a plaintext tree.
 pub fn emit_plain(format: Format, tree: &Tree, opts: EmitOptions) -> Result<Vec<u8>> {
-    let first = || tree.branches.first().cloned().unwrap_or_default();
+    // Borrowed, not cloned: a copy of plaintext would be dropped without being wiped.
+    let empty = Branch::default();
+    let first = || tree.branches.first().unwrap_or(&empty);
     Ok(match format {
         Format::Yaml => yaml::emit(&tree.branches, opts.yaml_indent.unwrap_or(4)).into_bytes(),
-        Format::Json => json::emit(&first(), &json::indent_unit(opts.json_indent)).into_bytes(),
-        Format::Dotenv => dotenv::emit(&first())?.into_bytes(),
-        Format::Ini => ini::emit(&first())?.into_bytes(),
+        Format::Json => json::emit(first(), &json::indent_unit(opts.json_indent)).into_bytes(),
+        Format::Dotenv => dotenv::emit(first())?.into_bytes(),
+        Format::Ini => ini::emit(first())?.into_bytes(),
         Format::Binary => match first().get("data") {
             Some(Value::Str(s)) => s.clone().into_bytes(),
             Some(Value::Bytes(b)) => b.clone(),

@@ -129,8 +129,17 @@ impl Parser<'_> {
         self.s[self.line_start()..self.pos].chars().count()
     }
 
+    /// The 1-based line of the current position; O(position), so only for error messages.
     fn line(&self) -> usize {
-        self.s[..self.pos].matches('\n').count() + 1
+        self.line_at(self.pos)
+    }
+
+    fn line_at(&self, pos: usize) -> usize {
+        self.s.as_bytes()[..pos]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1
     }
 
     fn err(&self, message: &str) -> Error {
@@ -352,12 +361,12 @@ impl Parser<'_> {
             for c in std::mem::take(&mut self.pending) {
                 b.0.push(Item::comment(c.text, false));
             }
-            let key_line = self.line();
+            let key_pos = self.pos;
             let key = self.key()?;
             if b.0.iter().any(|i| i.name() == Some(key.as_str())) {
                 return Err(Error::syntax(
                     "YAML",
-                    key_line,
+                    self.line_at(key_pos),
                     col + 1,
                     format!("mapping key {key:?} already defined"),
                 ));
@@ -451,7 +460,7 @@ impl Parser<'_> {
     }
 
     fn key(&mut self) -> Result<String> {
-        let line = self.line();
+        let key_pos = self.pos;
         let col = self.col();
         let (text, quoted) = match self.peek() {
             Some('"') => (self.double_quoted()?, true),
@@ -485,9 +494,9 @@ impl Parser<'_> {
             match resolve_plain(&text) {
                 Ok(Value::Str(_)) => {}
                 Ok(v) => {
-                    return Err(Error::syntax("YAML", line, col + 1, format!("the key {text:?} is a {}, not a string; sops only accepts string keys (quote it)", v.type_name())));
+                    return Err(Error::syntax("YAML", self.line_at(key_pos), col + 1, format!("the key {text:?} is a {}, not a string; sops only accepts string keys (quote it)", v.type_name())));
                 }
-                Err(e) => return Err(Error::syntax("YAML", line, col + 1, e)),
+                Err(e) => return Err(Error::syntax("YAML", self.line_at(key_pos), col + 1, e)),
             }
         }
         Ok(text)
@@ -751,14 +760,14 @@ impl Parser<'_> {
     }
 
     fn double_quoted(&mut self) -> Result<String> {
-        let start_line = self.line();
+        let start = self.pos;
         self.pos += 1;
         let mut out = String::new();
         loop {
             let Some(c) = self.peek() else {
                 return Err(Error::syntax(
                     "YAML",
-                    start_line,
+                    self.line_at(start),
                     0,
                     "unterminated double-quoted string",
                 ));
@@ -854,14 +863,14 @@ impl Parser<'_> {
     }
 
     fn single_quoted(&mut self) -> Result<String> {
-        let start_line = self.line();
+        let start = self.pos;
         self.pos += 1;
         let mut out = String::new();
         loop {
             let Some(c) = self.peek() else {
                 return Err(Error::syntax(
                     "YAML",
-                    start_line,
+                    self.line_at(start),
                     0,
                     "unterminated single-quoted string",
                 ));

@@ -28,7 +28,11 @@ pub fn vectors() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
     let v = shared.join("vectors");
-    assert!(v.is_dir(), "the shared test vectors are missing at {} (set PLATFORM_SHARED_DIR)", v.display());
+    assert!(
+        v.is_dir(),
+        "the shared test vectors are missing at {} (set PLATFORM_SHARED_DIR)",
+        v.display()
+    );
     v
 }
 
@@ -38,7 +42,9 @@ pub struct Env {
 
 impl Env {
     pub fn new() -> Self {
-        Env { home: TempDir::new().unwrap() }
+        Env {
+            home: TempDir::new().unwrap(),
+        }
     }
 
     pub fn dir(&self) -> &Path {
@@ -70,9 +76,17 @@ impl Env {
     /// A fresh identity made by `secret-seal keygen`; returns (key file, public key).
     pub fn keygen(&self, name: &str) -> (PathBuf, String) {
         let path = self.path(name);
-        self.cmd().args(["keygen", "-o"]).arg(&path).assert().success();
+        self.cmd()
+            .args(["keygen", "-o"])
+            .arg(&path)
+            .assert()
+            .success();
         let text = std::fs::read_to_string(&path).unwrap();
-        let public = text.lines().find_map(|l| l.strip_prefix("# public key: ")).unwrap().to_string();
+        let public = text
+            .lines()
+            .find_map(|l| l.strip_prefix("# public key: "))
+            .unwrap()
+            .to_string();
         (path, public)
     }
 
@@ -97,7 +111,10 @@ impl Env {
 }
 
 pub fn has(program: &str) -> bool {
-    StdCommand::new(program).arg("--version").output().is_ok_and(|o| o.status.success())
+    StdCommand::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 pub fn stdout(out: &std::process::Output) -> String {
