@@ -186,11 +186,10 @@ fn keygen(output: Option<&Path>) -> anyhow::Result<()> {
     match output {
         Some(path) => {
             if path.exists() {
-                return Err(anyhow!(
+                return Err(anyhow!(Error::Invalid(format!(
                     "{} already exists; refusing to overwrite an identity (choose another -o)",
                     path.display()
-                ))
-                .map_err(|e| e.context(Error::Invalid("exists".into())));
+                ))));
             }
             atomic::create_new(path, text.as_bytes(), 0o600)
                 .with_context(|| format!("writing the identity to {}", path.display()))?;

@@ -461,3 +461,49 @@ fn keygen_writes_a_private_file_once() {
     );
     assert_eq!(std::fs::read(&key).unwrap(), before);
 }
+
+#[test]
+fn ssh_keys_work_as_age_recipients_and_identities() {
+    if !has("ssh-keygen") {
+        eprintln!(
+            "SKIPPED: ssh-keygen is not installed (apt-get install openssh-client; .ci/run does)"
+        );
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install openssh-client"
+        );
+        return;
+    }
+    let env = Env::new();
+    std::fs::create_dir_all(env.path(".ssh")).unwrap();
+    let key = env.path(".ssh/id_ed25519");
+    let made = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "test", "-f"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", stderr(&made));
+    let public = std::fs::read_to_string(env.path(".ssh/id_ed25519.pub")).unwrap();
+    let plain = env.write("s.yaml", "token: t\n");
+    let out = env
+        .cmd()
+        .args(["encrypt", "--age", public.trim()])
+        .arg(&plain)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let enc = env.write("s.enc.yaml", &stdout(&out));
+    // From ~/.ssh/id_ed25519, as sops does, and from SOPS_AGE_SSH_PRIVATE_KEY_FILE.
+    let back = env.cmd().arg("decrypt").arg(&enc).output().unwrap();
+    assert_eq!(stdout(&back), "token: t\n", "{}", stderr(&back));
+    let moved = env.path("elsewhere");
+    std::fs::rename(&key, &moved).unwrap();
+    let back = env
+        .cmd()
+        .env("SOPS_AGE_SSH_PRIVATE_KEY_FILE", &moved)
+        .arg("decrypt")
+        .arg(&enc)
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&back), "token: t\n", "{}", stderr(&back));
+}
