@@ -8,6 +8,7 @@ pub mod code {
     pub const COULD_NOT_READ_INPUT: i32 = 2;
     pub const COULD_NOT_WRITE_OUTPUT: i32 = 3;
     pub const ERROR_ENCRYPTING_TREE: i32 = 23;
+    pub const ERROR_DECRYPTING_MAC: i32 = 24;
     pub const ERROR_DECRYPTING_TREE: i32 = 25;
     pub const MAC_MISMATCH: i32 = 51;
     pub const MAC_NOT_FOUND: i32 = 52;
@@ -50,6 +51,8 @@ pub enum Error {
     NotEncrypted,
     #[error("cannot decrypt the value at {path}: {reason}")]
     Value { path: String, reason: String },
+    #[error("cannot decrypt the MAC (sops.mac): {0}; the MAC or lastmodified was changed, or the data key is wrong")]
+    MacUnreadable(String),
     #[error("MAC mismatch: the file's MAC {stored} does not match the computed {computed}; the file was modified outside sops/secret-seal or is corrupted (use --ignore-mac to read it anyway)")]
     MacMismatch { stored: String, computed: String },
     #[error("the file has no MAC (`mac` is empty); it was not written by sops/secret-seal or was tampered with (use --ignore-mac to read it anyway)")]
@@ -98,6 +101,7 @@ impl Error {
             Error::AlreadyEncrypted => FILE_ALREADY_ENCRYPTED,
             Error::NotEncrypted => GENERIC,
             Error::Value { .. } => ERROR_DECRYPTING_TREE,
+            Error::MacUnreadable(_) => ERROR_DECRYPTING_MAC,
             Error::MacMismatch { .. } => MAC_MISMATCH,
             Error::MacNotFound => MAC_NOT_FOUND,
             Error::NoDataKey { .. } | Error::KeyFile { .. } | Error::Key(_) => {

@@ -201,12 +201,7 @@ pub fn verify_mac(meta: &Metadata, key: &DataKey, computed: &str) -> Result<()> 
     let stored = match cipher::decrypt(&meta.mac, key, &mac_aad(&meta.lastmodified)) {
         Ok(Plain::Value(Value::Str(s))) => s,
         Ok(_) => return Err(Error::Invalid("the MAC is not a string".into())),
-        Err(reason) => {
-            return Err(Error::Value {
-                path: "sops.mac".into(),
-                reason,
-            })
-        }
+        Err(reason) => return Err(Error::MacUnreadable(reason)),
     };
     if stored != computed {
         return Err(Error::MacMismatch {
