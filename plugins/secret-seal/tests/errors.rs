@@ -17,16 +17,7 @@ fn setup() -> Case {
 
 impl Case {
     fn sealed(&self, name: &str, text: &str) -> std::path::PathBuf {
-        let plain = self.env.write(&format!("plain-{name}"), text);
-        let out = self
-            .env
-            .cmd()
-            .args(["encrypt", "--age", &self.public])
-            .arg(&plain)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", stderr(&out));
-        self.env.write(name, &stdout(&out))
+        self.env.seal_text(&self.public, name, text)
     }
 
     /// Runs `decrypt -i` (so a failure that wrote anything would show) and checks the result.
@@ -104,21 +95,13 @@ fn truncated_and_corrupt_values_are_refused() {
     let c = setup();
     let file = c.sealed("t.yaml", "token: abc\n");
     let text = std::fs::read_to_string(&file).unwrap();
-    let line = text
-        .lines()
-        .find(|l| l.starts_with("token:"))
-        .unwrap()
-        .to_string();
+    let line = line_starting(&text, "token:");
     std::fs::write(&file, text.replace(&line, &line[..30])).unwrap();
     c.decrypt_fails(&file, &c.key, 25, &["truncated", r#"["token"]"#]);
 
     let file = c.sealed("b.yaml", "token: abc\n");
     let text = std::fs::read_to_string(&file).unwrap();
-    let line = text
-        .lines()
-        .find(|l| l.starts_with("token:"))
-        .unwrap()
-        .to_string();
+    let line = line_starting(&text, "token:");
     std::fs::write(
         &file,
         text.replace(&line, &line.replacen("iv:", "iv:!!", 1)),

@@ -28,12 +28,7 @@ fn sops_age_decrypts_our_yaml_json_and_dotenv() {
     ];
     for (name, text, want) in docs {
         let plain = env.write(&format!("plain/{name}"), text);
-        let out = env
-            .cmd()
-            .args(["encrypt", "--age", &public])
-            .arg(&plain)
-            .output()
-            .unwrap();
+        let out = env.encrypt(&public, &plain);
         assert!(out.status.success(), "{}", stderr(&out));
         let enc = env.write(name, &stdout(&out));
         let node = StdCommand::new("node")
@@ -80,20 +75,9 @@ fn age_cli_reads_our_wrapped_keys_and_its_identities_open_our_files() {
     .trim()
     .to_string();
     let plain = env.write("s.json", "{\"password\": \"p\"}");
-    let out = env
-        .cmd()
-        .args(["encrypt", "--age", &public])
-        .arg(&plain)
-        .output()
-        .unwrap();
+    let out = env.encrypt(&public, &plain);
     let enc = env.write("s.enc.json", &stdout(&out));
-    let back = env
-        .cmd()
-        .env("SOPS_AGE_KEY_FILE", &key)
-        .arg("decrypt")
-        .arg(&enc)
-        .output()
-        .unwrap();
+    let back = env.decrypt(&key, &enc);
     assert_eq!(
         stdout(&back),
         "{\n\t\"password\": \"p\"\n}\n",

@@ -37,24 +37,11 @@ fn canonical_documents_come_back_byte_for_byte_in_every_store() {
         ("doc.bin", "\u{0}binary\u{1}data\n"),
     ];
     for (name, text) in docs {
-        let plain = env.write(name, text);
-        let sealed = env
-            .cmd()
-            .args(["encrypt", "--age", &public])
-            .arg(&plain)
-            .output()
-            .unwrap();
-        assert!(sealed.status.success(), "{name}: {}", stderr(&sealed));
-        let enc = env.write(&format!("sealed/{name}"), &stdout(&sealed));
+        let enc = env.seal_text(&public, name, text);
+        let plain = env.path(name);
         let status = env.cmd().arg("filestatus").arg(&enc).output().unwrap();
         assert_eq!(stdout(&status), "{\"encrypted\":true}\n", "{name}");
-        let out = env
-            .cmd()
-            .env("SOPS_AGE_KEY_FILE", &key)
-            .arg("decrypt")
-            .arg(&enc)
-            .output()
-            .unwrap();
+        let out = env.decrypt(&key, &enc);
         assert!(out.status.success(), "{name}: {}", stderr(&out));
         assert_eq!(stdout(&out), text, "{name} did not round-trip");
         let status = env.cmd().arg("filestatus").arg(&plain).output().unwrap();
@@ -81,20 +68,9 @@ fn a_comment_closing_a_nested_block_moves_into_it_as_with_sops() {
         ),
     ] {
         let file = env.write("f.yaml", plain);
-        let sealed = env
-            .cmd()
-            .args(["encrypt", "--age", &public])
-            .arg(&file)
-            .output()
-            .unwrap();
+        let sealed = env.encrypt(&public, &file);
         let enc = env.write("f.enc.yaml", &stdout(&sealed));
-        let out = env
-            .cmd()
-            .env("SOPS_AGE_KEY_FILE", &key)
-            .arg("decrypt")
-            .arg(&enc)
-            .output()
-            .unwrap();
+        let out = env.decrypt(&key, &enc);
         assert_eq!(stdout(&out), expected);
     }
 }
@@ -104,13 +80,7 @@ fn yaml_comments_are_encrypted_and_survive() {
     let env = Env::new();
     let (key, public) = env.keygen("key.txt");
     let plain = env.write("c.yaml", YAML);
-    let sealed = stdout(
-        &env.cmd()
-            .args(["encrypt", "--age", &public])
-            .arg(&plain)
-            .output()
-            .unwrap(),
-    );
+    let sealed = stdout(&env.encrypt(&public, &plain));
     assert!(
         !sealed.contains("inline comment") && !sealed.contains("head comment"),
         "comments must be encrypted:\n{sealed}"
@@ -121,13 +91,7 @@ fn yaml_comments_are_encrypted_and_survive() {
     );
     assert!(!sealed.contains("hunter2"));
     let enc = env.write("c.enc.yaml", &sealed);
-    let out = env
-        .cmd()
-        .env("SOPS_AGE_KEY_FILE", &key)
-        .arg("decrypt")
-        .arg(&enc)
-        .output()
-        .unwrap();
+    let out = env.decrypt(&key, &enc);
     assert_eq!(stdout(&out), YAML);
 }
 
@@ -189,13 +153,7 @@ fn every_encryption_rule_selects_the_right_values() {
             assert!(sealed.contains(v), "{flags:?} encrypted {v}:\n{sealed}");
         }
         let enc = env.write(&format!("r{i}.enc.yaml"), &sealed);
-        let out = env
-            .cmd()
-            .env("SOPS_AGE_KEY_FILE", &key)
-            .arg("decrypt")
-            .arg(&enc)
-            .output()
-            .unwrap();
+        let out = env.decrypt(&key, &enc);
         assert_eq!(stdout(&out), text, "{flags:?}");
     }
     let sealed = seal_with(
@@ -224,13 +182,7 @@ fn mac_only_encrypted_lets_plain_values_change() {
     );
     assert!(sealed.contains("mac_only_encrypted: true"));
     let edited = env.write("m.enc.yaml", &sealed.replace("host: a", "host: b"));
-    let out = env
-        .cmd()
-        .env("SOPS_AGE_KEY_FILE", &key)
-        .arg("decrypt")
-        .arg(&edited)
-        .output()
-        .unwrap();
+    let out = env.decrypt(&key, &edited);
     assert_eq!(stdout(&out), "password: p\nhost: b\n", "{}", stderr(&out));
 }
 
@@ -266,13 +218,7 @@ fn sops_yaml_rules_pick_recipients_from_the_target_directory() {
     );
     assert_eq!(sealed.matches("\"recipient\"").count(), 2);
     for key in [&key_a, &key_b] {
-        let out = env
-            .cmd()
-            .env("SOPS_AGE_KEY_FILE", key)
-            .arg("decrypt")
-            .arg(&target)
-            .output()
-            .unwrap();
+        let out = env.decrypt(key, &target);
         assert!(
             stdout(&out).contains("\"password\": \"p\""),
             "{}",
@@ -292,13 +238,7 @@ fn sops_yaml_rules_pick_recipients_from_the_target_directory() {
         sealed.contains("key_groups:") && sealed.contains("shamir_threshold: 2"),
         "{sealed}"
     );
-    let one = env
-        .cmd()
-        .env("SOPS_AGE_KEY_FILE", &key_c)
-        .arg("decrypt")
-        .arg(&shamir)
-        .output()
-        .unwrap();
+    let one = env.decrypt(&key_c, &shamir);
     assert_eq!(
         one.status.code(),
         Some(128),
@@ -307,13 +247,7 @@ fn sops_yaml_rules_pick_recipients_from_the_target_directory() {
     );
     let both = std::fs::read_to_string(&key_a).unwrap() + &std::fs::read_to_string(&key_c).unwrap();
     let both_path = env.write("ac.txt", &both);
-    let two = env
-        .cmd()
-        .env("SOPS_AGE_KEY_FILE", &both_path)
-        .arg("decrypt")
-        .arg(&shamir)
-        .output()
-        .unwrap();
+    let two = env.decrypt(&both_path, &shamir);
     assert_eq!(stdout(&two), "token: t\n", "{}", stderr(&two));
 }
 
@@ -322,12 +256,7 @@ fn identities_come_from_every_sops_source() {
     let env = Env::new();
     let (key, public) = env.keygen("key.txt");
     let plain = env.write("s.json", "{\"a\": \"b\"}");
-    let sealed = env
-        .cmd()
-        .args(["encrypt", "--age", &public])
-        .arg(&plain)
-        .output()
-        .unwrap();
+    let sealed = env.encrypt(&public, &plain);
     let enc = env.write("s.enc.json", &stdout(&sealed));
     let secret = std::fs::read_to_string(&key)
         .unwrap()

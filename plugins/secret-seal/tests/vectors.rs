@@ -139,32 +139,15 @@ fn age_vectors_decrypt_byte_for_byte_and_reencrypt_to_the_same_tree() {
         };
         seen += 1;
         let expected = std::fs::read(dir.join(format!("{stem}.dec.{ext}"))).unwrap();
-        let out = env
-            .cmd()
-            .env("SOPS_AGE_KEY_FILE", &key)
-            .arg("decrypt")
-            .arg(&path)
-            .output()
-            .unwrap();
+        let out = env.decrypt(&key, &path);
         assert!(out.status.success(), "{name}: {}", stderr(&out));
         assert_eq!(stdout(&out), String::from_utf8_lossy(&expected), "{name}");
 
         let plain = dir.join(format!("{stem}.plain.{ext}"));
-        let sealed = env
-            .cmd()
-            .args(["encrypt", "--age", &public])
-            .arg(&plain)
-            .output()
-            .unwrap();
+        let sealed = env.encrypt(&public, &plain);
         assert!(sealed.status.success(), "{name}: {}", stderr(&sealed));
         let copy = env.write(&format!("{stem}.enc.{ext}"), &stdout(&sealed));
-        let back = env
-            .cmd()
-            .env("SOPS_AGE_KEY_FILE", &key)
-            .arg("decrypt")
-            .arg(&copy)
-            .output()
-            .unwrap();
+        let back = env.decrypt(&key, &copy);
         assert_eq!(
             stdout(&back),
             String::from_utf8_lossy(&expected),

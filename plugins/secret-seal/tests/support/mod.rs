@@ -90,6 +90,33 @@ impl Env {
         (path, public)
     }
 
+    /// `secret-seal encrypt --age PUBLIC FILE`, unchecked.
+    pub fn encrypt(&self, public: &str, file: &Path) -> std::process::Output {
+        self.cmd()
+            .args(["encrypt", "--age", public])
+            .arg(file)
+            .output()
+            .unwrap()
+    }
+
+    /// `secret-seal decrypt FILE` with SOPS_AGE_KEY_FILE=KEY, unchecked.
+    pub fn decrypt(&self, key: &Path, file: &Path) -> std::process::Output {
+        self.cmd()
+            .env("SOPS_AGE_KEY_FILE", key)
+            .arg("decrypt")
+            .arg(file)
+            .output()
+            .unwrap()
+    }
+
+    /// Writes `text` as `name`, encrypts it for `public` and writes the result as `sealed/NAME`.
+    pub fn seal_text(&self, public: &str, name: &str, text: &str) -> PathBuf {
+        let plain = self.write(name, text);
+        let out = self.encrypt(public, &plain);
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        self.write(&format!("sealed/{name}"), &stdout(&out))
+    }
+
     /// A throw-away GNUPGHOME with the sops functional-test key imported.
     pub fn gnupg(&self) -> PathBuf {
         let home = self.path("gnupg");
@@ -121,4 +148,12 @@ pub fn stdout(out: &std::process::Output) -> String {
 
 pub fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The first line of `text` that starts with `prefix`.
+pub fn line_starting(text: &str, prefix: &str) -> String {
+    text.lines()
+        .find(|l| l.starts_with(prefix))
+        .unwrap()
+        .to_string()
 }
