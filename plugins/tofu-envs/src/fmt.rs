@@ -1,0 +1,358 @@
+//! `tofu-envs fmt`: `tofu fmt`'s command line (`-check`, `-diff`, `-list`, `-write`, `-recursive`,
+//! `-` for stdin) over the formatter, plus terragrunt's `.hcl` files in terragrunt mode.
+//! Files are formatted in parallel; output order is the walk order, as tofu's.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::hcl::{self, Mode};
+
+/// Exit codes as tofu's: 0 ok, 2 errors, 3 `-check` found files to format.
+pub const EXIT_CHECK_FAILED: i32 = 3;
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub list: bool,
+    pub write: bool,
+    pub diff: bool,
+    pub check: bool,
+    pub recursive: bool,
+    /// Format standard input as terragrunt HCL (no terraform rewrites).
+    pub terragrunt: bool,
+    pub paths: Vec<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            list: true,
+            write: true,
+            diff: false,
+            check: false,
+            recursive: false,
+            terragrunt: false,
+            paths: Vec::new(),
+        }
+    }
+}
+
+fn parse_bool(flag: &str, v: &str) -> Result<bool, String> {
+    match v {
+        "true" | "1" | "t" | "T" | "TRUE" | "True" => Ok(true),
+        "false" | "0" | "f" | "F" | "FALSE" | "False" => Ok(false),
+        _ => Err(format!("invalid boolean value {v:?} for -{flag}")),
+    }
+}
+
+/// Parses tofu's flag syntax: `-flag`, `--flag`, `-flag=value`; flags end at the first path.
+pub fn parse_args(args: &[String]) -> Result<Options, String> {
+    let mut o = Options::default();
+    let mut rest = args.iter();
+    for arg in rest.by_ref() {
+        if arg == "--" {
+            break;
+        }
+        if arg == "-" || !arg.starts_with('-') {
+            o.paths.push(arg.clone());
+            break;
+        }
+        let flag = arg.trim_start_matches('-');
+        let (name, value) = match flag.split_once('=') {
+            Some((n, v)) => (n, Some(v)),
+            None => (flag, None),
+        };
+        let b = |v: Option<&str>| v.map_or(Ok(true), |v| parse_bool(name, v));
+        match name {
+            "list" => o.list = b(value)?,
+            "write" => o.write = b(value)?,
+            "diff" => o.diff = b(value)?,
+            "check" => o.check = b(value)?,
+            "recursive" => o.recursive = b(value)?,
+            "terragrunt" => o.terragrunt = b(value)?,
+            "no-color" => {}
+            _ => return Err(format!("flag provided but not defined: -{name}")),
+        }
+    }
+    o.paths.extend(rest.cloned());
+    Ok(o)
+}
+
+pub const USAGE: &str = "\
+Usage: tofu-envs fmt [options] [target...]
+
+  Rewrites OpenTofu configuration files (.tf .tofu .tfvars .tftest.hcl .tofutest.hcl) to the
+  canonical format and style, byte-identical to `tofu fmt`; terragrunt .hcl files are formatted as
+  `terragrunt hcl fmt` does. With no target, the current directory; `-` reads standard input.
+
+Options:
+  -list=false    Don't list files whose formatting differs
+  -write=false   Don't write to source files (always disabled with -check or standard input)
+  -diff          Display diffs of formatting changes
+  -check         Check if the input is formatted; exit status 3 if not
+  -recursive     Also process files in subdirectories
+  -terragrunt    Format standard input as terragrunt HCL (no terraform rewrites)
+";
+
+/// The formatting mode for a file by its name, or `None` if fmt does not take it.
+pub fn mode_for(path: &Path) -> Option<Mode> {
+    let name = path.file_name()?.to_string_lossy();
+    const TOFU: [&str; 7] = [
+        ".tf",
+        ".tofu",
+        ".tfvars",
+        ".tftest.hcl",
+        ".tofutest.hcl",
+        ".tfmock.hcl",
+        ".tofumock.hcl",
+    ];
+    if TOFU.iter().any(|ext| name.ends_with(ext)) {
+        Some(Mode::Tofu)
+    } else if name.ends_with(".hcl") {
+        Some(Mode::Terragrunt)
+    } else {
+        None
+    }
+}
+
+/// Names tofu ignores while walking (`configs.IsIgnoredFile`), which also skips `.terraform`,
+/// `.terragrunt-cache` and `.git`.
+fn ignored(name: &str) -> bool {
+    name.starts_with('.') || name.ends_with('~') || (name.starts_with('#') && name.ends_with('#'))
+}
+
+fn walk(dir: &Path, recursive: bool, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if ignored(&name) {
+            continue;
+        }
+        let path = e.path();
+        if e.file_type()?.is_dir() {
+            if recursive {
+                walk(&path, recursive, out)?;
+            }
+        } else if mode_for(&path).is_some() {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// What happened to one file.
+pub enum Outcome {
+    Unchanged,
+    Changed { original: String, formatted: String },
+    Invalid(String),
+}
+
+pub fn format_file(path: &Path, mode: Mode) -> Outcome {
+    let original = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return Outcome::Invalid(format!("{}: cannot read: {e}", path.display())),
+    };
+    let Ok(text) = String::from_utf8(original) else {
+        return Outcome::Invalid(format!("{}: the file is not valid UTF-8", path.display()));
+    };
+    match hcl::format(&text, mode) {
+        Ok(formatted) if formatted == text => Outcome::Unchanged,
+        Ok(formatted) => Outcome::Changed {
+            original: text,
+            formatted,
+        },
+        Err(e) => Outcome::Invalid(format!("{}:{e}", path.display())),
+    }
+}
+
+/// Formats files on all cores; results come back in input order.
+pub fn format_all(files: &[(PathBuf, Mode)]) -> Vec<Outcome> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(files.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut results: Vec<Option<Outcome>> = (0..files.len()).map(|_| None).collect();
+    let slots: Vec<std::sync::Mutex<&mut Option<Outcome>>> =
+        results.iter_mut().map(std::sync::Mutex::new).collect();
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some((path, mode)) = files.get(i) else {
+                    break;
+                };
+                let outcome = format_file(path, *mode);
+                **slots[i].lock().expect("not poisoned") = Some(outcome);
+            });
+        }
+    });
+    drop(slots);
+    results
+        .into_iter()
+        .map(|r| r.expect("every file formatted"))
+        .collect()
+}
+
+fn display(path: &Path) -> String {
+    let cwd = std::env::current_dir().ok();
+    let shown = cwd
+        .as_deref()
+        .and_then(|c| path.strip_prefix(c).ok())
+        .unwrap_or(path);
+    shown.display().to_string()
+}
+
+fn unified_diff(name: &str, old: &str, new: &str) -> String {
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("old/{name}"), &format!("new/{name}"))
+        .to_string()
+}
+
+/// Writes through a temp file beside the target, keeping its permissions.
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.as_file()
+        .set_permissions(std::fs::metadata(path)?.permissions())?;
+    tmp.write_all(text.as_bytes())?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+pub fn run(
+    mut o: Options,
+    stdin: &mut dyn std::io::Read,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    if o.check {
+        o.write = false;
+    }
+    if o.paths.len() == 1 && o.paths[0] == "-" {
+        return run_stdin(&o, stdin, out, err);
+    }
+    if o.paths.is_empty() {
+        o.paths.push(".".into());
+    }
+    let mut files = Vec::new();
+    let mut status = 0;
+    for p in &o.paths {
+        let path = PathBuf::from(p);
+        match std::fs::metadata(&path) {
+            Ok(m) if m.is_dir() => {
+                let mut found = Vec::new();
+                if let Err(e) = walk(&path, o.recursive, &mut found) {
+                    let _ = writeln!(err, "Error: cannot read directory {}: {e}", path.display());
+                    status = 2;
+                }
+                files.extend(found.into_iter().map(|f| {
+                    let mode = mode_for(&f).expect("walk keeps formattable files");
+                    (f, mode)
+                }));
+            }
+            Ok(_) => match mode_for(&path) {
+                Some(mode) => files.push((path, mode)),
+                None => {
+                    let _ = writeln!(err, "Error: {p}: only .tf, .tofu, .tfvars, .tftest.hcl, .tofutest.hcl and terragrunt .hcl files can be processed with tofu-envs fmt");
+                    status = 2;
+                }
+            },
+            Err(e) => {
+                let _ = writeln!(err, "Error: no file or directory at {p}: {e}");
+                status = 2;
+            }
+        }
+    }
+    let mut changed = false;
+    for ((path, _), outcome) in files.iter().zip(format_all(&files)) {
+        let name = display(path);
+        match outcome {
+            Outcome::Unchanged => {
+                if !o.list && !o.write && !o.diff {
+                    let _ = out.write_all(std::fs::read(path).unwrap_or_default().as_slice());
+                }
+            }
+            Outcome::Changed {
+                original,
+                formatted,
+            } => {
+                changed = true;
+                if o.list {
+                    let _ = writeln!(out, "{name}");
+                }
+                if o.write {
+                    if let Err(e) = write_atomically(path, &formatted) {
+                        let _ = writeln!(err, "Error: cannot write {name}: {e}");
+                        status = 2;
+                    }
+                }
+                if o.diff {
+                    let _ = write!(
+                        out,
+                        "{}",
+                        unified_diff(&name.replace('\\', "/"), &original, &formatted)
+                    );
+                }
+                if !o.list && !o.write && !o.diff {
+                    let _ = out.write_all(formatted.as_bytes());
+                }
+            }
+            Outcome::Invalid(message) => {
+                let _ = writeln!(err, "Error: {message}");
+                status = 2;
+            }
+        }
+    }
+    if status != 0 {
+        status
+    } else if o.check && changed {
+        EXIT_CHECK_FAILED
+    } else {
+        0
+    }
+}
+
+fn run_stdin(
+    o: &Options,
+    stdin: &mut dyn std::io::Read,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    let mut src = String::new();
+    if let Err(e) = stdin.read_to_string(&mut src) {
+        let _ = writeln!(err, "Error: cannot read standard input: {e}");
+        return 2;
+    }
+    let mode = if o.terragrunt {
+        Mode::Terragrunt
+    } else {
+        Mode::Tofu
+    };
+    match hcl::format(&src, mode) {
+        Ok(formatted) => {
+            let changed = formatted != src;
+            if o.diff && changed {
+                let _ = write!(out, "{}", unified_diff("<stdin>", &src, &formatted));
+            }
+            if !o.check && !o.diff {
+                let _ = out.write_all(formatted.as_bytes());
+            }
+            if o.check && changed {
+                EXIT_CHECK_FAILED
+            } else {
+                0
+            }
+        }
+        Err(e) => {
+            let _ = writeln!(err, "Error: <stdin>:{e}");
+            2
+        }
+    }
+}

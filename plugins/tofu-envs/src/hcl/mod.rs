@@ -1,0 +1,79 @@
+//! HCL formatting byte-identical to `tofu fmt` / `terraform fmt` (and, in terragrunt mode, to
+//! `terragrunt hcl fmt`): a lexer that keeps every byte, a parser that gates invalid input, the
+//! terraform rewrites, and hclwrite's formatting passes (see ../shared/specs/hcl-fmt.md).
+
+pub mod format;
+pub mod lexer;
+pub mod parse;
+pub mod rewrite;
+
+use format::Spaced;
+
+/// Which formatter to be byte-identical to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// `tofu fmt` / `terraform fmt`: hclwrite formatting plus the terraform rewrites.
+    Tofu,
+    /// `terragrunt hcl fmt`: hclwrite formatting only.
+    Terragrunt,
+}
+
+/// Input tofu would reject: where, what, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{line}:{column}: {summary}: {detail}")]
+pub struct SyntaxError {
+    pub line: usize,
+    pub column: usize,
+    pub summary: String,
+    pub detail: String,
+}
+
+impl SyntaxError {
+    pub fn at(src: &str, offset: usize, summary: &str, detail: &str) -> Self {
+        let (line, column) = line_col(src, offset);
+        SyntaxError {
+            line,
+            column,
+            summary: summary.into(),
+            detail: detail.into(),
+        }
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(src.len());
+    let before = &src[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, src[line_start..offset].chars().count() + 1)
+}
+
+/// Formats one file's contents.
+pub fn format(src: &str, mode: Mode) -> Result<String, SyntaxError> {
+    let src = src.strip_prefix('\u{FEFF}').unwrap_or(src);
+    let tokens = lexer::lex(src)?;
+    let body = parse::parse(src, &tokens)?;
+    let mut toks: Vec<Spaced> = tokens.iter().map(|t| Spaced::new(t.kind, t.text)).collect();
+    // The formatter never touches the end-of-file token, so whitespace at the very end of the
+    // input survives (one space per space or tab), as in hclwrite.
+    let last_end = tokens
+        .iter()
+        .rev()
+        .find(|t| t.kind != lexer::Kind::Eof)
+        .map_or(0, |t| t.offset + t.text.len());
+    if let Some(eof) = toks.last_mut() {
+        eof.spaces = src.len() - last_end;
+    }
+    if mode == Mode::Tofu {
+        let edits = rewrite::edits(&body, &toks);
+        toks = rewrite::apply(toks, edits);
+    }
+    format::format(&mut toks);
+    let mut out = String::with_capacity(src.len() + src.len() / 8);
+    format::write(&toks, &mut out);
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    Ok(out)
+}
