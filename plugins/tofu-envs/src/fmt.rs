@@ -194,12 +194,15 @@ pub fn format_all(files: &[(PathBuf, Mode)]) -> Vec<Outcome> {
         .collect()
 }
 
+/// The path as tofu prints it: relative to the working directory where possible, cleaned
+/// (Go's `filepath.Join(".", "main.tf")` is `main.tf`).
 fn display(path: &Path) -> String {
     let cwd = std::env::current_dir().ok();
     let shown = cwd
         .as_deref()
         .and_then(|c| path.strip_prefix(c).ok())
         .unwrap_or(path);
+    let shown = shown.strip_prefix(".").unwrap_or(shown);
     shown.display().to_string()
 }
 

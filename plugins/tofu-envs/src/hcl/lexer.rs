@@ -382,6 +382,8 @@ impl<'a> Lexer<'a> {
         if at_line_start {
             let trimmed = rest.trim_start_matches([' ', '\t']);
             if let Some(after) = trimmed.strip_prefix(marker) {
+                // Whitespace may follow the marker; it belongs to the marker token, so it stays.
+                let after = after.trim_start_matches([' ', '\t']);
                 if after.is_empty() || after.starts_with('\n') || after.starts_with("\r\n") {
                     let len = rest.len() - after.len();
                     self.push(Kind::CHeredoc, len);

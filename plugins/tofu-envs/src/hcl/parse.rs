@@ -26,26 +26,26 @@ pub enum Item {
 }
 
 pub fn parse(src: &str, toks: &[Token]) -> Result<Body, SyntaxError> {
-    if let Some(bad) = toks.iter().find(|t| t.kind == Kind::Invalid) {
+    let invalid = toks.iter().find(|t| t.kind == Kind::Invalid).map(|bad| {
         let detail = format!(
             "This character is not used within the language: {:?}.",
             bad.text
         );
-        return Err(SyntaxError::at(
-            src,
-            bad.offset,
-            "Invalid character",
-            &detail,
-        ));
-    }
+        SyntaxError::at(src, bad.offset, "Invalid character", &detail)
+    });
     let mut p = Parser {
         src,
         toks,
         pos: 0,
         newlines: vec![true],
     };
-    let body = p.body(false)?;
-    Ok(body)
+    match (p.body(false), invalid) {
+        // The first problem in the file is the one reported, as hclsyntax does.
+        (Err(e), Some(bad)) if (bad.line, bad.column) < (e.line, e.column) => Err(bad),
+        (Err(e), _) => Err(e),
+        (Ok(_), Some(bad)) => Err(bad),
+        (Ok(body), None) => Ok(body),
+    }
 }
 
 struct Parser<'s, 't> {

@@ -1,0 +1,5 @@
+a=1
+bb = "${x}"
+c = <<EOT
+line
+EOT
