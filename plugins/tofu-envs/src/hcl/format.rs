@@ -273,57 +273,42 @@ fn columns(toks: &[Spaced], (s, e): (usize, usize)) -> usize {
         .sum()
 }
 
+/// Aligns one cell across chains of consecutive lines that have it: the cell starts one column
+/// after the widest `before` of the chain.
+fn align(
+    toks: &mut [Spaced],
+    lines: &[Line],
+    cell: impl Fn(&Line) -> Option<(usize, usize)>,
+    before: impl Fn(&[Spaced], &Line) -> usize,
+) {
+    let mut start = 0;
+    while start < lines.len() {
+        if cell(&lines[start]).is_none() {
+            start += 1;
+            continue;
+        }
+        let end = (start..lines.len())
+            .find(|&i| cell(&lines[i]).is_none())
+            .unwrap_or(lines.len());
+        let chain = &lines[start..end];
+        let max = chain.iter().map(|l| before(toks, l)).max().unwrap_or(0);
+        for line in chain {
+            let cols = before(toks, line);
+            toks[cell(line).expect("in chain").0].spaces = max - cols + 1;
+        }
+        start = end;
+    }
+}
+
 fn format_cells(toks: &mut [Spaced], lines: &[Line]) {
-    // `=` signs of consecutive assignment lines line up one column after the widest lead.
-    let mut chain: Vec<usize> = Vec::new();
-    let close_assign = |toks: &mut [Spaced], chain: &mut Vec<usize>| {
-        let max = chain
-            .iter()
-            .map(|&l| columns(toks, lines[l].lead))
-            .max()
-            .unwrap_or(0);
-        for &l in chain.iter() {
-            let cols = columns(toks, lines[l].lead);
-            toks[lines[l].assign.expect("in chain").0].spaces = max - cols + 1;
-        }
-        chain.clear();
-    };
-    for (i, line) in lines.iter().enumerate() {
-        if line.assign.is_some() {
-            chain.push(i);
-        } else if !chain.is_empty() {
-            close_assign(toks, &mut chain);
-        }
-    }
-    if !chain.is_empty() {
-        close_assign(toks, &mut chain);
-    }
-    // Then trailing comments of consecutive lines, after lead and assign.
-    let width = |toks: &[Spaced], l: &Line| {
-        columns(toks, l.lead) + l.assign.map_or(0, |a| columns(toks, a))
-    };
-    let close_comment = |toks: &mut [Spaced], chain: &mut Vec<usize>| {
-        let max = chain
-            .iter()
-            .map(|&l| width(toks, &lines[l]))
-            .max()
-            .unwrap_or(0);
-        for &l in chain.iter() {
-            let cols = width(toks, &lines[l]);
-            toks[lines[l].comment.expect("in chain").0].spaces = max - cols + 1;
-        }
-        chain.clear();
-    };
-    for (i, line) in lines.iter().enumerate() {
-        if line.comment.is_some() {
-            chain.push(i);
-        } else if !chain.is_empty() {
-            close_comment(toks, &mut chain);
-        }
-    }
-    if !chain.is_empty() {
-        close_comment(toks, &mut chain);
-    }
+    // `=` first, since moving it moves the trailing comments too.
+    align(toks, lines, |l| l.assign, |t, l| columns(t, l.lead));
+    align(
+        toks,
+        lines,
+        |l| l.comment,
+        |t, l| columns(t, l.lead) + l.assign.map_or(0, |a| columns(t, a)),
+    );
 }
 
 /// Formats a token stream in place (spaces only).
