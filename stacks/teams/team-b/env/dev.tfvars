@@ -1,0 +1,4 @@
+nginx_replicas = 1
+team_config = {
+  log_level = "debug"
+}
