@@ -1,4 +1,12 @@
-//! tofu-envs: environments for the terragrunt layout, and HCL formatting identical to `tofu fmt`.
+//! tofu-envs: environments for the terragrunt layout (per-environment tfvars checked against each
+//! stack's variables.tf, sealed secrets), and HCL formatting identical to `tofu fmt`.
 
+pub mod check;
+pub mod envs;
 pub mod fmt;
 pub mod hcl;
+pub mod layout;
+pub mod sources;
+pub mod types;
+pub mod value;
+pub mod variables;

@@ -1,0 +1,262 @@
+//! `tofu-envs check`: stricter than tofu (hashicorp/terraform#31280). Undeclared names, required
+//! variables without a value, values tofu would refuse or silently change, secrets in plain files,
+//! and sealed files that are not sealed or do not verify. Every finding says where and what to do.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::layout::{Layout, Stack};
+use crate::sources::{self, Sealed, SourceKind};
+use crate::variables::{self, Variable};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub file: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub stack: String,
+    pub env: String,
+    pub variable: Option<String>,
+    pub message: String,
+    pub hint: String,
+}
+
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}: ", self.file.display(), self.line, self.column)?;
+        if let Some(v) = &self.variable {
+            write!(f, "{v}: ")?;
+        }
+        write!(f, "{}", self.message)?;
+        if !self.hint.is_empty() {
+            write!(f, " ({})", self.hint)?;
+        }
+        Ok(())
+    }
+}
+
+/// Levenshtein distance, for "did you mean".
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur.push(
+                (prev[j] + usize::from(ca != *cb))
+                    .min(prev[j + 1] + 1)
+                    .min(cur[j] + 1),
+            );
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+pub fn suggestion<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    known
+        .map(|k| (distance(name, k), k))
+        .filter(|(d, k)| *d <= 2.max(k.len() / 4))
+        .min()
+        .map(|(_, k)| k)
+}
+
+/// Checks one stack in one environment.
+pub fn check_stack(
+    layout: &Layout,
+    stack: &Stack,
+    env: &str,
+    env_vars: &[(String, String)],
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let finding = |file: PathBuf,
+                   line: usize,
+                   column: usize,
+                   variable: Option<&str>,
+                   message: String,
+                   hint: String| Finding {
+        file,
+        line,
+        column,
+        stack: stack.name.clone(),
+        env: env.to_string(),
+        variable: variable.map(str::to_string),
+        message,
+        hint,
+    };
+    let vars = match variables::read_dir(&stack.dir) {
+        Ok(v) => v,
+        Err(e) => {
+            out.push(finding(
+                sources::relative(layout, &stack.dir),
+                0,
+                0,
+                None,
+                format!("cannot read the stack's variables: {e}"),
+                "fix the .tf files (tofu-envs fmt reports syntax errors)".into(),
+            ));
+            return out;
+        }
+    };
+    let declared = |name: &str| vars.iter().find(|v| v.name == name);
+    let srcs = sources::collect(layout, stack, env, env_vars);
+    for (file, e) in &srcs.errors {
+        out.push(finding(
+            file.clone(),
+            e.line,
+            e.column,
+            None,
+            format!("{}: {}", e.summary, e.detail),
+            "a var file holds literal `name = value` assignments".into(),
+        ));
+    }
+    let sealed_path = sources::relative(layout, &stack.sealed_file(env));
+    if let Sealed::Broken(why) = &srcs.sealed {
+        out.push(finding(
+            sealed_path.clone(),
+            1,
+            1,
+            None,
+            why.clone(),
+            format!("secret-seal encrypt -i {}", sealed_path.display()),
+        ));
+    }
+    for src in &srcs.sources {
+        let Some(file) = &src.file else { continue };
+        if src.kind == SourceKind::TerragruntInputs {
+            continue;
+        }
+        for e in &src.entries {
+            let Some(var) = declared(&e.name) else {
+                let hint = match suggestion(&e.name, vars.iter().map(|v| v.name.as_str())) {
+                    Some(s) => format!("did you mean {s:?}?"),
+                    None => format!(
+                        "declare it in {}/variables.tf or remove it",
+                        stack.display()
+                    ),
+                };
+                out.push(finding(
+                    file.clone(),
+                    e.line,
+                    e.column,
+                    Some(&e.name),
+                    "undeclared variable: tofu would ignore this value with only a warning".into(),
+                    hint,
+                ));
+                continue;
+            };
+            if var.sensitive && src.kind != SourceKind::SealedFile {
+                out.push(finding(
+                    file.clone(),
+                    e.line,
+                    e.column,
+                    Some(&e.name),
+                    "a sensitive variable is set in a plain file".into(),
+                    format!(
+                        "move it to {} and seal it (secret-seal encrypt -i)",
+                        sealed_path.display()
+                    ),
+                ));
+            }
+            if let Some(value) = &e.value {
+                let mut mismatches = Vec::new();
+                var.ty.check(value, "", &mut mismatches);
+                if matches!(value.value, crate::value::Value::Null) && !var.nullable {
+                    out.push(finding(
+                        file.clone(),
+                        e.line,
+                        e.column,
+                        Some(&e.name),
+                        "null is not allowed: the variable is declared nullable = false".into(),
+                        "give a value or remove the line".into(),
+                    ));
+                }
+                for m in mismatches {
+                    let (line, column) = if m.line > 0 {
+                        (m.line, m.column)
+                    } else {
+                        (e.line, e.column)
+                    };
+                    let shown = if var.sensitive {
+                        String::new()
+                    } else {
+                        format!(" (value {})", value.value.to_hcl())
+                    };
+                    let at = if m.path.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" at {}", m.path)
+                    };
+                    out.push(finding(
+                        file.clone(),
+                        line,
+                        column,
+                        Some(&e.name),
+                        format!("invalid value{at}: {}{shown}", m.message),
+                        format!(
+                            "declared as {} at {}:{}",
+                            var.ty.display(),
+                            sources::relative(layout, &var.file).display(),
+                            var.line
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    for var in vars.iter().filter(|v| v.required()) {
+        let given = srcs
+            .sources
+            .iter()
+            .any(|s| s.entries.iter().any(|e| e.name == var.name));
+        if !given {
+            out.push(missing(layout, stack, env, var, &sealed_path));
+        }
+    }
+    out
+}
+
+fn missing(
+    layout: &Layout,
+    stack: &Stack,
+    env: &str,
+    var: &Variable,
+    sealed: &std::path::Path,
+) -> Finding {
+    let hint = if var.sensitive {
+        format!("add it to {} (sealed)", sealed.display())
+    } else {
+        format!(
+            "add `{} = ...` to {}",
+            var.name,
+            sources::relative(layout, &stack.plain_file(env)).display()
+        )
+    };
+    Finding {
+        file: sources::relative(layout, &var.file),
+        line: var.line,
+        column: var.column,
+        stack: stack.name.clone(),
+        env: env.to_string(),
+        variable: Some(var.name.clone()),
+        message: format!("required variable has no value in environment {env:?} and no default"),
+        hint,
+    }
+}
+
+/// Checks environments × stacks; `envs` empty means every environment.
+pub fn check(
+    layout: &Layout,
+    envs: &[String],
+    stacks: &[&Stack],
+    env_vars: &[(String, String)],
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for env in envs {
+        for stack in stacks {
+            out.extend(check_stack(layout, stack, env, env_vars));
+        }
+    }
+    out
+}

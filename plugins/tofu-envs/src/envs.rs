@@ -1,0 +1,411 @@
+//! Environments: the effective value of every variable (`vars`), differences between two
+//! environments (`diff`), the environments × stacks table (`list`), creating one (`new`) and
+//! collecting expired short-lived ones (`gc`).
+
+use std::path::PathBuf;
+
+use globset::Glob;
+use serde::Serialize;
+
+use crate::layout::{Layout, Registry, RegistryEntry, Stack};
+use crate::sources::{self, Sealed, SourceKind};
+use crate::value::Value;
+use crate::variables;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Resolved {
+    pub name: String,
+    /// HCL text of the value; `None` when unknown (sealed without a key, computed by terragrunt)
+    /// or unset.
+    pub value: Option<String>,
+    pub source: String,
+    pub sensitive: bool,
+    pub required: bool,
+}
+
+/// Each declared variable's effective value and where it comes from, by tofu's precedence.
+pub fn resolve(
+    layout: &Layout,
+    stack: &Stack,
+    env: &str,
+    env_vars: &[(String, String)],
+) -> Result<Vec<Resolved>, String> {
+    let vars = variables::read_dir(&stack.dir)?;
+    let srcs = sources::collect(layout, stack, env, env_vars);
+    Ok(vars
+        .iter()
+        .map(|v| {
+            let mut out = Resolved {
+                name: v.name.clone(),
+                value: v.default.as_ref().map(Value::to_hcl),
+                source: if v.default.is_some() {
+                    "default".into()
+                } else {
+                    "(no value: required)".into()
+                },
+                sensitive: v.sensitive,
+                required: v.required(),
+            };
+            for s in &srcs.sources {
+                for e in s.entries.iter().filter(|e| e.name == v.name) {
+                    out.value = e.value.as_ref().map(|l| l.value.to_hcl());
+                    out.source = match (&s.kind, e.line) {
+                        (SourceKind::EnvVar, _) => format!("TF_VAR_{}", v.name),
+                        (SourceKind::SealedFile, _) if srcs.sealed == Sealed::NoKey => {
+                            format!("{} (sealed; no key to read it)", s.label)
+                        }
+                        (_, 0) => s.label.clone(),
+                        (_, line) => format!("{}:{line}", s.label),
+                    };
+                }
+            }
+            out
+        })
+        .collect())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Difference {
+    pub stack: String,
+    pub name: String,
+    pub a: String,
+    pub b: String,
+}
+
+/// Variable-level differences of the effective values; secrets are compared, never shown.
+pub fn diff(
+    layout: &Layout,
+    a: &str,
+    b: &str,
+    stacks: &[&Stack],
+    env_vars: &[(String, String)],
+) -> Result<Vec<Difference>, String> {
+    let mut out = Vec::new();
+    for stack in stacks {
+        let ra = resolve(layout, stack, a, env_vars)?;
+        let rb = resolve(layout, stack, b, env_vars)?;
+        for (x, y) in ra.iter().zip(&rb) {
+            if x.value == y.value && x.value.is_some() {
+                continue;
+            }
+            let (va, vb) = if x.sensitive {
+                let verdict = match (&x.value, &y.value) {
+                    (Some(p), Some(q)) if p == q => continue,
+                    (Some(_), Some(_)) => "differs".to_string(),
+                    _ => "unknown (sealed; no key)".to_string(),
+                };
+                (
+                    format!("(sensitive) {verdict}"),
+                    format!("(sensitive) {verdict}"),
+                )
+            } else {
+                let show =
+                    |r: &Resolved| r.value.clone().unwrap_or_else(|| format!("({})", r.source));
+                if x.value.is_none() && y.value.is_none() && x.source == y.source {
+                    continue;
+                }
+                (show(x), show(y))
+            };
+            out.push(Difference {
+                stack: stack.name.clone(),
+                name: x.name.clone(),
+                a: va,
+                b: vb,
+            });
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ListRow {
+    pub env: String,
+    pub stack: String,
+    pub plain: bool,
+    /// "sealed", "not sealed" or "absent".
+    pub secrets: String,
+    pub expires: Option<String>,
+}
+
+pub fn list(layout: &Layout) -> Result<Vec<ListRow>, String> {
+    let registry = layout.registry()?;
+    let mut rows = Vec::new();
+    for env in layout.environments() {
+        for stack in &layout.stacks {
+            let plain = stack.plain_file(&env).exists();
+            let sealed_path = stack.sealed_file(&env);
+            let secrets = match std::fs::read(&sealed_path) {
+                Err(_) => "absent".into(),
+                Ok(bytes) if secret_seal::is_sealed(secret_seal::Format::Json, &bytes) => {
+                    "sealed".into()
+                }
+                Ok(_) => "NOT SEALED".into(),
+            };
+            rows.push(ListRow {
+                env: env.clone(),
+                stack: stack.name.clone(),
+                plain,
+                secrets,
+                expires: registry.environments.get(&env).map(|e| e.expires.clone()),
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// `72h`, `30m`, `1s`, `2d` → seconds.
+pub fn parse_ttl(s: &str) -> Result<i64, String> {
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: i64 = num
+        .parse()
+        .map_err(|_| format!("invalid --ttl {s:?}: expected a number and a unit, e.g. 72h"))?;
+    let mult = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86400,
+        _ => {
+            return Err(format!(
+                "invalid --ttl {s:?}: the unit must be s, m, h or d"
+            ))
+        }
+    };
+    Ok(n * mult)
+}
+
+/// Seconds since the epoch of an RFC3339 UTC time as tofu-envs writes it.
+pub fn parse_utc(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() < 20 || b[4] != b'-' || b[10] != b'T' {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<i64>().ok());
+    let (y, m, d) = (n(0..4)?, n(5..7)?, n(8..10)?);
+    let (hh, mm, ss) = (n(11..13)?, n(14..16)?, n(17..19)?);
+    // Days from civil (Howard Hinnant).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86400 + hh * 3600 + mm * 60 + ss)
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+pub struct NewOptions {
+    pub from: Option<String>,
+    pub ttl: Option<String>,
+    pub stacks: Option<String>,
+}
+
+/// What `new` wrote.
+pub struct Created {
+    pub files: Vec<PathBuf>,
+    pub expires: Option<String>,
+}
+
+pub fn valid_env_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 40
+        && name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+pub fn new_env(layout: &Layout, name: &str, opts: &NewOptions) -> Result<Created, String> {
+    if !valid_env_name(name) {
+        return Err(format!(
+            "invalid environment name {name:?}: use 1-40 lowercase letters, digits and dashes"
+        ));
+    }
+    if layout.environments().contains(name) {
+        return Err(format!(
+            "environment {name:?} already exists; remove its files or pick another name"
+        ));
+    }
+    if let Some(from) = &opts.from {
+        if !layout.environments().contains(from) {
+            return Err(format!(
+                "no environment {from:?} to copy from; `tofu-envs list` shows them"
+            ));
+        }
+    }
+    let glob = opts
+        .stacks
+        .as_deref()
+        .map(|g| {
+            Glob::new(g)
+                .map(|g| g.compile_matcher())
+                .map_err(|e| format!("invalid --stacks glob: {e}"))
+        })
+        .transpose()?;
+    let stacks: Vec<&Stack> = layout
+        .stacks
+        .iter()
+        .filter(|s| {
+            glob.as_ref()
+                .is_none_or(|g| g.is_match(&s.name) || g.is_match(s.display()))
+        })
+        .collect();
+    if stacks.is_empty() {
+        return Err("no stack matches --stacks".into());
+    }
+    let ttl = opts.ttl.as_deref().map(parse_ttl).transpose()?;
+    let mut files = Vec::new();
+    for stack in stacks {
+        std::fs::create_dir_all(stack.env_dir())
+            .map_err(|e| format!("{}: {e}", stack.env_dir().display()))?;
+        match &opts.from {
+            Some(from) => {
+                // Copied as they are: a sealed file stays sealed (same data key; its AAD is
+                // the key path, not the file name), so no key is needed and no plaintext appears.
+                for (src, dst) in [
+                    (stack.plain_file(from), stack.plain_file(name)),
+                    (stack.sealed_file(from), stack.sealed_file(name)),
+                ] {
+                    if let Ok(bytes) = std::fs::read(&src) {
+                        secret_seal::atomic::write_with_mode(&dst, &bytes, Some(0o644))
+                            .map_err(|e| e.to_string())?;
+                        files.push(dst);
+                    }
+                }
+            }
+            None => files.extend(scaffold(stack, name)?),
+        }
+    }
+    let expires = match ttl {
+        Some(secs) => {
+            let mut reg: Registry = layout.registry()?;
+            let now = now();
+            let entry = RegistryEntry {
+                created: secret_seal::time::format_utc(now),
+                expires: secret_seal::time::format_utc(now + secs),
+            };
+            let expires = entry.expires.clone();
+            reg.environments.insert(name.to_string(), entry);
+            layout.save_registry(&reg)?;
+            Some(expires)
+        }
+        None => None,
+    };
+    Ok(Created { files, expires })
+}
+
+/// Env files from the stack's variables: placeholders for required ones (secrets sealed at
+/// once), the others commented out with their defaults.
+fn scaffold(stack: &Stack, env: &str) -> Result<Vec<PathBuf>, String> {
+    let vars = variables::read_dir(&stack.dir)?;
+    let mut plain = String::new();
+    let mut secrets = secret_seal::Branch::default();
+    for v in vars.iter().filter(|v| v.name != "environment") {
+        if v.sensitive {
+            if v.required() {
+                secrets.push(
+                    v.name.clone(),
+                    secret_seal::Value::Str(format!("TODO-{}-set-with-secret-seal-edit", v.name)),
+                );
+            }
+            continue;
+        }
+        match &v.default {
+            None => plain.push_str(&format!(
+                "{} = {} # TODO: required, {}\n",
+                v.name,
+                v.ty.placeholder(&v.name).to_hcl(),
+                v.ty.display()
+            )),
+            Some(d) => plain.push_str(&format!("# {} = {}\n", v.name, d.to_hcl())),
+        }
+    }
+    let mut files = Vec::new();
+    let path = stack.plain_file(env);
+    let formatted = crate::hcl::format(&plain, crate::hcl::Mode::Tofu)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    secret_seal::atomic::write_with_mode(&path, formatted.as_bytes(), Some(0o644))
+        .map_err(|e| e.to_string())?;
+    files.push(path);
+    if !secrets.0.is_empty() {
+        let path = stack.sealed_file(env);
+        files.push(seal_new(&path, secrets)?);
+    }
+    Ok(files)
+}
+
+/// Seals a new secrets file with the `.sops.yaml` rule that covers it; plaintext never touches disk.
+pub fn seal_new(path: &std::path::Path, values: secret_seal::Branch) -> Result<PathBuf, String> {
+    let dir = path.parent().unwrap_or(std::path::Path::new("."));
+    let config_path = secret_seal::config::find(dir).ok_or_else(|| {
+        format!(
+            "no .sops.yaml above {} to seal its secrets with",
+            dir.display()
+        )
+    })?;
+    let config = secret_seal::config::Config::load(&config_path).map_err(|e| e.to_string())?;
+    let rule = config.rule_for(path).map_err(|e| e.to_string())?;
+    let opts = secret_seal::SealOptions {
+        key_groups: rule.key_groups.clone(),
+        shamir_threshold: rule.shamir_threshold,
+        rule: rule.rule.clone(),
+        mac_only_encrypted: rule.mac_only_encrypted,
+    };
+    let tree = secret_seal::Tree {
+        branches: vec![values],
+    };
+    let sealed = secret_seal::seal(tree, secret_seal::Format::Json, &opts)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let bytes = sealed
+        .to_bytes(secret_seal::Format::Json, config.stores)
+        .map_err(|e| e.to_string())?;
+    secret_seal::atomic::write_with_mode(path, &bytes, Some(0o644)).map_err(|e| e.to_string())?;
+    Ok(path.to_path_buf())
+}
+
+pub struct Expired {
+    pub env: String,
+    pub expires: String,
+    pub files: Vec<PathBuf>,
+}
+
+/// Expired short-lived environments; with `remove`, their env files and registry entries go.
+/// State is never touched.
+pub fn gc(layout: &Layout, remove: bool) -> Result<Vec<Expired>, String> {
+    let mut reg = layout.registry()?;
+    let now = now();
+    let expired: Vec<(String, String)> = reg
+        .environments
+        .iter()
+        .filter(|(_, e)| parse_utc(&e.expires).is_some_and(|t| t <= now))
+        .map(|(k, e)| (k.clone(), e.expires.clone()))
+        .collect();
+    let mut out = Vec::new();
+    for (env, expires) in expired {
+        let files: Vec<PathBuf> = layout
+            .stacks
+            .iter()
+            .flat_map(|s| [s.plain_file(&env), s.sealed_file(&env)])
+            .filter(|p| p.exists())
+            .collect();
+        if remove {
+            for f in &files {
+                std::fs::remove_file(f).map_err(|e| format!("{}: {e}", f.display()))?;
+            }
+            reg.environments.remove(&env);
+        }
+        out.push(Expired {
+            env,
+            expires,
+            files,
+        });
+    }
+    if remove {
+        layout.save_registry(&reg)?;
+    }
+    Ok(out)
+}

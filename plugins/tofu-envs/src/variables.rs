@@ -1,0 +1,119 @@
+//! The variables a stack declares, read from its `*.tf` files with hcl-rs; positions (for
+//! findings) come from the lexer, since hcl-rs keeps none.
+
+use std::path::{Path, PathBuf};
+
+use crate::hcl::lexer::{self, Kind};
+use crate::types::Type;
+use crate::value::Value;
+
+#[derive(Debug, Clone)]
+pub struct Variable {
+    pub name: String,
+    pub ty: Type,
+    /// `None`: no default, the variable is required.
+    pub default: Option<Value>,
+    pub sensitive: bool,
+    pub nullable: bool,
+    pub file: PathBuf,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl Variable {
+    pub fn required(&self) -> bool {
+        self.default.is_none()
+    }
+}
+
+fn flag(body: &hcl::Body, name: &str, default: bool) -> bool {
+    body.attributes()
+        .find(|a| a.key.as_str() == name)
+        .map_or(default, |a| matches!(a.expr, hcl::Expression::Bool(true)))
+}
+
+/// Reads every `variable` block of the `.tf`/`.tofu` files directly in `dir`, sorted by name.
+pub fn read_dir(dir: &Path) -> Result<Vec<Variable>, String> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "tf" || x == "tofu"))
+        .collect();
+    files.sort();
+    let mut vars = Vec::new();
+    for file in files {
+        let src = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+        vars.extend(read_source(&src, &file)?);
+    }
+    vars.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(vars)
+}
+
+pub fn read_source(src: &str, file: &Path) -> Result<Vec<Variable>, String> {
+    let body = hcl::parse(src).map_err(|e| format!("{}: {e}", file.display()))?;
+    let positions = variable_positions(src);
+    let mut vars = Vec::new();
+    for block in body
+        .blocks()
+        .filter(|b| b.identifier.as_str() == "variable")
+    {
+        let Some(label) = block.labels.first() else {
+            continue;
+        };
+        let name = label.as_str().to_string();
+        let ty = match block.body.attributes().find(|a| a.key.as_str() == "type") {
+            Some(a) => Type::from_hcl(&a.expr)
+                .map_err(|e| format!("{}: variable {name:?}: {e}", file.display()))?,
+            None => Type::Any,
+        };
+        let default = block
+            .body
+            .attributes()
+            .find(|a| a.key.as_str() == "default")
+            .map(|a| Value::from_hcl(&a.expr).unwrap_or(Value::Null));
+        let (line, column) = positions
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .map_or((0, 0), |(_, l, c)| (*l, *c));
+        vars.push(Variable {
+            sensitive: flag(&block.body, "sensitive", false),
+            nullable: flag(&block.body, "nullable", true),
+            name,
+            ty,
+            default,
+            file: file.to_path_buf(),
+            line,
+            column,
+        });
+    }
+    Ok(vars)
+}
+
+/// `variable "name"` headers and their positions.
+fn variable_positions(src: &str) -> Vec<(String, usize, usize)> {
+    let Ok(toks) = lexer::lex(src) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut line_start = true;
+    for (i, t) in toks.iter().enumerate() {
+        if line_start && t.kind == Kind::Ident && t.text == "variable" {
+            let label = match (toks.get(i + 1), toks.get(i + 2)) {
+                (Some(o), Some(l)) if o.kind == Kind::OQuote && l.kind == Kind::QuotedLit => {
+                    Some(l.text)
+                }
+                (Some(l), _) if l.kind == Kind::Ident => Some(l.text),
+                _ => None,
+            };
+            if let Some(label) = label {
+                let (line, col) = crate::hcl::line_col(src, t.offset);
+                out.push((label.to_string(), line, col));
+            }
+        }
+        line_start = t.kind == Kind::Newline
+            || (t.kind == Kind::Comment && t.text.ends_with('\n'))
+            || (line_start && t.kind == Kind::Comment);
+    }
+    out
+}
