@@ -15,6 +15,7 @@ fn readme_demo_seals_and_reads_back_without_touching_home() {
     let out = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/demo.sh"))
         .env("HOME", home.path())
         .env("SECRET_SEAL_BIN", &bin)
+        .env("TOFU_ENVS_BIN", assert_cmd::cargo::cargo_bin("tofu-envs"))
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -30,7 +31,7 @@ fn readme_demo_seals_and_reads_back_without_touching_home() {
         "{sealed_part}"
     );
     assert!(sealed_part.contains("{\"encrypted\":true}"));
-    let read_back = &stdout[stdout.find("==> 5.").unwrap()..];
+    let read_back = &stdout[stdout.find("==> 5.").unwrap()..stdout.find("==> 8.").unwrap()];
     assert!(
         read_back.contains("    password: correct-horse-battery-staple\n"),
         "{read_back}"
@@ -43,6 +44,26 @@ fn readme_demo_seals_and_reads_back_without_touching_home() {
     assert!(
         read_back.contains("cannot recover the data key"),
         "{read_back}"
+    );
+    let envs = &stdout[stdout.find("==> 8.").unwrap()..];
+    assert!(
+        envs.contains("prod  teams/team-b           yes     sealed"),
+        "{envs}"
+    );
+    assert!(
+        stderr.contains("ok: 0 finding(s) in 2 environment(s) × 4 stack(s)"),
+        "{stderr}"
+    );
+    assert!(
+        envs.contains("postgres_password  (sensitive)"),
+        "secrets are masked:\n{envs}"
+    );
+    assert!(envs.contains("nginx_replicas     3                                                     stacks/teams/team-a/env/prod.tfvars:1"), "{envs}");
+    assert!(envs.contains("environment demo-acme expires at"), "{envs}");
+    assert!(
+        envs.contains("nginx_replica: undeclared variable")
+            && envs.contains("did you mean \"nginx_replicas\"?"),
+        "{envs}"
     );
     assert_eq!(
         std::fs::read_dir(home.path()).unwrap().count(),

@@ -139,6 +139,28 @@ pub fn json_key_position(text: &str, key: &str) -> (usize, usize) {
     compact.map_or((1, 1), |off| crate::hcl::line_col(text, off))
 }
 
+/// Where `name = ...` stands inside the `inputs = { ... }` of a terragrunt file.
+fn input_position(text: &str, name: &str) -> (usize, usize) {
+    let Some(start) = text
+        .find("\ninputs")
+        .map(|i| i + 1)
+        .or_else(|| text.starts_with("inputs").then_some(0))
+    else {
+        return (0, 0);
+    };
+    let mut from = start;
+    while let Some(i) = text[from..].find(name) {
+        let at = from + i;
+        let before_ok = text[..at].ends_with([' ', '\t', '\n', '{', ',']);
+        let after = text[at + name.len()..].trim_start_matches([' ', '\t']);
+        if before_ok && (after.starts_with('=') || after.starts_with(':')) {
+            return crate::hcl::line_col(text, at);
+        }
+        from = at + name.len();
+    }
+    (0, 0)
+}
+
 /// The `inputs` of a terragrunt file, literal where possible.
 fn terragrunt_inputs(layout: &Layout, path: &Path, env: &str) -> Option<Source> {
     let text = std::fs::read_to_string(path).ok()?;
@@ -155,9 +177,7 @@ fn terragrunt_inputs(layout: &Layout, path: &Path, env: &str) -> Option<Source> 
                 hcl::ObjectKey::Expression(hcl::Expression::String(s)) => s.clone(),
                 _ => return None,
             };
-            let (line, column) = text
-                .find(&format!("{name} "))
-                .map_or((0, 0), |o| crate::hcl::line_col(&text, o));
+            let (line, column) = input_position(&text, &name);
             let literal = Value::from_hcl(v).or_else(|| {
                 // The root configuration's environment is TOFU_ENV, which tofu-envs sets.
                 let shown = hcl::format::to_string(v).unwrap_or_default();
