@@ -156,6 +156,21 @@ fn env_vars() -> Vec<(String, String)> {
         .collect()
 }
 
+/// Rows as JSON (`--output json`) or as a table.
+fn emit<T: serde::Serialize>(
+    output: Output,
+    rows: &[T],
+    header: &[&str],
+    cells: impl Fn(&T) -> Vec<String>,
+) -> Result<(), Failure> {
+    if output == Output::Json {
+        json(&rows)
+    } else {
+        table(header, &rows.iter().map(cells).collect::<Vec<_>>());
+        Ok(())
+    }
+}
+
 fn json<T: serde::Serialize>(v: &T) -> Result<(), Failure> {
     println!(
         "{}",
@@ -205,23 +220,20 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
         Command::Fmt { .. } => unreachable!("handled before"),
         Command::List { output } => {
             let rows = envs::list(&layout)?;
-            if output == Output::Json {
-                json(&rows)?;
-            } else {
-                let cells: Vec<Vec<String>> = rows
-                    .iter()
-                    .map(|r| {
-                        vec![
-                            r.env.clone(),
-                            r.stack.clone(),
-                            if r.plain { "yes".into() } else { "-".into() },
-                            r.secrets.clone(),
-                            r.expires.clone().unwrap_or_else(|| "-".into()),
-                        ]
-                    })
-                    .collect();
-                table(&["ENV", "STACK", "TFVARS", "SECRETS", "EXPIRES"], &cells);
-            }
+            emit(
+                output,
+                &rows,
+                &["ENV", "STACK", "TFVARS", "SECRETS", "EXPIRES"],
+                |r| {
+                    vec![
+                        r.env.clone(),
+                        r.stack.clone(),
+                        if r.plain { "yes".into() } else { "-".into() },
+                        r.secrets.clone(),
+                        r.expires.clone().unwrap_or_else(|| "-".into()),
+                    ]
+                },
+            )?;
             Ok(0)
         }
         Command::New {
@@ -288,21 +300,13 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
             } else if rows.iter().any(|r| r.sensitive) {
                 eprintln!("warning: --reveal prints secret values");
             }
-            if output == Output::Json {
-                json(&rows)?;
-            } else {
-                let cells: Vec<Vec<String>> = rows
-                    .iter()
-                    .map(|r| {
-                        vec![
-                            r.name.clone(),
-                            r.value.clone().unwrap_or_else(|| "-".into()),
-                            r.source.clone(),
-                        ]
-                    })
-                    .collect();
-                table(&["VARIABLE", "VALUE", "SOURCE"], &cells);
-            }
+            emit(output, &rows, &["VARIABLE", "VALUE", "SOURCE"], |r| {
+                vec![
+                    r.name.clone(),
+                    r.value.clone().unwrap_or_else(|| "-".into()),
+                    r.source.clone(),
+                ]
+            })?;
             Ok(0)
         }
         Command::Diff {
@@ -313,23 +317,15 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
         } => {
             let selected = layout.select(&stacks)?;
             let diffs = envs::diff(&layout, &env_a, &env_b, &selected, &env_vars())?;
-            if output == Output::Json {
-                json(&diffs)?;
-            } else {
-                let cells: Vec<Vec<String>> = diffs
-                    .iter()
-                    .map(|d| vec![d.stack.clone(), d.name.clone(), d.a.clone(), d.b.clone()])
-                    .collect();
-                table(
-                    &[
-                        "STACK",
-                        "VARIABLE",
-                        &env_a.to_uppercase(),
-                        &env_b.to_uppercase(),
-                    ],
-                    &cells,
-                );
-            }
+            let header = [
+                "STACK",
+                "VARIABLE",
+                &env_a.to_uppercase(),
+                &env_b.to_uppercase(),
+            ];
+            emit(output, &diffs, &header, |d| {
+                vec![d.stack.clone(), d.name.clone(), d.a.clone(), d.b.clone()]
+            })?;
             Ok(0)
         }
         Command::Gc { dry_run } => {

@@ -324,7 +324,7 @@ impl LiteralReader<'_, '_> {
                 self.pos += 1;
                 let mut s = String::new();
                 while self.kind() == Kind::QuotedLit {
-                    s.push_str(&unescape(self.toks[self.pos].text));
+                    s.push_str(&crate::hcl::unescape(self.toks[self.pos].text));
                     self.pos += 1;
                 }
                 if self.kind() != Kind::CQuote {
@@ -404,40 +404,6 @@ impl LiteralReader<'_, '_> {
             column,
         })
     }
-}
-
-/// Decodes the escapes of a quoted HCL string.
-pub fn unescape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => match chars.next() {
-                Some('n') => out.push('\n'),
-                Some('r') => out.push('\r'),
-                Some('t') => out.push('\t'),
-                Some('"') => out.push('"'),
-                Some('\\') => out.push('\\'),
-                Some(u @ ('u' | 'U')) => {
-                    let n = if u == 'u' { 4 } else { 8 };
-                    let hex: String = chars.by_ref().take(n).collect();
-                    out.extend(u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32));
-                }
-                Some(o) => {
-                    out.push('\\');
-                    out.push(o);
-                }
-                None => out.push('\\'),
-            },
-            '$' | '%' if chars.peek() == Some(&c) && chars.clone().nth(1) == Some('{') => {
-                // `$${` and `%%{` are the escaped template introducers.
-                chars.next();
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// `<<-` heredocs: the common leading whitespace of the lines is removed.

@@ -147,7 +147,7 @@ fn quoted_label<'a>(toks: &[Spaced<'a>]) -> Vec<Spaced<'a>> {
                 .chars()
                 .any(|c| matches!(c, '\\' | '$' | '%') || !is_print(c))
             {
-                Cow::Owned(escape(&unescape(&lit.text)))
+                Cow::Owned(escape(&super::unescape(&lit.text)))
             } else {
                 lit.text.clone()
             }
@@ -159,43 +159,6 @@ fn quoted_label<'a>(toks: &[Spaced<'a>]) -> Vec<Spaced<'a>> {
         out.push(Spaced::new(Kind::QuotedLit, value));
     }
     out.push(Spaced::new(Kind::CQuote, "\""));
-    out
-}
-
-fn unescape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => match chars.next() {
-                Some('n') => out.push('\n'),
-                Some('r') => out.push('\r'),
-                Some('t') => out.push('\t'),
-                Some('"') => out.push('"'),
-                Some('\\') => out.push('\\'),
-                Some(u @ ('u' | 'U')) => {
-                    let n = if u == 'u' { 4 } else { 8 };
-                    let hex: String = chars.by_ref().take(n).collect();
-                    out.extend(u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32));
-                }
-                Some(other) => {
-                    out.push('\\');
-                    out.push(other);
-                }
-                None => out.push('\\'),
-            },
-            '$' | '%' if chars.peek() == Some(&c) => {
-                chars.next();
-                if chars.peek() == Some(&'{') {
-                    out.push(c);
-                } else {
-                    out.push(c);
-                    out.push(c);
-                }
-            }
-            c => out.push(c),
-        }
-    }
     out
 }
 
