@@ -164,6 +164,30 @@ pub fn decrypt_tree(tree: &mut Tree, meta: &Metadata, key: &DataKey) -> Result<S
     Ok(hex_upper(&mac.finalize()))
 }
 
+/// Key paths of values that the file's rule says are encrypted but are not `ENC[...]`: a sealed
+/// file half-edited by hand, or a plaintext value pasted into it.
+pub fn unsealed_values(tree: &Tree, meta: &Metadata) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut tree = tree.clone();
+    let mut visit = |slot: Slot<'_>, path: &[String], stack: &[Vec<String>]| -> Result<()> {
+        if let Slot::Value(v) = slot {
+            let plain = match v {
+                Value::Null | Value::Comment(_) => false,
+                Value::Str(s) => !s.is_empty() && !cipher::is_encrypted(s),
+                _ => true,
+            };
+            if plain && meta.rule.should_encrypt(path, stack, false) {
+                found.push(display_path(path));
+            }
+        }
+        Ok(())
+    };
+    for branch in &mut tree.branches {
+        let _ = walk_branch(branch, &mut Vec::new(), &mut Vec::new(), &mut visit);
+    }
+    found
+}
+
 /// An encrypted comment whose AAD does not match (the YAML reader placed it in another branch
 /// than sops's did) is tried against every enclosing path; failing that it is kept verbatim,
 /// which is what sops does for comments it cannot decrypt.

@@ -215,7 +215,7 @@ fn unified_diff(name: &str, old: &str, new: &str) -> String {
 }
 
 /// Writes through a temp file beside the target, keeping its permissions.
-fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())

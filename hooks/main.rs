@@ -1,0 +1,122 @@
+//! `platform-hooks`: the pre-commit hooks (tofu-fmt, terragrunt-fmt, secrets-sealed,
+//! tfvars-valid), `run` for all of them, and `install`/`uninstall` of a plain git hook.
+
+use std::io::IsTerminal;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use platform_hooks::staged::Repo;
+use platform_hooks::{install, report, rules, Hook};
+
+#[derive(Parser)]
+#[command(
+    name = "platform-hooks",
+    version,
+    about = "pre-commit hooks: tofu fmt, sealed secrets, valid tfvars, on what is staged"
+)]
+struct Cli {
+    #[arg(long, value_enum, default_value = "table", global = true)]
+    output: Output,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+enum Output {
+    Table,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// .tf/.tofu/.tfvars/.tftest.hcl formatted exactly as `tofu fmt` formats them.
+    TofuFmt {
+        /// Rewrite the working-tree file (only when it equals what is staged).
+        #[arg(long)]
+        fix: bool,
+        files: Vec<String>,
+    },
+    /// terragrunt .hcl files formatted as `terragrunt hcl fmt` formats them.
+    TerragruntFmt {
+        #[arg(long)]
+        fix: bool,
+        files: Vec<String>,
+    },
+    /// Secrets sealed; no private keys, credentialed kubeconfigs or state.
+    SecretsSealed { files: Vec<String> },
+    /// `tofu-envs check` on the environments whose files are staged.
+    TfvarsValid { files: Vec<String> },
+    /// Every hook on the staged files (what the installed git hook runs).
+    Run {
+        #[arg(long)]
+        fix: bool,
+    },
+    /// Write .git/hooks/pre-commit (an existing hook is kept and chained).
+    Install,
+    /// Remove it (and restore a hook it replaced).
+    Uninstall,
+}
+
+fn main() {
+    std::process::exit(run());
+}
+
+fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    match execute(&cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("platform-hooks: error: {e:#}");
+            2
+        }
+    }
+}
+
+fn execute(cli: &Cli) -> anyhow::Result<i32> {
+    let cwd = std::env::current_dir()?;
+    let (hooks, files, fix): (Vec<Hook>, &[String], bool) = match &cli.command {
+        Command::Install => {
+            let binary = std::env::current_exe()?;
+            let hook = install::install(&cwd, &binary)?;
+            println!("installed {}", hook.display());
+            return Ok(0);
+        }
+        Command::Uninstall => {
+            match install::uninstall(&cwd)? {
+                Some(restored) => println!(
+                    "removed; restored the previous hook at {}",
+                    restored.display()
+                ),
+                None => println!("removed"),
+            }
+            return Ok(0);
+        }
+        Command::TofuFmt { fix, files } => (vec![Hook::TofuFmt], files, *fix),
+        Command::TerragruntFmt { fix, files } => (vec![Hook::TerragruntFmt], files, *fix),
+        Command::SecretsSealed { files } => (vec![Hook::SecretsSealed], files, false),
+        Command::TfvarsValid { files } => (vec![Hook::TfvarsValid], files, false),
+        Command::Run { fix } => (Hook::ALL.to_vec(), &[], *fix),
+    };
+    let repo = Repo::discover(&cwd)?;
+    let staged = repo.files(&cwd, files)?;
+    let mut findings = Vec::new();
+    for hook in hooks {
+        findings.extend(match hook {
+            Hook::TofuFmt | Hook::TerragruntFmt => rules::fmt(hook, &repo, &staged, fix),
+            Hook::SecretsSealed => rules::secrets(&repo, &staged),
+            Hook::TfvarsValid => rules::tfvars(&repo, &staged),
+        });
+    }
+    if cli.output == Output::Json {
+        println!("{}", serde_json::to_string_pretty(&findings)?);
+    } else {
+        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        report::human(&mut findings, color, &mut std::io::stdout().lock())?;
+    }
+    Ok(i32::from(!findings.is_empty()))
+}

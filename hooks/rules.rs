@@ -1,0 +1,450 @@
+//! What each hook refuses, and how to fix it. Every finding names the file, the line (or key
+//! path) and the command that fixes it.
+
+use std::path::Path;
+
+use regex::Regex;
+use serde::Serialize;
+use tofu_envs::hcl::Mode;
+
+use crate::staged::{Repo, Staged};
+use crate::Hook;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub hook: Hook,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    /// The command or change that fixes it.
+    pub fix: String,
+}
+
+impl Finding {
+    fn new(
+        hook: Hook,
+        file: &str,
+        line: usize,
+        column: usize,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
+        Finding {
+            hook,
+            file: file.to_string(),
+            line,
+            column,
+            message: message.into(),
+            fix: fix.into(),
+        }
+    }
+}
+
+/// `tofu-fmt` / `terragrunt-fmt`: staged content formatted exactly as `tofu fmt` /
+/// `terragrunt hcl fmt` would. `fix` rewrites the working-tree file, only when it equals what is
+/// staged (so unstaged work is never touched); the commit is still stopped, to re-stage it.
+pub fn fmt(hook: Hook, repo: &Repo, files: &[Staged], fix: bool) -> Vec<Finding> {
+    let want = if hook == Hook::TofuFmt {
+        Mode::Tofu
+    } else {
+        Mode::Terragrunt
+    };
+    let mut out = Vec::new();
+    for f in files {
+        if tofu_envs::fmt::mode_for(Path::new(&f.path)) != Some(want) {
+            continue;
+        }
+        let Some(text) = f.text() else {
+            out.push(Finding::new(
+                hook,
+                &f.path,
+                1,
+                1,
+                "not valid UTF-8",
+                "save the file as UTF-8",
+            ));
+            continue;
+        };
+        let formatted = match tofu_envs::hcl::format(text, want) {
+            Ok(s) => s,
+            Err(e) => {
+                out.push(Finding::new(
+                    hook,
+                    &f.path,
+                    e.line,
+                    e.column,
+                    format!("{}: {}", e.summary, e.detail),
+                    "fix the syntax; tofu would reject the file",
+                ));
+                continue;
+            }
+        };
+        if formatted == text {
+            continue;
+        }
+        let line = text
+            .lines()
+            .zip(formatted.lines())
+            .position(|(a, b)| a != b)
+            .map_or(1, |i| i + 1);
+        let command = if want == Mode::Tofu {
+            format!("tofu-envs fmt {}", f.path)
+        } else {
+            format!(
+                "terragrunt hcl fmt --file {} (or tofu-envs fmt {})",
+                f.path, f.path
+            )
+        };
+        if fix && repo.worktree_matches_index(f) {
+            match tofu_envs::fmt::write_atomically(&repo.root.join(&f.path), &formatted) {
+                Ok(()) => out.push(Finding::new(
+                    hook,
+                    &f.path,
+                    line,
+                    1,
+                    "was not formatted; formatted it in the working tree",
+                    format!("git add {}", f.path),
+                )),
+                Err(e) => out.push(Finding::new(
+                    hook,
+                    &f.path,
+                    line,
+                    1,
+                    format!("not formatted, and rewriting it failed: {e}"),
+                    command,
+                )),
+            }
+        } else {
+            let why = if fix {
+                " (not rewritten: the working copy has unstaged changes)"
+            } else {
+                ""
+            };
+            out.push(Finding::new(
+                hook,
+                &f.path,
+                line,
+                1,
+                format!("not formatted as `tofu fmt` formats it, from this line{why}"),
+                command,
+            ));
+        }
+    }
+    out
+}
+
+struct Patterns {
+    private_key: Regex,
+    secret_name: Regex,
+}
+
+fn patterns() -> Patterns {
+    Patterns {
+        // A real key, not the words: age's bech32 body, or a PEM/OpenSSH/PGP private key header.
+        private_key: Regex::new(r"AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}|-----BEGIN ([A-Z]+ )*PRIVATE KEY( BLOCK)?-----").expect("valid"),
+        secret_name: Regex::new(r"(^|/)([^/]*\.)?secrets?\.[^/]+$").expect("valid"),
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset].matches('\n').count() + 1
+}
+
+/// `secrets-sealed`: no plaintext secret in the commit.
+pub fn secrets(repo: &Repo, files: &[Staged]) -> Vec<Finding> {
+    let p = patterns();
+    let hook = Hook::SecretsSealed;
+    let mut out = Vec::new();
+    for f in files {
+        let path = f.path.as_str();
+        let name = path.rsplit('/').next().unwrap_or(path);
+        if name.ends_with(".tfstate")
+            || name.contains(".tfstate.")
+            || path.split('/').any(|c| c == ".terraform")
+        {
+            out.push(Finding::new(
+                hook,
+                path,
+                1,
+                1,
+                "state and .terraform/ content hold secrets and do not belong in git",
+                format!("git rm --cached {path}, and add it to .gitignore"),
+            ));
+            continue;
+        }
+        let text = String::from_utf8_lossy(&f.content);
+        if let Some(m) = p.private_key.find(&text) {
+            out.push(Finding::new(hook, path, line_of(&text, m.start()), 1, "a private key", format!("git rm --cached {path}; keep keys out of the repository (age public keys go in .sops.yaml)")));
+            continue;
+        }
+        if let Some(line) = kubeconfig_credentials(&text) {
+            out.push(Finding::new(hook, path, line, 1, "a kubeconfig with credentials (client-key-data or token)", format!("git rm --cached {path}; kubeconfigs are generated (kubectl vteam use), not committed")));
+            continue;
+        }
+        if name.ends_with(".tfvars") {
+            out.extend(sensitive_in_tfvars(repo, f));
+            if !p.secret_name.is_match(path) {
+                continue;
+            }
+        }
+        if p.secret_name.is_match(path) || covered_by_rule(repo, path) {
+            out.extend(must_be_sealed(f));
+        }
+    }
+    out
+}
+
+fn covered_by_rule(repo: &Repo, path: &str) -> bool {
+    let file = repo.root.join(path);
+    let dir = file.parent().unwrap_or(&repo.root);
+    secret_seal::config::find(dir)
+        .and_then(|c| secret_seal::config::Config::load(&c).ok())
+        .is_some_and(|c| c.rule_for(&file).is_ok())
+}
+
+fn must_be_sealed(f: &Staged) -> Vec<Finding> {
+    let hook = Hook::SecretsSealed;
+    let fix = format!("secret-seal encrypt -i {}", f.path);
+    let format = secret_seal::Format::from_path(Path::new(&f.path));
+    let sealed = match secret_seal::Sealed::parse(format, &f.content) {
+        Ok(s) => s,
+        Err(secret_seal::Error::NotEncrypted) => {
+            return vec![Finding::new(
+                hook,
+                &f.path,
+                1,
+                1,
+                "a secrets file that is not sealed",
+                fix,
+            )]
+        }
+        Err(e) => {
+            return vec![Finding::new(
+                hook,
+                &f.path,
+                1,
+                1,
+                format!("not a valid sealed file: {e}"),
+                fix,
+            )]
+        }
+    };
+    let mut out: Vec<Finding> = secret_seal::seal::unsealed_values(&sealed.tree, &sealed.metadata)
+        .into_iter()
+        .map(|key| {
+            Finding::new(
+                hook,
+                &f.path,
+                key_line(f, &key),
+                1,
+                format!("{key} is in plain text in a sealed file"),
+                format!("secret-seal set / edit the value, or reseal: {fix}"),
+            )
+        })
+        .collect();
+    if out.is_empty() {
+        // The MAC is checked when a key is at hand: a hand-edited sealed file is refused.
+        match sealed.open(|| secret_seal::Identities::from_env(None), true) {
+            Ok(_)
+            | Err(
+                secret_seal::Error::NoDataKey { .. }
+                | secret_seal::Error::KeyFile { .. }
+                | secret_seal::Error::Key(_),
+            ) => {}
+            Err(e) => out.push(Finding::new(
+                hook,
+                &f.path,
+                1,
+                1,
+                format!("does not verify: {e}"),
+                "restore it from git, or re-create it with secret-seal".to_string(),
+            )),
+        }
+    }
+    out
+}
+
+/// The line where the first key of a `["a"]["b"]` path appears.
+fn key_line(f: &Staged, key_path: &str) -> usize {
+    let first = key_path
+        .trim_start_matches("[\"")
+        .split("\"]")
+        .next()
+        .unwrap_or("");
+    let text = String::from_utf8_lossy(&f.content);
+    text.find(first).map_or(1, |o| line_of(&text, o))
+}
+
+/// A kubeconfig that carries credentials; the line of the first one.
+fn kubeconfig_credentials(text: &str) -> Option<usize> {
+    let is_kubeconfig = text.lines().any(|l| l.trim_start() == "kind: Config")
+        || (text.contains("\nclusters:") && text.contains("\nusers:"));
+    if !is_kubeconfig {
+        return None;
+    }
+    text.lines()
+        .position(|l| {
+            let t = l.trim_start().trim_start_matches("- ");
+            ["client-key-data:", "token:", "password:"].iter().any(|k| {
+                t.strip_prefix(k)
+                    .is_some_and(|v| !matches!(v.trim(), "" | "\"\"" | "''" | "null"))
+            })
+        })
+        .map(|i| i + 1)
+}
+
+/// The stack a var file belongs to: `stacks/x/env/dev.tfvars` -> `stacks/x`.
+fn stack_dir_of(path: &str) -> &str {
+    let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+    dir.strip_suffix("/env").unwrap_or(dir)
+}
+
+/// A plain tfvars must not set a variable its stack declares `sensitive`.
+fn sensitive_in_tfvars(repo: &Repo, f: &Staged) -> Vec<Finding> {
+    let Some(text) = f.text() else {
+        return Vec::new();
+    };
+    let Ok(assignments) = tofu_envs::value::parse_tfvars(text) else {
+        return Vec::new();
+    };
+    let stack = repo.root.join(stack_dir_of(&f.path));
+    let Ok(vars) = tofu_envs::variables::read_dir(&stack) else {
+        return Vec::new();
+    };
+    let sealed = f
+        .path
+        .strip_suffix(".tfvars")
+        .map_or_else(String::new, |p| format!("{p}.secrets.tfvars.json"));
+    assignments
+        .iter()
+        .filter(|a| vars.iter().any(|v| v.sensitive && v.name == a.name))
+        .map(|a| {
+            Finding::new(
+                Hook::SecretsSealed,
+                &f.path,
+                a.line,
+                a.column,
+                format!(
+                    "{} is declared sensitive but set in a plain tfvars file",
+                    a.name
+                ),
+                format!("move it to {sealed} and seal it: secret-seal encrypt -i {sealed}"),
+            )
+        })
+        .collect()
+}
+
+/// `tfvars-valid`: `tofu-envs check` on the environments whose files are staged, judged on the
+/// staged content (copied with the stack's files into a scratch layout).
+pub fn tfvars(repo: &Repo, files: &[Staged]) -> Vec<Finding> {
+    let env_file = Regex::new(r"^(?P<prefix>(.*/)?)stacks/(?P<stack>.+)/env/(?P<env>[^/]+?)(\.secrets\.tfvars\.json|\.tfvars)$").expect("valid");
+    let mut groups: Vec<(String, String, String)> = files
+        .iter()
+        .filter_map(|f| {
+            env_file.captures(&f.path).map(|c| {
+                (
+                    c["prefix"].to_string(),
+                    c["stack"].to_string(),
+                    c["env"].to_string(),
+                )
+            })
+        })
+        .collect();
+    groups.sort();
+    groups.dedup();
+    let mut out = Vec::new();
+    for (prefix, stack, env) in groups {
+        match check_staged(repo, files, &prefix, &stack, &env) {
+            Ok(findings) => out.extend(findings),
+            Err(e) => out.push(Finding::new(
+                Hook::TfvarsValid,
+                &format!("{prefix}stacks/{stack}"),
+                1,
+                1,
+                format!("cannot check: {e:#}"),
+                "",
+            )),
+        }
+    }
+    out
+}
+
+fn check_staged(
+    repo: &Repo,
+    staged: &[Staged],
+    prefix: &str,
+    stack: &str,
+    env: &str,
+) -> anyhow::Result<Vec<Finding>> {
+    let scratch = tempfile::tempdir()?;
+    let platform = repo.root.join(prefix);
+    let stack_dir = platform.join("stacks").join(stack);
+    let copy = |rel: &str, dst: &Path| -> anyhow::Result<()> {
+        let repo_rel = format!("{prefix}{rel}");
+        let content = match staged.iter().find(|s| s.path == repo_rel) {
+            Some(s) => Some(s.content.clone()),
+            None => repo.read(&repo_rel)?,
+        };
+        if let Some(c) = content {
+            std::fs::create_dir_all(dst.parent().expect("has a parent"))?;
+            std::fs::write(dst, c)?;
+        }
+        Ok(())
+    };
+    for name in ["root.hcl", "terragrunt.hcl", ".sops.yaml"] {
+        copy(name, &scratch.path().join(name))?;
+    }
+    for entry in std::fs::read_dir(&stack_dir)? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".tf")
+            || name.ends_with(".tofu")
+            || name.ends_with(".tfvars")
+            || name.ends_with(".tfvars.json")
+            || name == "terragrunt.hcl"
+        {
+            copy(
+                &format!("stacks/{stack}/{name}"),
+                &scratch.path().join("stacks").join(stack).join(&name),
+            )?;
+        }
+    }
+    for file in [
+        format!("{env}.tfvars"),
+        format!("{env}.secrets.tfvars.json"),
+    ] {
+        copy(
+            &format!("stacks/{stack}/env/{file}"),
+            &scratch
+                .path()
+                .join("stacks")
+                .join(stack)
+                .join("env")
+                .join(&file),
+        )?;
+    }
+    let layout = tofu_envs::layout::Layout::load(scratch.path()).map_err(anyhow::Error::msg)?;
+    let Some(st) = layout.stacks.iter().find(|s| s.name == stack) else {
+        return Ok(Vec::new());
+    };
+    let env_vars: Vec<(String, String)> = std::env::vars()
+        .filter(|(k, _)| k.starts_with("TF_VAR_"))
+        .collect();
+    Ok(tofu_envs::check::check_stack(&layout, st, env, &env_vars)
+        .into_iter()
+        .map(|f| {
+            let message = match &f.variable {
+                Some(v) => format!("{v}: {}", f.message),
+                None => f.message.clone(),
+            };
+            Finding::new(
+                Hook::TfvarsValid,
+                &format!("{prefix}{}", f.file.display()),
+                f.line,
+                f.column,
+                message,
+                f.hint,
+            )
+        })
+        .collect())
+}

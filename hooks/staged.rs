@@ -1,0 +1,106 @@
+//! What is being committed: files as they are in the git index (read with git2), so a file with
+//! unstaged edits is judged by its staged version.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+pub struct Repo {
+    repo: git2::Repository,
+    index: git2::Index,
+    /// The working tree root.
+    pub root: PathBuf,
+}
+
+/// A file to judge: its path relative to the repository root (with `/`) and its staged bytes.
+#[derive(Debug, Clone)]
+pub struct Staged {
+    pub path: String,
+    pub content: Vec<u8>,
+}
+
+impl Staged {
+    pub fn text(&self) -> Option<&str> {
+        std::str::from_utf8(&self.content).ok()
+    }
+}
+
+impl Repo {
+    pub fn discover(start: &Path) -> Result<Repo> {
+        let repo = git2::Repository::discover(start)
+            .with_context(|| format!("{} is not inside a git repository", start.display()))?;
+        let root = repo
+            .workdir()
+            .context("a bare repository has no working tree to check")?
+            .to_path_buf();
+        let index = repo.index().context("reading the git index")?;
+        Ok(Repo { repo, index, root })
+    }
+
+    /// Paths added, modified, copied or renamed in the index relative to HEAD.
+    pub fn staged_paths(&self) -> Result<Vec<String>> {
+        let head = self.repo.head().ok().and_then(|h| h.peel_to_tree().ok());
+        let diff = self
+            .repo
+            .diff_tree_to_index(head.as_ref(), Some(&self.index), None)
+            .context("comparing the index with HEAD")?;
+        let mut paths: Vec<String> = diff
+            .deltas()
+            .filter(|d| !matches!(d.status(), git2::Delta::Deleted))
+            .filter_map(|d| {
+                d.new_file()
+                    .path()
+                    .map(|p| p.to_string_lossy().replace('\\', "/"))
+            })
+            .collect();
+        paths.sort();
+        paths.dedup();
+        Ok(paths)
+    }
+
+    /// The staged content of `path`, or the working tree's when the file is not in the index.
+    pub fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        if let Some(entry) = self.index.get_path(Path::new(path), 0) {
+            let blob = self
+                .repo
+                .find_blob(entry.id)
+                .with_context(|| format!("reading the staged {path}"))?;
+            return Ok(Some(blob.content().to_vec()));
+        }
+        match std::fs::read(self.root.join(path)) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("reading {path}")),
+        }
+    }
+
+    /// A path as given on the command line (relative to `cwd`) made relative to the root.
+    pub fn relative(&self, cwd: &Path, arg: &str) -> String {
+        let abs = std::path::absolute(cwd.join(arg)).unwrap_or_else(|_| cwd.join(arg));
+        let root = std::path::absolute(&self.root).unwrap_or_else(|_| self.root.clone());
+        abs.strip_prefix(&root)
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_else(|_| arg.replace('\\', "/"))
+    }
+
+    /// The files to judge: the arguments (pre-commit passes them) or every staged file.
+    pub fn files(&self, cwd: &Path, args: &[String]) -> Result<Vec<Staged>> {
+        let paths: Vec<String> = if args.is_empty() {
+            self.staged_paths()?
+        } else {
+            args.iter().map(|a| self.relative(cwd, a)).collect()
+        };
+        let mut out = Vec::new();
+        for path in paths {
+            if let Some(content) = self.read(&path)? {
+                out.push(Staged { path, content });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether the working-tree file is exactly what is staged (safe to rewrite it).
+    pub fn worktree_matches_index(&self, file: &Staged) -> bool {
+        std::fs::read(self.root.join(&file.path)).is_ok_and(|w| w == file.content)
+    }
+}
