@@ -1,0 +1,210 @@
+//! Real `git commit`s through the installed hook: each kind of bad content is refused with its
+//! message, and commits once fixed.
+
+use crate::support::*;
+
+fn installed() -> Repo {
+    let r = Repo::with_stacks();
+    let out = r.hooks(&["install"]);
+    assert!(out.status.success(), "{}", text(&out));
+    r
+}
+
+fn refused(r: &Repo, needles: &[&str]) {
+    let (ok, out) = r.commit("try");
+    assert!(!ok, "the commit went through:\n{out}");
+    for n in needles {
+        assert!(out.contains(n), "missing {n:?} in:\n{out}");
+    }
+}
+
+#[test]
+fn an_unsealed_secret_is_refused_until_sealed() {
+    let r = installed();
+    r.write(
+        "stacks/teams/team-a/env/qa.secrets.tfvars.json",
+        "{\"postgres_password\": \"a-very-long-qa-password\"}\n",
+    );
+    r.write("stacks/teams/team-a/env/qa.tfvars", "nginx_replicas = 1\n");
+    r.git(&["add", "-A"]);
+    refused(&r, &["stacks/teams/team-a/env/qa.secrets.tfvars.json:1:1: [secrets-sealed] a secrets file that is not sealed (fix: secret-seal encrypt -i stacks/teams/team-a/env/qa.secrets.tfvars.json)"]);
+    let seal = r
+        .cmd(
+            assert_cmd::cargo::cargo_bin("secret-seal")
+                .to_str()
+                .unwrap(),
+        )
+        .args([
+            "encrypt",
+            "-i",
+            "stacks/teams/team-a/env/qa.secrets.tfvars.json",
+        ])
+        .output()
+        .unwrap();
+    assert!(seal.status.success(), "{}", text(&seal));
+    r.git(&["add", "-A"]);
+    let (ok, out) = r.commit("qa environment");
+    assert!(ok, "{out}");
+}
+
+#[test]
+fn a_secret_in_a_plain_tfvars_is_refused() {
+    let r = installed();
+    r.write(
+        "stacks/teams/team-b/env/dev.tfvars",
+        "nginx_replicas = 1\nredis_password = \"in-plain-text-0123\"\n",
+    );
+    r.git(&["add", "-A"]);
+    refused(&r, &["stacks/teams/team-b/env/dev.tfvars:2:1: [secrets-sealed] redis_password is declared sensitive but set in a plain tfvars file"]);
+}
+
+#[test]
+fn private_keys_credentialed_kubeconfigs_and_state_are_refused() {
+    let r = installed();
+    let key = r.hooks(&["--help"]); // keep the binary warm; the key is made by secret-seal below
+    assert!(key.status.success());
+    let made = r
+        .cmd(
+            assert_cmd::cargo::cargo_bin("secret-seal")
+                .to_str()
+                .unwrap(),
+        )
+        .args(["keygen", "-o", "team.key"])
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+    r.git(&["add", "team.key"]);
+    refused(&r, &["team.key:3:1: [secrets-sealed] a private key"]);
+    r.git(&["rm", "-q", "--cached", "team.key"]);
+
+    r.write(
+        "vcluster-team-a.kubeconfig",
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: vcluster-team-a\n  cluster:\n    server: https://127.0.0.1:30443\nusers:\n- name: admin\n  user:\n    token: eyJhbGciOiJSUzI1NiJ9.payload.sig\n",
+    );
+    r.git(&["add", "-f", "vcluster-team-a.kubeconfig"]);
+    refused(
+        &r,
+        &["vcluster-team-a.kubeconfig:10:1: [secrets-sealed] a kubeconfig with credentials"],
+    );
+    r.git(&["rm", "-q", "--cached", "vcluster-team-a.kubeconfig"]);
+
+    r.write(
+        "stacks/teams/team-a/terraform.tfstate",
+        "{\"version\": 4}\n",
+    );
+    r.git(&["add", "-f", "stacks/teams/team-a/terraform.tfstate"]);
+    refused(&r, &["stacks/teams/team-a/terraform.tfstate:1:1: [secrets-sealed] state and .terraform/ content"]);
+    r.git(&[
+        "rm",
+        "-q",
+        "--cached",
+        "stacks/teams/team-a/terraform.tfstate",
+    ]);
+
+    // Nothing bad staged any more: the commit goes through (a kubeconfig without credentials too).
+    r.write(
+        "public.kubeconfig",
+        "apiVersion: v1\nkind: Config\nclusters: []\nusers:\n- name: x\n  user:\n    token: \"\"\n",
+    );
+    r.git(&["add", "-f", "public.kubeconfig"]);
+    let (ok, out) = r.commit("ok");
+    assert!(ok, "{out}");
+}
+
+#[test]
+fn unformatted_hcl_and_undeclared_variables_are_refused_until_fixed() {
+    let r = installed();
+    r.write(
+        "stacks/teams/team-a/locals.tf",
+        "locals {\n  a=1\n    bbb = 2\n}\n",
+    );
+    r.write(
+        "stacks/teams/team-a/env/dev.tfvars",
+        "nginx_replicas = 1\nnginx_replica  = 2\n",
+    );
+    r.git(&["add", "-A"]);
+    refused(
+        &r,
+        &[
+            "stacks/teams/team-a/locals.tf:2:1: [tofu-fmt] not formatted as `tofu fmt` formats it, from this line (fix: tofu-envs fmt stacks/teams/team-a/locals.tf)",
+            "stacks/teams/team-a/env/dev.tfvars:2:1: [tfvars-valid] nginx_replica: undeclared variable: tofu would ignore this value with only a warning (fix: did you mean \"nginx_replicas\"?)",
+        ],
+    );
+    let fixed = r.hooks(&["tofu-fmt", "--fix", "stacks/teams/team-a/locals.tf"]);
+    assert_eq!(
+        fixed.status.code(),
+        Some(1),
+        "the commit is still stopped, to re-stage"
+    );
+    assert_eq!(
+        r.read("stacks/teams/team-a/locals.tf"),
+        "locals {\n  a   = 1\n  bbb = 2\n}\n"
+    );
+    r.write("stacks/teams/team-a/env/dev.tfvars", "nginx_replicas = 2\n");
+    r.git(&["add", "-A"]);
+    let (ok, out) = r.commit("fixed");
+    assert!(ok, "{out}");
+}
+
+#[test]
+fn the_staged_version_is_judged_not_the_working_copy() {
+    let r = installed();
+    // Staged fine, working copy broken: commits.
+    r.write("stacks/teams/team-a/extra.tf", "locals {\n  x = 1\n}\n");
+    r.git(&["add", "-A"]);
+    r.write("stacks/teams/team-a/extra.tf", "locals {\nx=1\n}\n");
+    let (ok, out) = r.commit("staged is fine");
+    assert!(ok, "{out}");
+    // Staged broken, working copy fine: refused, and --fix leaves the working copy alone.
+    r.git(&["add", "-A"]);
+    r.write("stacks/teams/team-a/extra.tf", "locals {\n  x = 1\n}\n");
+    refused(&r, &["stacks/teams/team-a/extra.tf:2:1: [tofu-fmt]"]);
+    let fix = r.hooks(&["tofu-fmt", "--fix", "stacks/teams/team-a/extra.tf"]);
+    assert!(
+        text(&fix).contains("not rewritten: the working copy has unstaged changes"),
+        "{}",
+        text(&fix)
+    );
+}
+
+#[test]
+fn install_keeps_and_chains_an_existing_hook_and_uninstall_restores_it() {
+    let r = Repo::with_stacks();
+    let hook = r.path().join(".git/hooks/pre-commit");
+    std::fs::write(&hook, "#!/bin/sh\necho previous-hook-ran\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    assert!(r.hooks(&["install"]).status.success());
+    r.write("stacks/teams/team-a/ok.tf", "locals {\n  ok = true\n}\n");
+    r.git(&["add", "-A"]);
+    let out = r
+        .cmd("git")
+        .args(["commit", "-m", "chained"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && text(&out).contains("previous-hook-ran"),
+        "{}",
+        text(&out)
+    );
+    assert!(r.hooks(&["uninstall"]).status.success());
+    assert_eq!(
+        std::fs::read_to_string(&hook).unwrap(),
+        "#!/bin/sh\necho previous-hook-ran\n"
+    );
+}
+
+#[test]
+fn json_output_lists_findings() {
+    let r = Repo::with_stacks();
+    r.write("stacks/teams/team-a/x.tf", "a=1\n");
+    r.git(&["add", "-A"]);
+    let out = r.hooks(&["--output", "json", "run"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["hook"], "tofu-fmt");
+    assert_eq!(v[0]["file"], "stacks/teams/team-a/x.tf");
+}
