@@ -82,6 +82,52 @@ enum Command {
         #[arg(long, value_enum, default_value = "table")]
         output: Output,
     },
+    /// Run tofu/terragrunt for an environment: TOFU_ENV set, its var file, its secrets decrypted in memory.
+    Run {
+        env: String,
+        /// Stacks to run in (names or paths, e.g. stacks/teams/team-a or .).
+        stacks: Vec<String>,
+        /// Every stack, in dependency order (destroy: reverse order).
+        #[arg(long)]
+        all: bool,
+        /// How many independent stacks run at once with --all.
+        #[arg(long, default_value_t = 4)]
+        parallelism: usize,
+        /// Go on scheduling stacks after a failure.
+        #[arg(long)]
+        keep_going: bool,
+        /// The tofu command and its arguments, after `--` (e.g. -- plan).
+        #[arg(last = true, required = true)]
+        args: Vec<String>,
+    },
+    /// Print `export TF_VAR_...` lines for an environment (for eval or direnv).
+    Export {
+        env: String,
+        stack: Option<String>,
+        /// Include sealed values (prints secrets).
+        #[arg(long)]
+        reveal: bool,
+    },
+    /// Write TF_VAR_* values into an environment's files (secrets sealed, never in plain text).
+    Import {
+        env: String,
+        stack: String,
+        /// Read `export NAME=value` lines from this file instead of the environment.
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// Take the values from the current environment (the default).
+        #[arg(long)]
+        from_env: bool,
+    },
+    /// Generate atlantis.yaml: one project per environment × stack, run through tofu-envs.
+    Atlantis {
+        /// Environments (default: all), comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        envs: Vec<String>,
+        /// Fail (exit 1) when the committed atlantis.yaml is stale; write nothing.
+        #[arg(long)]
+        check: bool,
+    },
     /// Remove the files of expired short-lived environments (never their state).
     Gc {
         #[arg(long)]
@@ -148,6 +194,86 @@ fn fmt(args: &[String]) -> i32 {
     );
     let _ = out.flush();
     code
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_command(
+    layout: &Layout,
+    env: &str,
+    stacks: &[String],
+    all: bool,
+    parallelism: usize,
+    keep_going: bool,
+    args: &[String],
+) -> Result<i32, Failure> {
+    use tofu_envs::run;
+    let selected: Vec<usize> = if all {
+        (0..layout.stacks.len()).collect()
+    } else {
+        if stacks.is_empty() {
+            return Err(Failure(
+                2,
+                "name the stacks to run in, or pass --all".into(),
+            ));
+        }
+        let chosen = layout.select(stacks)?;
+        layout
+            .stacks
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| chosen.iter().any(|c| c.dir == s.dir))
+            .map(|(i, _)| i)
+            .collect()
+    };
+    if let Some(first) = selected.first() {
+        if let Some(w) = run::engine(&layout.stacks[*first])
+            .ok()
+            .and_then(|e| run::version_warning(layout, &e))
+        {
+            eprintln!("{w}");
+        }
+    }
+    if selected.len() == 1 && !all {
+        let stack = &layout.stacks[selected[0]];
+        let inv = run::invocation(layout, stack, env, args)?;
+        let status = run::execute(stack, env, &inv, &|l: &str, err: bool| {
+            if err {
+                eprintln!("{l}")
+            } else {
+                println!("{l}")
+            }
+        })?;
+        return Ok(status.code().unwrap_or(1));
+    }
+    let results = run::run_all(
+        layout,
+        &selected,
+        env,
+        args,
+        &run::AllOptions {
+            parallelism,
+            keep_going,
+        },
+    )?;
+    eprintln!();
+    let width = results.iter().map(|r| r.stack.len()).max().unwrap_or(5);
+    eprintln!("{:<width$}  RESULT    TIME", "STACK");
+    for r in &results {
+        let outcome = match &r.outcome {
+            run::Outcome::Ok => "ok".to_string(),
+            run::Outcome::Failed(c) => format!("failed ({c})"),
+            run::Outcome::Error(_) => "error".to_string(),
+            run::Outcome::Skipped => "skipped".to_string(),
+        };
+        eprintln!(
+            "{:<width$}  {outcome:<8}  {:.1}s",
+            r.stack,
+            r.duration.as_secs_f64()
+        );
+    }
+    Ok(i32::from(
+        results.iter().any(|r| r.outcome != run::Outcome::Ok),
+    ))
 }
 
 fn env_vars() -> Vec<(String, String)> {
@@ -326,6 +452,93 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
             emit(output, &diffs, &header, |d| {
                 vec![d.stack.clone(), d.name.clone(), d.a.clone(), d.b.clone()]
             })?;
+            Ok(0)
+        }
+        Command::Run {
+            env,
+            stacks,
+            all,
+            parallelism,
+            keep_going,
+            args,
+        } => run_command(&layout, &env, &stacks, all, parallelism, keep_going, &args),
+        Command::Export { env, stack, reveal } => {
+            let selected = match &stack {
+                Some(s) => layout.select(std::slice::from_ref(s))?,
+                None => layout.stacks.iter().collect(),
+            };
+            if reveal {
+                eprintln!("warning: --reveal prints secret values");
+            }
+            for line in tofu_envs::transfer::export(&layout, &selected, &env, reveal)? {
+                println!("{line}");
+            }
+            Ok(0)
+        }
+        Command::Import {
+            env,
+            stack,
+            file,
+            from_env: _,
+        } => {
+            let stack = layout.select(std::slice::from_ref(&stack))?[0];
+            let pairs: Vec<(String, zeroize::Zeroizing<String>)> = match &file {
+                Some(f) => tofu_envs::transfer::parse_exports(&zeroize::Zeroizing::new(
+                    std::fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))?,
+                )),
+                None => std::env::vars()
+                    .filter(|(k, _)| k.starts_with("TF_VAR_"))
+                    .map(|(k, v)| (k, zeroize::Zeroizing::new(v)))
+                    .collect(),
+            };
+            let done = tofu_envs::transfer::import(&layout, stack, &env, &pairs)?;
+            if !done.plain.is_empty() {
+                println!(
+                    "{}: {}",
+                    tofu_envs::sources::relative(&layout, &stack.plain_file(&env)).display(),
+                    done.plain.join(", ")
+                );
+            }
+            if !done.sealed.is_empty() {
+                println!(
+                    "{} (sealed): {}",
+                    tofu_envs::sources::relative(&layout, &stack.sealed_file(&env)).display(),
+                    done.sealed.join(", ")
+                );
+            }
+            for n in &done.ignored {
+                eprintln!(
+                    "warning: TF_VAR_{n} is not declared by {}; not imported",
+                    stack.display()
+                );
+            }
+            Ok(0)
+        }
+        Command::Atlantis { envs, check } => {
+            let envs: Vec<String> = if envs.is_empty() {
+                layout.environments().into_iter().collect()
+            } else {
+                envs
+            };
+            let text = tofu_envs::atlantis::generate(&layout, &envs)?;
+            let path = layout.root.join(tofu_envs::atlantis::FILE);
+            if check {
+                let current = std::fs::read_to_string(&path).unwrap_or_default();
+                if current != text {
+                    return Err(Failure(
+                        1,
+                        format!(
+                            "{} is stale; regenerate it with `tofu-envs atlantis`",
+                            path.display()
+                        ),
+                    ));
+                }
+                eprintln!("ok: {} is up to date", path.display());
+            } else {
+                secret_seal::atomic::write_with_mode(&path, text.as_bytes(), Some(0o644))
+                    .map_err(|e| e.to_string())?;
+                println!("wrote {}", path.display());
+            }
             Ok(0)
         }
         Command::Gc { dry_run } => {

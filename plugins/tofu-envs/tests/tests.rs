@@ -8,3 +8,4 @@ mod envs;
 mod envs_precedence;
 mod golden;
 mod properties;
+mod run;

@@ -1,0 +1,549 @@
+//! `tofu-envs run`: tofu or terragrunt for an environment, with `TOFU_ENV` set, the env's plain var
+//! file, and its sealed secrets decrypted in memory and handed over through a fresh pipe for every
+//! invocation (`-var-file=/dev/fd/3`; a FIFO in a private directory for terragrunt, whose Go runtime
+//! closes inherited descriptors). `--all` runs every stack in dependency order, independent stacks
+//! in parallel. Secrets never touch the disk.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use command_fds::{CommandFdExt, FdMapping};
+use zeroize::Zeroizing;
+
+use crate::layout::{Layout, Stack};
+use crate::sources::{self, Sealed};
+
+/// Commands that take variables (terragrunt's `get_terraform_commands_that_need_vars`).
+const NEEDS_VARS: [&str; 7] = [
+    "apply", "console", "destroy", "import", "plan", "push", "refresh",
+];
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Engine {
+    Terragrunt(PathBuf),
+    Tofu(PathBuf),
+}
+
+impl Engine {
+    pub fn program(&self) -> &Path {
+        match self {
+            Engine::Terragrunt(p) | Engine::Tofu(p) => p,
+        }
+    }
+}
+
+pub fn find_in_path(name: &str) -> Option<PathBuf> {
+    if name.contains('/') {
+        return Path::new(name).is_file().then(|| PathBuf::from(name));
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+/// terragrunt where the stack has a terragrunt.hcl and terragrunt is installed; otherwise
+/// `TOFU_BINARY`, else `tofu`, else `terraform`.
+pub fn engine(stack: &Stack) -> Result<Engine, String> {
+    if stack.dir.join("terragrunt.hcl").exists() {
+        let tg = std::env::var("TERRAGRUNT_BINARY").unwrap_or_else(|_| "terragrunt".into());
+        if let Some(p) = find_in_path(&tg) {
+            return Ok(Engine::Terragrunt(p));
+        }
+    }
+    let candidates: Vec<String> = match std::env::var("TOFU_BINARY") {
+        Ok(b) if !b.is_empty() => vec![b],
+        _ => vec!["tofu".into(), "terraform".into()],
+    };
+    candidates
+        .iter()
+        .find_map(|c| find_in_path(c))
+        .map(Engine::Tofu)
+        .ok_or_else(|| "neither tofu nor terraform is on PATH (or set TOFU_BINARY)".into())
+}
+
+/// A warning when the engine's version differs from the pinned `.opentofu-version`.
+pub fn version_warning(layout: &Layout, engine: &Engine) -> Option<String> {
+    let Engine::Tofu(program) = engine else {
+        return None;
+    };
+    let pinned = layout.tofu_version()?;
+    let out = Command::new(program)
+        .arg("version")
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .output()
+        .ok()?;
+    let first = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_string();
+    let (name, version) = first.split_once(" v")?;
+    let version = version.split_whitespace().next()?.to_string();
+    (version != pinned.trim_start_matches('v') || name != "OpenTofu")
+        .then(|| format!("warning: running {name} {version}; the repository pins OpenTofu {pinned} (.opentofu-version)"))
+}
+
+/// The first word of ARGS that is not a flag: the tofu command.
+fn command_word(args: &[String]) -> Option<&str> {
+    args.iter()
+        .map(String::as_str)
+        .find(|a| !a.starts_with('-'))
+}
+
+/// Whether to pass var files: the command takes variables, and is not `apply PLANFILE`
+/// (a saved plan carries its variables; tofu refuses new ones).
+fn wants_vars(args: &[String]) -> bool {
+    let Some(cmd) = command_word(args) else {
+        return false;
+    };
+    if !NEEDS_VARS.contains(&cmd) {
+        return false;
+    }
+    let after: Vec<&String> = args
+        .iter()
+        .skip_while(|a| a.as_str() != cmd)
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    cmd != "apply" || after.is_empty()
+}
+
+/// The environment's secrets as an HCL var file (tofu picks the format from the file name, and
+/// `/dev/fd/3` has none, so not JSON). `None` when the stack has no sealed file.
+pub fn secrets_hcl(
+    layout: &Layout,
+    stack: &Stack,
+    env: &str,
+) -> Result<Option<Zeroizing<String>>, String> {
+    let (source, state) = sources::sealed_source(layout, &stack.sealed_file(env));
+    match state {
+        Sealed::Absent => Ok(None),
+        Sealed::NoKey => Err(format!(
+            "{}: no key to open it; set SOPS_AGE_KEY_FILE (or SOPS_AGE_KEY) to an identity it is sealed for",
+            sources::relative(layout, &stack.sealed_file(env)).display()
+        )),
+        Sealed::Broken(why) => Err(format!("{}: {why}", sources::relative(layout, &stack.sealed_file(env)).display())),
+        Sealed::Opened => {
+            let mut text = Zeroizing::new(String::new());
+            for e in source.map(|s| s.entries).unwrap_or_default() {
+                if let Some(v) = e.value {
+                    text.push_str(&e.name);
+                    text.push_str(" = ");
+                    text.push_str(&Zeroizing::new(v.value.to_hcl()));
+                    text.push('\n');
+                }
+            }
+            Ok(Some(text))
+        }
+    }
+}
+
+/// One invocation: the program, its arguments, and where the secrets go.
+pub struct Invocation {
+    pub engine: Engine,
+    pub args: Vec<String>,
+    pub secrets: Option<Zeroizing<String>>,
+}
+
+pub fn invocation(
+    layout: &Layout,
+    stack: &Stack,
+    env: &str,
+    args: &[String],
+) -> Result<Invocation, String> {
+    let engine = engine(stack)?;
+    let vars = wants_vars(args);
+    let secrets = if vars {
+        secrets_hcl(layout, stack, env)?
+    } else {
+        None
+    };
+    let mut full: Vec<String> = Vec::new();
+    let cmd_at = args
+        .iter()
+        .position(|a| !a.starts_with('-'))
+        .map_or(0, |i| i + 1);
+    full.extend(args[..cmd_at].iter().cloned());
+    if vars {
+        // terragrunt passes env/<env>.tfvars itself (root.hcl's optional_var_files).
+        if matches!(engine, Engine::Tofu(_)) && stack.plain_file(env).exists() {
+            full.push(format!("-var-file={}", stack.plain_file(env).display()));
+        }
+        if secrets.is_some() {
+            full.push(match engine {
+                Engine::Tofu(_) => "-var-file=/dev/fd/3".into(),
+                // Replaced by the FIFO's path at spawn time.
+                Engine::Terragrunt(_) => "-var-file=@SECRETS@".into(),
+            });
+        }
+    }
+    full.extend(args[cmd_at..].iter().cloned());
+    Ok(Invocation {
+        engine,
+        args: full,
+        secrets,
+    })
+}
+
+/// Runs one invocation in the stack's directory; each output line goes through `line`.
+pub fn execute(
+    stack: &Stack,
+    env: &str,
+    inv: &Invocation,
+    line: &(dyn Fn(&str, bool) + Sync),
+) -> Result<ExitStatus, String> {
+    let mut cmd = Command::new(inv.engine.program());
+    cmd.current_dir(&stack.dir)
+        .env("TOFU_ENV", env)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut fifo_dir = None;
+    let mut writer = None;
+    let mut args = inv.args.clone();
+    if let Some(secrets) = &inv.secrets {
+        match inv.engine {
+            Engine::Tofu(_) => {
+                let (reader, w) =
+                    std::io::pipe().map_err(|e| format!("cannot create a pipe: {e}"))?;
+                cmd.fd_mappings(vec![FdMapping {
+                    parent_fd: reader.into(),
+                    child_fd: 3,
+                }])
+                .map_err(|e| e.to_string())?;
+                writer = Some(spawn_writer(Box::new(w), secrets.clone()));
+            }
+            Engine::Terragrunt(_) => {
+                let dir = tempfile::Builder::new()
+                    .prefix("tofu-envs-")
+                    .tempdir()
+                    .map_err(|e| e.to_string())?;
+                let fifo = dir.path().join("secrets.tfvars");
+                nix::unistd::mkfifo(
+                    &fifo,
+                    nix::sys::stat::Mode::S_IRUSR | nix::sys::stat::Mode::S_IWUSR,
+                )
+                .map_err(|e| format!("cannot create a FIFO: {e}"))?;
+                for a in &mut args {
+                    *a = a.replace("@SECRETS@", &fifo.display().to_string());
+                }
+                writer = Some(spawn_fifo_writer(fifo, secrets.clone()));
+                fifo_dir = Some(dir);
+            }
+        }
+    }
+    cmd.args(&args);
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot run {}: {e}", inv.engine.program().display()))?;
+    // The parent's copy of the pipe's read end goes with the Command.
+    drop(cmd);
+    let out = child.stdout.take().expect("piped");
+    let err = child.stderr.take().expect("piped");
+    let status = std::thread::scope(|s| {
+        s.spawn(|| {
+            BufReader::new(out)
+                .lines()
+                .map_while(Result::ok)
+                .for_each(|l| line(&l, false))
+        });
+        s.spawn(|| {
+            BufReader::new(err)
+                .lines()
+                .map_while(Result::ok)
+                .for_each(|l| line(&l, true))
+        });
+        child.wait()
+    })
+    .map_err(|e| e.to_string())?;
+    if let Some(dir) = &fifo_dir {
+        // A reader that never came (the command failed early) must not leave the writer waiting.
+        let _ = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags_nonblock()
+            .open(dir.path().join("secrets.tfvars"));
+    }
+    if let Some(w) = writer {
+        let _ = w.join();
+    }
+    Ok(status)
+}
+
+trait NonBlock {
+    fn custom_flags_nonblock(&mut self) -> &mut Self;
+}
+
+impl NonBlock for std::fs::OpenOptions {
+    fn custom_flags_nonblock(&mut self) -> &mut Self {
+        use std::os::unix::fs::OpenOptionsExt;
+        self.custom_flags(nix::libc::O_NONBLOCK)
+    }
+}
+
+fn spawn_writer(
+    mut w: Box<dyn Write + Send>,
+    secrets: Zeroizing<String>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        // EPIPE when the command never reads them is fine.
+        let _ = w.write_all(secrets.as_bytes());
+    })
+}
+
+fn spawn_fifo_writer(fifo: PathBuf, secrets: Zeroizing<String>) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        if let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(&fifo) {
+            let _ = f.write_all(secrets.as_bytes());
+        }
+    })
+}
+
+/// Dependencies between stacks: terragrunt `dependency` blocks and terramate `after`.
+pub fn dependencies(layout: &Layout) -> Vec<Vec<usize>> {
+    let index_of = |dir: &Path| {
+        let dir = std::path::absolute(dir).ok()?;
+        let dir = normalize(&dir);
+        layout.stacks.iter().position(|s| normalize(&s.dir) == dir)
+    };
+    layout
+        .stacks
+        .iter()
+        .map(|s| {
+            let mut deps = Vec::new();
+            if let Ok(text) = std::fs::read_to_string(s.dir.join("terragrunt.hcl")) {
+                if let Ok(body) = hcl::parse(&text) {
+                    for b in body
+                        .blocks()
+                        .filter(|b| b.identifier.as_str() == "dependency")
+                    {
+                        if let Some(hcl::Expression::String(p)) = b
+                            .body
+                            .attributes()
+                            .find(|a| a.key.as_str() == "config_path")
+                            .map(|a| &a.expr)
+                        {
+                            deps.extend(index_of(&s.dir.join(p)));
+                        }
+                    }
+                }
+            }
+            if let Ok(text) = std::fs::read_to_string(s.dir.join("stack.tm.hcl")) {
+                if let Ok(body) = hcl::parse(&text) {
+                    for b in body.blocks().filter(|b| b.identifier.as_str() == "stack") {
+                        if let Some(hcl::Expression::Array(items)) = b
+                            .body
+                            .attributes()
+                            .find(|a| a.key.as_str() == "after")
+                            .map(|a| &a.expr)
+                        {
+                            for i in items {
+                                if let hcl::Expression::String(p) = i {
+                                    let dir = match p.strip_prefix('/') {
+                                        Some(abs) => layout.root.join(abs),
+                                        None => s.dir.join(p),
+                                    };
+                                    deps.extend(index_of(&dir));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            deps.sort_unstable();
+            deps.dedup();
+            deps
+        })
+        .collect()
+}
+
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Stacks in dependency order (ties by name), for `--all` and `atlantis`.
+pub fn order(deps: &[Vec<usize>]) -> Result<Vec<usize>, String> {
+    let mut done = vec![false; deps.len()];
+    let mut out = Vec::new();
+    while out.len() < deps.len() {
+        let next = (0..deps.len())
+            .find(|&i| !done[i] && deps[i].iter().all(|&d| done[d]))
+            .ok_or("the stacks' dependencies form a cycle")?;
+        done[next] = true;
+        out.push(next);
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Ok,
+    Failed(i32),
+    Error(String),
+    /// Not run: a dependency failed (or an earlier failure stopped scheduling).
+    Skipped,
+}
+
+pub struct StackResult {
+    pub stack: String,
+    pub outcome: Outcome,
+    pub duration: Duration,
+}
+
+pub struct AllOptions {
+    pub parallelism: usize,
+    pub keep_going: bool,
+}
+
+/// Runs the stacks in dependency order (reversed for `destroy`), independent ones in parallel;
+/// every output line is prefixed with its stack.
+pub fn run_all(
+    layout: &Layout,
+    selected: &[usize],
+    env: &str,
+    args: &[String],
+    opts: &AllOptions,
+) -> Result<Vec<StackResult>, String> {
+    let all_deps = dependencies(layout);
+    order(&all_deps)?;
+    let reverse = command_word(args) == Some("destroy");
+    // Dependencies among the selected stacks only; reversed for destroy.
+    let mut deps: BTreeMap<usize, Vec<usize>> = selected.iter().map(|&i| (i, Vec::new())).collect();
+    for &i in selected {
+        for &d in &all_deps[i] {
+            if deps.contains_key(&d) {
+                if reverse {
+                    deps.get_mut(&d).expect("selected").push(i);
+                } else {
+                    deps.get_mut(&i).expect("selected").push(d);
+                }
+            }
+        }
+    }
+    struct State {
+        started: Vec<usize>,
+        results: BTreeMap<usize, StackResult>,
+        stop: bool,
+    }
+    let state = Arc::new((
+        Mutex::new(State {
+            started: Vec::new(),
+            results: BTreeMap::new(),
+            stop: false,
+        }),
+        Condvar::new(),
+    ));
+    let width = selected
+        .iter()
+        .map(|&i| layout.stacks[i].name.len())
+        .max()
+        .unwrap_or(0);
+    let print = Mutex::new(());
+    std::thread::scope(|s| {
+        for _ in 0..opts.parallelism.max(1) {
+            s.spawn(|| loop {
+                let (lock, cvar) = &*state;
+                let mut st = lock.lock().expect("not poisoned");
+                let next = loop {
+                    // Skip what can no longer run.
+                    for &i in selected {
+                        if st.started.contains(&i) {
+                            continue;
+                        }
+                        let dep_failed = deps[&i]
+                            .iter()
+                            .any(|d| st.results.get(d).is_some_and(|r| r.outcome != Outcome::Ok));
+                        if dep_failed || st.stop {
+                            st.started.push(i);
+                            st.results.insert(
+                                i,
+                                StackResult {
+                                    stack: layout.stacks[i].name.clone(),
+                                    outcome: Outcome::Skipped,
+                                    duration: Duration::ZERO,
+                                },
+                            );
+                            cvar.notify_all();
+                        }
+                    }
+                    if st.started.len() >= selected.len() {
+                        return;
+                    }
+                    let ready = selected.iter().copied().find(|i| {
+                        !st.started.contains(i)
+                            && deps[i].iter().all(|d| {
+                                st.results.get(d).is_some_and(|r| r.outcome == Outcome::Ok)
+                            })
+                    });
+                    match ready {
+                        Some(i) => break i,
+                        None => st = cvar.wait(st).expect("not poisoned"),
+                    }
+                };
+                st.started.push(next);
+                drop(st);
+                let stack = &layout.stacks[next];
+                let start = Instant::now();
+                let prefix = format!("[{:<width$}]", stack.name);
+                let line = |l: &str, is_err: bool| {
+                    let _guard = print.lock();
+                    if is_err {
+                        eprintln!("{prefix} {l}");
+                    } else {
+                        println!("{prefix} {l}");
+                    }
+                };
+                let outcome = match invocation(layout, stack, env, args)
+                    .and_then(|inv| execute(stack, env, &inv, &line))
+                {
+                    Ok(status) if status.success() => Outcome::Ok,
+                    Ok(status) => Outcome::Failed(status.code().unwrap_or(1)),
+                    Err(e) => {
+                        line(&format!("error: {e}"), true);
+                        Outcome::Error(e)
+                    }
+                };
+                let mut st = lock.lock().expect("not poisoned");
+                if outcome != Outcome::Ok && !opts.keep_going {
+                    st.stop = true;
+                }
+                st.results.insert(
+                    next,
+                    StackResult {
+                        stack: stack.name.clone(),
+                        outcome,
+                        duration: start.elapsed(),
+                    },
+                );
+                cvar.notify_all();
+            });
+        }
+    });
+    let (lock, _) = &*state;
+    let mut st = lock.lock().expect("not poisoned");
+    let mut results: Vec<StackResult> = std::mem::take(&mut st.results).into_values().collect();
+    let pos = |name: &str| selected.iter().position(|&i| layout.stacks[i].name == name);
+    let ordered = order(&all_deps)?;
+    results.sort_by_key(|r| {
+        ordered
+            .iter()
+            .position(|&i| Some(i) == pos(&r.stack).map(|p| selected[p]))
+    });
+    if reverse {
+        results.reverse();
+    }
+    Ok(results)
+}

@@ -1,0 +1,215 @@
+//! Moving values between the shell and the env files: `export` prints `export TF_VAR_...` lines
+//! (for `eval` or direnv), `import` takes `TF_VAR_*` and writes them where they belong: sensitive
+//! or secret-looking names into the sealed file, the rest into the plain tfvars.
+
+use std::collections::BTreeMap;
+
+use zeroize::Zeroizing;
+
+use crate::layout::{Layout, Stack};
+use crate::sources::{self, Sealed, SourceKind};
+use crate::value::{self, Value};
+use crate::variables;
+
+/// POSIX shell single quoting.
+pub fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// The text a `TF_VAR_` carries for a value: strings raw, everything else in HCL.
+pub fn env_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_hcl(),
+    }
+}
+
+/// `export` lines for the env's values (plain, and sealed ones only with `reveal`).
+pub fn export(
+    layout: &Layout,
+    stacks: &[&Stack],
+    env: &str,
+    reveal: bool,
+) -> Result<Vec<String>, String> {
+    let mut seen = BTreeMap::new();
+    for stack in stacks {
+        let srcs = sources::collect(layout, stack, env, &[]);
+        for s in srcs.sources.iter().filter(|s| {
+            matches!(s.kind, SourceKind::EnvFile) || (reveal && s.kind == SourceKind::SealedFile)
+        }) {
+            if s.kind == SourceKind::SealedFile && srcs.sealed != Sealed::Opened {
+                return Err(format!(
+                    "{}: cannot open it (no key); set SOPS_AGE_KEY_FILE",
+                    s.label
+                ));
+            }
+            for e in &s.entries {
+                if let Some(v) = &e.value {
+                    seen.insert(
+                        e.name.clone(),
+                        format!(
+                            "export TF_VAR_{}={}",
+                            e.name,
+                            shell_quote(&env_text(&v.value))
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    Ok(seen.into_values().collect())
+}
+
+/// Names that look secret even when not declared `sensitive`.
+pub fn looks_secret(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    ["password", "passwd", "token", "secret", "key", "credential"]
+        .iter()
+        .any(|w| n.contains(w))
+}
+
+/// Parses `export NAME=value` / `NAME=value` lines (quotes removed) into pairs.
+pub fn parse_exports(text: &str) -> Vec<(String, Zeroizing<String>)> {
+    text.lines()
+        .filter_map(|l| {
+            let l = l.trim();
+            let l = l.strip_prefix("export ").unwrap_or(l);
+            let (k, v) = l.split_once('=')?;
+            let v = v.trim();
+            let v = if let Some(inner) = v.strip_prefix('\'').and_then(|x| x.strip_suffix('\'')) {
+                inner.replace(r"'\''", "'")
+            } else if let Some(inner) = v.strip_prefix('"').and_then(|x| x.strip_suffix('"')) {
+                inner.replace("\\\"", "\"").replace("\\\\", "\\")
+            } else {
+                v.to_string()
+            };
+            Some((k.trim().to_string(), Zeroizing::new(v)))
+        })
+        .collect()
+}
+
+pub struct Imported {
+    pub plain: Vec<String>,
+    pub sealed: Vec<String>,
+    pub ignored: Vec<String>,
+}
+
+/// Writes `TF_VAR_*` values into the stack's env files. Existing values are kept unless given
+/// again; the plain file is rewritten formatted (its comments are not kept); the sealed file is
+/// re-sealed as a whole and never exists in plain text.
+pub fn import(
+    layout: &Layout,
+    stack: &Stack,
+    env: &str,
+    vars_in: &[(String, Zeroizing<String>)],
+) -> Result<Imported, String> {
+    let declared = variables::read_dir(&stack.dir)?;
+    let mut result = Imported {
+        plain: Vec::new(),
+        sealed: Vec::new(),
+        ignored: Vec::new(),
+    };
+    let mut plain: Vec<(String, Value)> = Vec::new();
+    if let Ok(text) = std::fs::read_to_string(stack.plain_file(env)) {
+        plain = value::parse_tfvars(&text)
+            .map_err(|e| format!("{}: {e}", stack.plain_file(env).display()))?
+            .into_iter()
+            .map(|a| (a.name, a.value.value))
+            .collect();
+    }
+    let (existing, state) = sources::sealed_source(layout, &stack.sealed_file(env));
+    let mut secret: Vec<(String, Value)> = match state {
+        Sealed::Absent => Vec::new(),
+        Sealed::Opened => existing
+            .map(|s| {
+                s.entries
+                    .into_iter()
+                    .filter_map(|e| e.value.map(|v| (e.name, v.value)))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        _ => {
+            return Err(format!(
+                "{}: cannot open the existing sealed file to add to it (no key?)",
+                sources::relative(layout, &stack.sealed_file(env)).display()
+            ))
+        }
+    };
+    for (k, raw) in vars_in {
+        let Some(name) = k.strip_prefix("TF_VAR_") else {
+            continue;
+        };
+        let Some(var) = declared.iter().find(|v| v.name == name) else {
+            result.ignored.push(name.to_string());
+            continue;
+        };
+        // A TF_VAR_ is a string for primitive types and HCL for the others, as tofu reads it.
+        let v = match var.ty {
+            crate::types::Type::String | crate::types::Type::Any => Value::String(raw.to_string()),
+            crate::types::Type::Number if raw.parse::<f64>().is_ok() => {
+                Value::Number(raw.to_string())
+            }
+            crate::types::Type::Bool if raw.as_str() == "true" || raw.as_str() == "false" => {
+                Value::Bool(raw.as_str() == "true")
+            }
+            _ => value::parse_tfvars(&format!("v = {}", raw.as_str()))
+                .ok()
+                .and_then(|mut a| a.pop())
+                .map_or_else(|| Value::String(raw.to_string()), |a| a.value.value),
+        };
+        let (target, names) = if var.sensitive || looks_secret(name) {
+            (&mut secret, &mut result.sealed)
+        } else {
+            (&mut plain, &mut result.plain)
+        };
+        match target.iter_mut().find(|(n, _)| n == name) {
+            Some(slot) => slot.1 = v,
+            None => target.push((name.to_string(), v)),
+        }
+        names.push(name.to_string());
+    }
+    if !result.plain.is_empty() {
+        let text: String = plain
+            .iter()
+            .map(|(n, v)| format!("{n} = {}\n", v.to_hcl()))
+            .collect();
+        let formatted =
+            crate::hcl::format(&text, crate::hcl::Mode::Tofu).map_err(|e| e.to_string())?;
+        std::fs::create_dir_all(stack.env_dir()).map_err(|e| e.to_string())?;
+        secret_seal::atomic::write_with_mode(
+            &stack.plain_file(env),
+            formatted.as_bytes(),
+            Some(0o644),
+        )
+        .map_err(|e| e.to_string())?;
+    }
+    if !result.sealed.is_empty() {
+        let mut b = secret_seal::Branch::default();
+        for (n, v) in &secret {
+            b.push(n.clone(), to_sealed(v));
+        }
+        std::fs::create_dir_all(stack.env_dir()).map_err(|e| e.to_string())?;
+        crate::envs::seal_new(&stack.sealed_file(env), b)?;
+    }
+    Ok(result)
+}
+
+fn to_sealed(v: &Value) -> secret_seal::Value {
+    use secret_seal::Value as S;
+    match v {
+        Value::Null => S::Null,
+        Value::Bool(b) => S::Bool(*b),
+        Value::Number(n) => n.parse::<i64>().map(S::Int).unwrap_or_else(|_| {
+            n.parse::<f64>()
+                .map_or_else(|_| S::Str(n.clone()), S::Float)
+        }),
+        Value::String(s) => S::Str(s.clone()),
+        Value::Tuple(items) => S::Seq(items.iter().map(|i| to_sealed(&i.value)).collect()),
+        Value::Object(attrs) => S::Map(secret_seal::Branch(
+            attrs
+                .iter()
+                .map(|(k, v)| secret_seal::Item::entry(k.clone(), to_sealed(&v.value)))
+                .collect(),
+        )),
+    }
+}

