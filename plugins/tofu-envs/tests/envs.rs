@@ -5,17 +5,7 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
-/// The repository, with the bundled stacks/ and the demo key.
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-fn demo_key() -> PathBuf {
-    repo().join("tests/fixtures/demo-age-key.txt")
-}
+use crate::support::{demo_key, repo};
 
 fn cmd(root: &Path) -> Command {
     let mut c = Command::cargo_bin("tofu-envs").unwrap();

@@ -5,18 +5,7 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
-use crate::support::oracle;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-fn demo_key() -> PathBuf {
-    repo().join("tests/fixtures/demo-age-key.txt")
-}
+use crate::support::{demo_key, oracle, repo};
 
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
@@ -121,6 +110,16 @@ impl World {
         String::from_utf8(out.stdout).unwrap()
     }
 
+    fn assert_no_secret_on_disk(&self, env: &str, when: &str) {
+        for team in ["team-a", "team-b"] {
+            let found = self.files_containing(&self.secret(team, env));
+            assert!(
+                found.is_empty(),
+                "{team}'s secret reached the disk {when}: {found:?}"
+            );
+        }
+    }
+
     /// Every file under the world (repo, HOME, TMPDIR) that contains `needle`, except the
     /// recorder's own log (the test instrument, which logs what the stand-in received).
     fn files_containing(&self, needle: &str) -> Vec<PathBuf> {
@@ -204,12 +203,7 @@ fn all_runs_every_stack_in_dependency_order_with_its_var_files_and_secrets() {
             std::fs::read_to_string(&plain).unwrap()
         );
     }
-    for team in ["team-a", "team-b"] {
-        assert!(
-            w.files_containing(&w.secret(team, "dev")).is_empty(),
-            "a secret reached the disk"
-        );
-    }
+    w.assert_no_secret_on_disk("dev", "after a run");
 }
 
 #[test]
@@ -255,12 +249,7 @@ fn destroy_runs_in_reverse_and_a_failure_stops_the_dependents() {
         "{summary}"
     );
     assert_eq!(w.records().len(), 2, "nothing after the failure");
-    for team in ["team-a", "team-b"] {
-        assert!(
-            w.files_containing(&w.secret(team, "dev")).is_empty(),
-            "a secret reached the disk after a failed run"
-        );
-    }
+    w.assert_no_secret_on_disk("dev", "after a failed run");
 }
 
 #[test]

@@ -44,3 +44,16 @@ pub fn oracle_format_dir(oracle: &[String], dir: &Path) -> std::process::Output 
 pub fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
 }
+
+/// The repository, with the bundled stacks/ and the demo key.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// The throw-away key the bundled sealed files are sealed for.
+pub fn demo_key() -> PathBuf {
+    repo().join("tests/fixtures/demo-age-key.txt")
+}
