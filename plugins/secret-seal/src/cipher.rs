@@ -106,7 +106,7 @@ pub fn plain_bytes(value: &Value) -> Zeroizing<Vec<u8>> {
     })
 }
 
-fn type_tag(value: &Value) -> &'static str {
+pub fn type_tag(value: &Value) -> &'static str {
     match value {
         Value::Comment(_) => "comment",
         other => other.type_name(),

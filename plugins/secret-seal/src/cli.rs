@@ -37,6 +37,65 @@ enum Command {
     Encrypt(EncryptArgs),
     /// Decrypt a SOPS file (age or PGP), verifying its MAC.
     Decrypt(DecryptArgs),
+    /// Set one value (a JSON literal), creating missing keys; re-sealed with the same data key.
+    Set {
+        file: PathBuf,
+        /// Where, e.g. '["db"]["password"]'.
+        path: String,
+        /// The value as JSON, e.g. '"s3cret"' or '{"a": 1}'.
+        value: Option<String>,
+        /// Read the JSON value from this file.
+        #[arg(long, conflicts_with_all = ["value", "value_stdin"])]
+        value_file: Option<PathBuf>,
+        /// Read the JSON value from standard input.
+        #[arg(long, conflicts_with = "value")]
+        value_stdin: bool,
+        /// Write nothing when the value is already there.
+        #[arg(long)]
+        idempotent: bool,
+        #[arg(long)]
+        input_type: Option<String>,
+    },
+    /// Remove one key or list element.
+    Unset {
+        file: PathBuf,
+        path: String,
+        /// Succeed (and write nothing) when the path is not there.
+        #[arg(long)]
+        idempotent: bool,
+        #[arg(long)]
+        input_type: Option<String>,
+    },
+    /// New data key for a file, everything re-encrypted; optionally add or remove age recipients.
+    Rotate {
+        file: PathBuf,
+        /// Write the result over the file (default: standard output).
+        #[arg(short, long)]
+        in_place: bool,
+        #[arg(long, value_delimiter = ',')]
+        add_age: Vec<String>,
+        #[arg(long, value_delimiter = ',')]
+        rm_age: Vec<String>,
+        #[arg(long)]
+        input_type: Option<String>,
+    },
+    /// New data key and the recipients of the matching .sops.yaml rule, in one step, for each file.
+    Reseal {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[arg(long)]
+        input_type: Option<String>,
+    },
+    /// Sync each file's recipients with its .sops.yaml rule, keeping the data key.
+    Updatekeys {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Do not ask before writing.
+        #[arg(short = 'y', long)]
+        yes: bool,
+        #[arg(long)]
+        input_type: Option<String>,
+    },
     /// Print {"encrypted":true} or {"encrypted":false} for a file.
     Filestatus {
         file: PathBuf,
@@ -147,6 +206,46 @@ pub fn run() -> i32 {
         Command::Encrypt(args) => encrypt(args),
         Command::Decrypt(args) => decrypt(args),
         Command::Filestatus { file, input_type } => filestatus(&file, input_type.as_deref()),
+        Command::Set {
+            file,
+            path,
+            value,
+            value_file,
+            value_stdin,
+            idempotent,
+            input_type,
+        } => set(
+            &file,
+            &path,
+            value,
+            value_file,
+            value_stdin,
+            idempotent,
+            input_type.as_deref(),
+        ),
+        Command::Unset {
+            file,
+            path,
+            idempotent,
+            input_type,
+        } => unset(&file, &path, idempotent, input_type.as_deref()),
+        Command::Rotate {
+            file,
+            in_place,
+            add_age,
+            rm_age,
+            input_type,
+        } => rotate(&file, in_place, &add_age, &rm_age, input_type.as_deref()),
+        Command::Reseal { files, input_type } => files
+            .iter()
+            .try_for_each(|f| reseal(f, input_type.as_deref())),
+        Command::Updatekeys {
+            files,
+            yes,
+            input_type,
+        } => files
+            .iter()
+            .try_for_each(|f| updatekeys(f, yes, input_type.as_deref())),
     };
     match result {
         Ok(()) => 0,
@@ -452,5 +551,310 @@ fn filestatus(file: &Path, input_type: Option<&str>) -> anyhow::Result<()> {
         "{{\"encrypted\":{}}}",
         secret_seal::is_sealed(format, &bytes)
     );
+    Ok(())
+}
+
+/// Opens a sealed file, lets `change` edit its tree, and re-seals it in place with the same data
+/// key (unchanged values keep their ciphertext). `change` says whether anything changed; nothing
+/// is written when it did not and `write_unchanged` is false.
+fn modify(
+    file: &Path,
+    input_type: Option<&str>,
+    write_unchanged: bool,
+    change: impl FnOnce(&mut secret_seal::Branch) -> anyhow::Result<bool>,
+) -> anyhow::Result<()> {
+    let name = file.display().to_string();
+    let bytes = zeroize::Zeroizing::new(std::fs::read(file).map_err(|source| Error::Read {
+        path: file.into(),
+        source,
+    })?);
+    let format = input_type.map_or_else(|| Format::from_path(file), Format::from_name);
+    let sealed = Sealed::parse(format, &bytes).with_context(|| format!("{name}: cannot open"))?;
+    let first_age = sealed
+        .metadata
+        .recipients()
+        .find(|k| k.kind() == "age")
+        .map(|k| k.id());
+    let mut opened = sealed
+        .open(|| Identities::from_env(first_age.as_deref()), true)
+        .with_context(|| format!("{name}: cannot open"))?;
+    if opened.tree.branches.is_empty() {
+        opened.tree.branches.push(secret_seal::Branch::default());
+    }
+    let changed = change(&mut opened.tree.branches[0]).with_context(|| name.clone())?;
+    if !changed && !write_unchanged {
+        return Ok(());
+    }
+    let config = config::find(
+        file.parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new(".")),
+    )
+    .and_then(|p| config::Config::load(&p).ok());
+    let resealed = opened
+        .reseal()
+        .with_context(|| format!("{name}: cannot re-seal"))?;
+    let out = resealed.to_bytes(format, config.map(|c| c.stores).unwrap_or_default())?;
+    atomic::write(file, &out)?;
+    Ok(())
+}
+
+fn set(
+    file: &Path,
+    path: &str,
+    value: Option<String>,
+    value_file: Option<PathBuf>,
+    value_stdin: bool,
+    idempotent: bool,
+    input_type: Option<&str>,
+) -> anyhow::Result<()> {
+    let text = zeroize::Zeroizing::new(match (value, value_file, value_stdin) {
+        (Some(v), _, _) => v,
+        (_, Some(f), _) => {
+            std::fs::read_to_string(&f).map_err(|source| Error::Read { path: f, source })?
+        }
+        (_, _, true) => {
+            let mut s = String::new();
+            std::io::stdin().read_to_string(&mut s)?;
+            s
+        }
+        _ => {
+            return Err(anyhow!(Error::Invalid(
+                "give the value as JSON, or --value-file / --value-stdin".into()
+            )))
+        }
+    });
+    let steps = treepath::parse(path)?;
+    let value = secret_seal::store::json::parse_value(text.trim()).map_err(|e| {
+        anyhow!(Error::Invalid(format!(
+            "the value is not valid JSON ({e}); quote strings: '\"text\"'"
+        )))
+    })?;
+    modify(file, input_type, !idempotent, |root| {
+        Ok(treepath::set(root, &steps, value, path)?)
+    })
+}
+
+fn unset(
+    file: &Path,
+    path: &str,
+    idempotent: bool,
+    input_type: Option<&str>,
+) -> anyhow::Result<()> {
+    let steps = treepath::parse(path)?;
+    modify(file, input_type, false, |root| {
+        let removed = treepath::unset(root, &steps, path)?;
+        if !removed && !idempotent {
+            return Err(anyhow!(Error::TreePath {
+                path: path.into(),
+                message: "no such key or index in the file (--idempotent to accept that)".into()
+            }));
+        }
+        Ok(removed)
+    })
+}
+
+/// The recipients of a file's key groups, to wrap a data key for them again.
+fn groups_of(meta: &secret_seal::Metadata) -> anyhow::Result<Vec<Vec<Recipient>>> {
+    meta.key_groups
+        .iter()
+        .map(|g| {
+            g.iter()
+                .map(|k| match k {
+                    secret_seal::metadata::MasterKey::Age { recipient, .. } => Ok(Recipient::Age(recipient.clone())),
+                    secret_seal::metadata::MasterKey::Pgp { fp, .. } => Ok(Recipient::Pgp(fp.clone())),
+                    secret_seal::metadata::MasterKey::Other { kind, .. } => Err(anyhow!(Error::Key(format!("the file has a {kind} key, which secret-seal cannot wrap a new data key for; use sops")))),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+struct OpenFile {
+    format: Format,
+    opened: secret_seal::Opened,
+    stores: EmitOptions,
+}
+
+fn open_file(file: &Path, input_type: Option<&str>) -> anyhow::Result<OpenFile> {
+    let name = file.display().to_string();
+    let bytes = zeroize::Zeroizing::new(std::fs::read(file).map_err(|source| Error::Read {
+        path: file.into(),
+        source,
+    })?);
+    let format = input_type.map_or_else(|| Format::from_path(file), Format::from_name);
+    let sealed = Sealed::parse(format, &bytes).with_context(|| format!("{name}: cannot open"))?;
+    let first_age = sealed
+        .metadata
+        .recipients()
+        .find(|k| k.kind() == "age")
+        .map(|k| k.id());
+    let opened = sealed
+        .open(|| Identities::from_env(first_age.as_deref()), true)
+        .with_context(|| format!("{name}: cannot open"))?;
+    let stores = config::find(
+        file.parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new(".")),
+    )
+    .and_then(|p| config::Config::load(&p).ok())
+    .map(|c| c.stores)
+    .unwrap_or_default();
+    Ok(OpenFile {
+        format,
+        opened,
+        stores,
+    })
+}
+
+/// Seals a plaintext tree with a new data key for `groups`, keeping the file's rule.
+fn seal_anew(
+    f: OpenFile,
+    groups: Vec<Vec<Recipient>>,
+    threshold: usize,
+) -> anyhow::Result<Vec<u8>> {
+    let meta = &f.opened.metadata;
+    let opts = SealOptions {
+        key_groups: groups,
+        shamir_threshold: threshold,
+        rule: Some(meta.rule.clone()),
+        mac_only_encrypted: meta.mac_only_encrypted,
+    };
+    let format = f.format;
+    let stores = f.stores;
+    let tree = f.opened.tree.clone();
+    let sealed = secret_seal::seal(tree, format, &opts)?;
+    Ok(sealed.to_bytes(format, stores)?)
+}
+
+fn rotate(
+    file: &Path,
+    in_place: bool,
+    add: &[String],
+    rm: &[String],
+    input_type: Option<&str>,
+) -> anyhow::Result<()> {
+    let f = open_file(file, input_type)?;
+    let mut groups = groups_of(&f.opened.metadata)?;
+    for r in rm {
+        for g in &mut groups {
+            g.retain(|k| *k != Recipient::Age(r.clone()));
+        }
+    }
+    if let Some(first) = groups.first_mut() {
+        for a in add {
+            if !first.contains(&Recipient::Age(a.clone())) {
+                first.push(Recipient::Age(a.clone()));
+            }
+        }
+    }
+    groups.retain(|g| !g.is_empty());
+    let threshold = f.opened.metadata.shamir_threshold.min(groups.len());
+    let out = seal_anew(f, groups, threshold)
+        .with_context(|| format!("{}: cannot rotate", file.display()))?;
+    if in_place {
+        atomic::write(file, &out)?;
+    } else {
+        std::io::stdout().write_all(&out)?;
+    }
+    Ok(())
+}
+
+fn rule_groups(file: &Path) -> anyhow::Result<(Vec<Vec<Recipient>>, usize, PathBuf)> {
+    let dir = file
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let path = config::find(dir)
+        .ok_or_else(|| anyhow!(Error::NoRecipients))
+        .with_context(|| {
+            format!(
+                "{}: no .sops.yaml from its directory upward",
+                file.display()
+            )
+        })?;
+    let config = config::Config::load(&path)?;
+    let rule = config.rule_for(file)?;
+    Ok((rule.key_groups.clone(), rule.shamir_threshold, path))
+}
+
+fn reseal(file: &Path, input_type: Option<&str>) -> anyhow::Result<()> {
+    let (groups, threshold, _) = rule_groups(file)?;
+    let f = open_file(file, input_type)?;
+    let n: usize = groups.iter().map(Vec::len).sum();
+    let out = seal_anew(f, groups, threshold)
+        .with_context(|| format!("{}: cannot reseal", file.display()))?;
+    atomic::write(file, &out)?;
+    eprintln!(
+        "resealed {} with a new data key for {n} recipient(s)",
+        file.display()
+    );
+    Ok(())
+}
+
+fn updatekeys(file: &Path, yes: bool, input_type: Option<&str>) -> anyhow::Result<()> {
+    let (groups, threshold, config) = rule_groups(file)?;
+    let name = file.display().to_string();
+    let bytes = std::fs::read(file).map_err(|source| Error::Read {
+        path: file.into(),
+        source,
+    })?;
+    let format = input_type.map_or_else(|| Format::from_path(file), Format::from_name);
+    let mut sealed =
+        Sealed::parse(format, &bytes).with_context(|| format!("{name}: cannot open"))?;
+    let current = groups_of(&sealed.metadata)?;
+    if current == groups
+        && (groups.len() < 2 || sealed.metadata.shamir_threshold == threshold.max(1))
+    {
+        eprintln!("{name}: already up to date with {}", config.display());
+        return Ok(());
+    }
+    let flat = |g: &Vec<Vec<Recipient>>| g.iter().flatten().cloned().collect::<Vec<_>>();
+    let (old, new) = (flat(&current), flat(&groups));
+    eprintln!("{name}: syncing with {}:", config.display());
+    for r in new.iter().filter(|r| !old.contains(r)) {
+        eprintln!("  + {r}");
+    }
+    for r in old.iter().filter(|r| !new.contains(r)) {
+        eprintln!("  - {r}");
+    }
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(anyhow!(Error::Invalid(
+                "not a terminal to ask on; pass -y to apply".into()
+            )));
+        }
+        eprint!("apply? [y/N] ");
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer)?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            eprintln!("{name}: left unchanged");
+            return Ok(());
+        }
+    }
+    let first_age = sealed
+        .metadata
+        .recipients()
+        .find(|k| k.kind() == "age")
+        .map(|k| k.id());
+    let key = secret_seal::keys::recover_data_key(&sealed.metadata, || {
+        Identities::from_env(first_age.as_deref())
+    })
+    .with_context(|| format!("{name}: cannot recover the data key"))?;
+    sealed.metadata.key_groups = secret_seal::keys::wrap_data_key(&groups, threshold, &key)?;
+    sealed.metadata.shamir_threshold = if groups.len() > 1 {
+        if threshold == 0 {
+            groups.len()
+        } else {
+            threshold
+        }
+    } else {
+        0
+    };
+    let stores = config::Config::load(&config)
+        .map(|c| c.stores)
+        .unwrap_or_default();
+    atomic::write(file, &sealed.to_bytes(format, stores)?)?;
+    eprintln!("{name}: updated");
     Ok(())
 }

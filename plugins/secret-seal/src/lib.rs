@@ -59,6 +59,8 @@ pub struct Opened {
     pub tree: Tree,
     pub metadata: Metadata,
     pub data_key: DataKey,
+    /// The ciphertexts the values had, to keep unchanged ones byte-identical when re-sealing.
+    pub stash: seal::Stash,
 }
 
 impl Sealed {
@@ -82,7 +84,9 @@ impl Sealed {
     }
 
     pub fn open_with_key(mut self, data_key: DataKey, verify_mac: bool) -> Result<Opened> {
-        let mac = seal::decrypt_tree(&mut self.tree, &self.metadata, &data_key)?;
+        let mut stash = seal::Stash::default();
+        let mac =
+            seal::decrypt_tree_stashing(&mut self.tree, &self.metadata, &data_key, &mut stash)?;
         if verify_mac {
             seal::verify_mac(&self.metadata, &data_key, &mac)?;
         }
@@ -91,6 +95,7 @@ impl Sealed {
             tree: std::mem::take(&mut self.tree),
             metadata: self.metadata.clone(),
             data_key,
+            stash,
         })
     }
 
@@ -139,6 +144,24 @@ pub fn reseal(
         tree,
         metadata,
     })
+}
+
+impl Opened {
+    /// Seals the (edited) tree again with the same data key and recipients; values that did not
+    /// change keep their exact ciphertext. New lastmodified and MAC.
+    pub fn reseal(mut self) -> Result<Sealed> {
+        let mut metadata = self.metadata.clone();
+        metadata.lastmodified = time::now_rfc3339();
+        let mut tree = std::mem::take(&mut self.tree);
+        let mac =
+            seal::encrypt_tree_reusing(&mut tree, &metadata, &self.data_key, Some(&self.stash))?;
+        metadata.mac = seal::seal_mac(&mac, &self.data_key, &metadata.lastmodified);
+        Ok(Sealed {
+            format: self.format,
+            tree: std::mem::take(&mut tree),
+            metadata,
+        })
+    }
 }
 
 /// `filestatus`: encrypted iff metadata exists with a non-empty version and MAC.

@@ -86,8 +86,70 @@ fn hex_upper(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02X}")).collect()
 }
 
+/// The ciphertext each value had when it was decrypted, keyed by type, key path and plaintext.
+/// Re-sealing with the same data key reuses them, so values that did not change keep their exact
+/// bytes and a git diff shows only what changed (sops's IV "stash"). Plaintext keys are wiped.
+#[derive(Default)]
+pub struct Stash(std::collections::HashMap<(&'static str, String, Plaintext), String>);
+
+/// Plaintext bytes as a map key, wiped when dropped.
+#[derive(PartialEq, Eq, Hash)]
+struct Plaintext(Vec<u8>);
+
+impl Drop for Plaintext {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
+
+impl std::fmt::Debug for Stash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Stash({} values)", self.0.len())
+    }
+}
+
+impl Stash {
+    fn remember(&mut self, plain: &Value, aad: String, enc: &str) {
+        if !enc.is_empty() {
+            self.0.insert(
+                (
+                    cipher::type_tag(plain),
+                    aad,
+                    Plaintext(cipher::plain_bytes(plain).to_vec()),
+                ),
+                enc.to_string(),
+            );
+        }
+    }
+
+    fn recall(&self, plain: &Value, aad: &str) -> Option<&String> {
+        self.0.get(&(
+            cipher::type_tag(plain),
+            aad.to_string(),
+            Plaintext(cipher::plain_bytes(plain).to_vec()),
+        ))
+    }
+}
+
+fn seal_value(v: &Value, key: &DataKey, aad: &str, stash: Option<&Stash>) -> String {
+    match stash.and_then(|s| s.recall(v, aad)) {
+        Some(enc) => enc.clone(),
+        None => cipher::encrypt(v, key, aad),
+    }
+}
+
 /// Encrypts every leaf the rule selects, in place; returns the MAC (uppercase hex SHA-512).
 pub fn encrypt_tree(tree: &mut Tree, meta: &Metadata, key: &DataKey) -> Result<String> {
+    encrypt_tree_reusing(tree, meta, key, None)
+}
+
+/// As [`encrypt_tree`], reusing the ciphertexts of unchanged values from `stash`.
+pub fn encrypt_tree_reusing(
+    tree: &mut Tree,
+    meta: &Metadata,
+    key: &DataKey,
+    stash: Option<&Stash>,
+) -> Result<String> {
     let mut mac = new_mac(meta);
     let mut visit = |slot: Slot<'_>, path: &[String], stack: &[Vec<String>]| -> Result<()> {
         let is_comment = matches!(slot, Slot::MapComment(_) | Slot::Value(Value::Comment(_)));
@@ -95,7 +157,7 @@ pub fn encrypt_tree(tree: &mut Tree, meta: &Metadata, key: &DataKey) -> Result<S
         match slot {
             Slot::MapComment(c) => {
                 if encrypt {
-                    c.text = cipher::encrypt(&Value::Comment(c.clone()), key, &aad(path));
+                    c.text = seal_value(&Value::Comment(c.clone()), key, &aad(path), stash);
                 }
             }
             Slot::Value(v) => {
@@ -107,7 +169,7 @@ pub fn encrypt_tree(tree: &mut Tree, meta: &Metadata, key: &DataKey) -> Result<S
                 }
                 if encrypt {
                     // A comment inside a sequence becomes a plain list element once encrypted.
-                    *v = Value::Str(cipher::encrypt(v, key, &aad(path)));
+                    *v = Value::Str(seal_value(v, key, &aad(path), stash));
                 }
             }
         }
@@ -121,6 +183,16 @@ pub fn encrypt_tree(tree: &mut Tree, meta: &Metadata, key: &DataKey) -> Result<S
 
 /// Decrypts every leaf the rule selects, in place; returns the MAC computed over the plaintext.
 pub fn decrypt_tree(tree: &mut Tree, meta: &Metadata, key: &DataKey) -> Result<String> {
+    decrypt_tree_stashing(tree, meta, key, &mut Stash::default())
+}
+
+/// As [`decrypt_tree`], remembering every value's ciphertext in `stash`.
+pub fn decrypt_tree_stashing(
+    tree: &mut Tree,
+    meta: &Metadata,
+    key: &DataKey,
+    stash: &mut Stash,
+) -> Result<String> {
     let mut mac = new_mac(meta);
     let mut visit = |slot: Slot<'_>, path: &[String], stack: &[Vec<String>]| -> Result<()> {
         let is_comment = matches!(slot, Slot::MapComment(_) | Slot::Value(Value::Comment(_)));
@@ -128,12 +200,15 @@ pub fn decrypt_tree(tree: &mut Tree, meta: &Metadata, key: &DataKey) -> Result<S
         match slot {
             Slot::MapComment(c) => {
                 if encrypted && cipher::is_encrypted(&c.text) {
+                    let enc = c.text.clone();
                     c.text = decrypt_comment(&c.text, key, path);
+                    stash.remember(&Value::Comment(c.clone()), aad(path), &enc);
                 }
             }
             Slot::Value(v) => {
                 if encrypted {
                     if let Value::Str(s) = v {
+                        let enc = s.clone();
                         let plain =
                             cipher::decrypt(s, key, &aad(path)).map_err(|reason| Error::Value {
                                 path: display_path(path),
@@ -146,6 +221,7 @@ pub fn decrypt_tree(tree: &mut Tree, meta: &Metadata, key: &DataKey) -> Result<S
                                 inline: false,
                             }),
                         };
+                        stash.remember(v, aad(path), &enc);
                     }
                 }
                 // sops <= 3.13.1 and >= 3.13.3 test the *decrypted* value: comments never count.

@@ -58,3 +58,132 @@ pub fn get<'a>(root: &'a Branch, steps: &[Step]) -> Option<&'a Value> {
     }
     Some(cur)
 }
+
+fn missing(path: &str, what: &str) -> Error {
+    Error::TreePath {
+        path: path.to_string(),
+        message: what.to_string(),
+    }
+}
+
+/// Sets the value at `steps`, creating missing mappings on the way (as `sops set`); returns
+/// whether anything changed.
+pub fn set(root: &mut Branch, steps: &[Step], value: Value, path: &str) -> Result<bool> {
+    let (first, rest) = steps
+        .split_first()
+        .ok_or_else(|| missing(path, "the path is empty"))?;
+    let Step::Key(k) = first else {
+        return Err(missing(
+            path,
+            "the document root is a mapping; start with a key",
+        ));
+    };
+    if rest.is_empty() {
+        return Ok(match root.get_mut(k) {
+            Some(v) if *v == value => false,
+            Some(v) => {
+                *v = value;
+                true
+            }
+            None => {
+                root.push(k.clone(), value);
+                true
+            }
+        });
+    }
+    if root.get(k).is_none() {
+        root.push(k.clone(), Value::Map(Branch::default()));
+    }
+    set_in(root.get_mut(k).expect("inserted"), rest, value, path)
+}
+
+fn set_in(cur: &mut Value, steps: &[Step], value: Value, path: &str) -> Result<bool> {
+    let (step, rest) = steps.split_first().expect("not empty");
+    let slot: &mut Value = match (step, cur) {
+        (Step::Key(k), Value::Map(b)) => {
+            if b.get(k).is_none() {
+                b.push(
+                    k.clone(),
+                    if rest.is_empty() {
+                        Value::Null
+                    } else {
+                        Value::Map(Branch::default())
+                    },
+                );
+            }
+            b.get_mut(k).expect("inserted")
+        }
+        (Step::Index(i), Value::Seq(items)) => {
+            let n = items
+                .iter()
+                .filter(|v| !matches!(v, Value::Comment(_)))
+                .count();
+            if *i == n {
+                items.push(Value::Null);
+            } else if *i > n {
+                return Err(missing(path, "index out of range"));
+            }
+            items
+                .iter_mut()
+                .filter(|v| !matches!(v, Value::Comment(_)))
+                .nth(*i)
+                .expect("in range")
+        }
+        _ => {
+            return Err(missing(
+                path,
+                "the path goes through a value that is not a mapping or list",
+            ))
+        }
+    };
+    if rest.is_empty() {
+        if *slot == value {
+            return Ok(false);
+        }
+        *slot = value;
+        return Ok(true);
+    }
+    set_in(slot, rest, value, path)
+}
+
+/// Removes the key or index at `steps`; `Ok(false)` when it was not there.
+pub fn unset(root: &mut Branch, steps: &[Step], path: &str) -> Result<bool> {
+    match steps {
+        [] => Err(missing(path, "the path is empty")),
+        [Step::Key(k)] => Ok(root.remove(k).is_some()),
+        [Step::Key(k), rest @ ..] => Ok(root.get_mut(k).is_some_and(|v| unset_in(v, rest))),
+        [Step::Index(_), ..] => Err(missing(
+            path,
+            "the document root is a mapping; start with a key",
+        )),
+    }
+}
+
+fn unset_in(v: &mut Value, steps: &[Step]) -> bool {
+    let entries = |items: &mut Vec<Value>| {
+        items
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| !matches!(v, Value::Comment(_)))
+            .map(|(p, _)| p)
+            .collect::<Vec<_>>()
+    };
+    match (steps, v) {
+        ([Step::Key(k)], Value::Map(b)) => b.remove(k).is_some(),
+        ([Step::Index(i)], Value::Seq(items)) => match entries(items).get(*i) {
+            Some(&p) => {
+                items.remove(p);
+                true
+            }
+            None => false,
+        },
+        ([Step::Key(k), rest @ ..], Value::Map(b)) => {
+            b.get_mut(k).is_some_and(|c| unset_in(c, rest))
+        }
+        ([Step::Index(i), rest @ ..], Value::Seq(items)) => match entries(items).get(*i) {
+            Some(&p) => unset_in(&mut items[p], rest),
+            None => false,
+        },
+        _ => false,
+    }
+}

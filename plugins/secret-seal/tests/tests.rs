@@ -6,3 +6,4 @@ mod errors;
 mod interop;
 mod roundtrip;
 mod vectors;
+mod workflows;

@@ -197,6 +197,15 @@ pub enum Recipient {
     Pgp(String),
 }
 
+impl std::fmt::Display for Recipient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Recipient::Age(r) => write!(f, "age {r}"),
+            Recipient::Pgp(fp) => write!(f, "pgp {fp}"),
+        }
+    }
+}
+
 /// Splits sops's comma-separated recipient lists; entries are trimmed, empty ones dropped.
 pub fn split_list(s: &str) -> impl Iterator<Item = String> + '_ {
     s.split(',')

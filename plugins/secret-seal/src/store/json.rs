@@ -207,6 +207,20 @@ impl Parser<'_> {
     }
 }
 
+/// Any JSON value (what `set` takes on its command line).
+pub fn parse_value(input: &str) -> Result<Value> {
+    let mut p = Parser {
+        s: input.as_bytes(),
+        pos: 0,
+    };
+    let v = p.value()?;
+    p.ws();
+    if p.pos != p.s.len() {
+        return Err(p.err("unexpected text after the JSON value"));
+    }
+    Ok(v)
+}
+
 /// Go `encoding/json` string escaping (HTML-safe, U+2028/9 escaped).
 pub fn quote(s: &str, out: &mut String) {
     out.push('"');
