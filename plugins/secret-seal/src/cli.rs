@@ -96,6 +96,38 @@ enum Command {
         #[arg(long)]
         input_type: Option<String>,
     },
+    /// Run a command with the file's top-level values as environment variables (child only).
+    ExecEnv {
+        file: PathBuf,
+        /// Do not pass on this process's environment.
+        #[arg(long)]
+        pristine: bool,
+        /// Prefix every name, e.g. TF_VAR_ so a sealed tfvars feeds tofu.
+        #[arg(long, default_value = "")]
+        prefix: String,
+        #[arg(long)]
+        input_type: Option<String>,
+        /// The command (one argument is run by `sh -c`).
+        #[arg(last = true, required = true)]
+        command: Vec<String>,
+    },
+    /// Run a command with the decrypted file at `{}` (a FIFO; --no-fifo for a 0600 temp file).
+    ExecFile {
+        file: PathBuf,
+        /// A private temp file instead of a FIFO, removed afterwards.
+        #[arg(long)]
+        no_fifo: bool,
+        /// The name the command sees (default: the file's own name).
+        #[arg(long)]
+        filename: Option<String>,
+        #[arg(long)]
+        input_type: Option<String>,
+        #[arg(long)]
+        output_type: Option<String>,
+        /// The command; `{}` is replaced by the path (one argument is run by `sh -c`).
+        #[arg(last = true, required = true)]
+        command: Vec<String>,
+    },
     /// Print {"encrypted":true} or {"encrypted":false} for a file.
     Filestatus {
         file: PathBuf,
@@ -229,6 +261,28 @@ pub fn run() -> i32 {
             idempotent,
             input_type,
         } => unset(&file, &path, idempotent, input_type.as_deref()),
+        Command::ExecEnv {
+            file,
+            pristine,
+            prefix,
+            input_type,
+            command,
+        } => exec_env(&file, pristine, &prefix, input_type.as_deref(), &command),
+        Command::ExecFile {
+            file,
+            no_fifo,
+            filename,
+            input_type,
+            output_type,
+            command,
+        } => exec_file(
+            &file,
+            no_fifo,
+            filename.as_deref(),
+            input_type.as_deref(),
+            output_type.as_deref(),
+            &command,
+        ),
         Command::Rotate {
             file,
             in_place,
@@ -857,4 +911,127 @@ fn updatekeys(file: &Path, yes: bool, input_type: Option<&str>) -> anyhow::Resul
     atomic::write(file, &sealed.to_bytes(format, stores)?)?;
     eprintln!("{name}: updated");
     Ok(())
+}
+
+/// A command line: one argument is a shell command (as sops takes it), several are exec'd.
+fn command_of(args: &[String]) -> std::process::Command {
+    if let [one] = args {
+        let mut c = std::process::Command::new("sh");
+        c.arg("-c").arg(one);
+        c
+    } else {
+        let mut c = std::process::Command::new(&args[0]);
+        c.args(&args[1..]);
+        c
+    }
+}
+
+/// Runs the child to its end: a Ctrl-C reaches the child (same process group) while this
+/// process stays to clean up; the child's exit code becomes ours.
+fn run_child(mut cmd: std::process::Command) -> anyhow::Result<i32> {
+    let _ = ctrlc::set_handler(|| {});
+    let status = cmd
+        .status()
+        .with_context(|| format!("cannot run {:?}", cmd.get_program()))?;
+    Ok(status.code().unwrap_or(130))
+}
+
+/// How a value reaches an environment variable: strings as they are, scalars as text, lists
+/// and maps as JSON (what terraform reads from a TF_VAR_ of a complex type).
+fn env_value(v: &Value) -> zeroize::Zeroizing<String> {
+    zeroize::Zeroizing::new(match v {
+        Value::Map(_) | Value::Seq(_) => {
+            let mut out = String::new();
+            secret_seal::store::json::emit_value(v, "", 0, &mut out);
+            out.replace('\n', "")
+        }
+        other => secret_seal::store::dotenv::val_to_string(other).unwrap_or_default(),
+    })
+}
+
+fn exec_env(
+    file: &Path,
+    pristine: bool,
+    prefix: &str,
+    input_type: Option<&str>,
+    command: &[String],
+) -> anyhow::Result<()> {
+    let f = open_file(file, input_type)?;
+    let mut cmd = command_of(command);
+    if pristine {
+        cmd.env_clear();
+    }
+    for (k, v) in f
+        .opened
+        .tree
+        .branches
+        .first()
+        .map(|b| b.entries().collect::<Vec<_>>())
+        .unwrap_or_default()
+    {
+        if k.contains('=') {
+            return Err(anyhow!(Error::Invalid(format!(
+                "{}: the key {k:?} contains '=', which cannot be an environment variable name",
+                file.display()
+            ))));
+        }
+        cmd.env(format!("{prefix}{k}"), env_value(v).as_str());
+    }
+    let code = run_child(cmd)?;
+    drop(f);
+    Err(anyhow!(Exit(code)))
+}
+
+fn exec_file(
+    file: &Path,
+    no_fifo: bool,
+    filename: Option<&str>,
+    input_type: Option<&str>,
+    output_type: Option<&str>,
+    command: &[String],
+) -> anyhow::Result<()> {
+    let f = open_file(file, input_type)?;
+    let out_format = output_type.map_or(f.format, Format::from_name);
+    let plain = zeroize::Zeroizing::new(store::emit_plain(out_format, &f.opened.tree, f.stores)?);
+    drop(f);
+    let dir = tempfile::Builder::new().prefix("secret-seal-").tempdir()?;
+    let name = filename.map(str::to_string).unwrap_or_else(|| {
+        file.file_name()
+            .map_or("secrets".into(), |n| n.to_string_lossy().into_owned())
+    });
+    let path = dir.path().join(&name);
+    let writer = if no_fifo {
+        atomic::create_new(&path, &plain, 0o600)?;
+        None
+    } else {
+        nix::unistd::mkfifo(
+            &path,
+            nix::sys::stat::Mode::S_IRUSR | nix::sys::stat::Mode::S_IWUSR,
+        )
+        .map_err(|e| anyhow!("cannot create a FIFO: {e}"))?;
+        let (p, data) = (path.clone(), plain.clone());
+        Some(std::thread::spawn(move || {
+            // Blocks until the command opens it; the plaintext only ever lives in the pipe.
+            if let Ok(mut w) = std::fs::OpenOptions::new().write(true).open(&p) {
+                let _ = w.write_all(&data);
+            }
+        }))
+    };
+    let shown = path.display().to_string();
+    let mut args: Vec<String> = command.iter().map(|a| a.replace("{}", &shown)).collect();
+    if !command.iter().any(|a| a.contains("{}")) {
+        args.push(shown);
+    }
+    let code = run_child(command_of(&args));
+    if let Some(w) = writer {
+        // A command that never opened the FIFO must not leave the writer waiting.
+        use std::os::unix::fs::OpenOptionsExt;
+        let _ = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(nix::libc::O_NONBLOCK)
+            .open(&path);
+        let _ = w.join();
+    }
+    drop(dir);
+    Err(anyhow!(Exit(code?)))
 }

@@ -3,6 +3,7 @@
 mod support;
 
 mod errors;
+mod exec;
 mod interop;
 mod roundtrip;
 mod vectors;
