@@ -128,6 +128,14 @@ enum Command {
         #[arg(last = true, required = true)]
         command: Vec<String>,
     },
+    /// Set up git so `git diff` / `git log -p` show sealed files decrypted for key holders.
+    GitSetup {
+        /// The repository (default: the current directory's).
+        #[arg(long)]
+        repo: Option<PathBuf>,
+    },
+    /// git's textconv driver: a sealed file decrypted when a key opens it, else as it is.
+    Textconv { file: PathBuf },
     /// Print {"encrypted":true} or {"encrypted":false} for a file.
     Filestatus {
         file: PathBuf,
@@ -283,6 +291,8 @@ pub fn run() -> i32 {
             output_type.as_deref(),
             &command,
         ),
+        Command::GitSetup { repo } => git_setup(repo.as_deref()),
+        Command::Textconv { file } => textconv(&file),
         Command::Rotate {
             file,
             in_place,
@@ -1034,4 +1044,104 @@ fn exec_file(
     }
     drop(dir);
     Err(anyhow!(Exit(code?)))
+}
+
+/// The files `git-setup` routes through the textconv driver.
+const GIT_PATTERNS: [&str; 4] = ["*.secrets.*", "secrets.*", "*.enc.*", "*.sops.*"];
+
+fn git(repo: &Path, args: &[&str]) -> anyhow::Result<String> {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(args)
+        .output()
+        .context("cannot run git")?;
+    if !out.status.success() {
+        return Err(anyhow!(
+            "git {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+fn git_setup(repo: Option<&Path>) -> anyhow::Result<()> {
+    let start = repo.map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let top = PathBuf::from(
+        git(&start, &["rev-parse", "--show-toplevel"]).context("not inside a git repository")?,
+    );
+    let attributes = top.join(".gitattributes");
+    let mut text = std::fs::read_to_string(&attributes).unwrap_or_default();
+    let mut added = Vec::new();
+    for p in GIT_PATTERNS {
+        let line = format!("{p} diff=secret-seal");
+        if !text.lines().any(|l| l.trim() == line) {
+            if !text.is_empty() && !text.ends_with('\n') {
+                text.push('\n');
+            }
+            text.push_str(&line);
+            text.push('\n');
+            added.push(p);
+        }
+    }
+    atomic::write_with_mode(&attributes, text.as_bytes(), Some(0o644))?;
+    let exe = std::env::current_exe()?;
+    let quoted = shell_words::quote(&exe.display().to_string()).into_owned();
+    git(
+        &top,
+        &[
+            "config",
+            "--local",
+            "diff.secret-seal.textconv",
+            &format!("{quoted} textconv"),
+        ],
+    )?;
+    // A textconv cache would keep plaintext in git's notes.
+    git(
+        &top,
+        &[
+            "config",
+            "--local",
+            "diff.secret-seal.cachetextconv",
+            "false",
+        ],
+    )?;
+    eprintln!(
+        "{}: sealed files ({}) diff decrypted for key holders; commit .gitattributes to share it",
+        top.display(),
+        GIT_PATTERNS.join(", ")
+    );
+    if !added.is_empty() {
+        eprintln!("added to .gitattributes: {}", added.join(", "));
+    }
+    Ok(())
+}
+
+fn textconv(file: &Path) -> anyhow::Result<()> {
+    let bytes = std::fs::read(file).map_err(|source| Error::Read {
+        path: file.into(),
+        source,
+    })?;
+    // git names the temp file it hands over after the original, so the format is recognised.
+    let format = Format::from_path(file);
+    let plain = Sealed::parse(format, &bytes).ok().and_then(|s| {
+        let first_age = s
+            .metadata
+            .recipients()
+            .find(|k| k.kind() == "age")
+            .map(|k| k.id());
+        let opened = s
+            .open(|| Identities::from_env(first_age.as_deref()), true)
+            .ok()?;
+        store::emit_plain(format, &opened.tree, EmitOptions::default())
+            .ok()
+            .map(zeroize::Zeroizing::new)
+    });
+    let mut out = std::io::stdout().lock();
+    match plain {
+        Some(p) => out.write_all(&p)?,
+        None => out.write_all(&bytes)?,
+    }
+    Ok(())
 }

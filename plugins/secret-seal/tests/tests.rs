@@ -4,6 +4,7 @@ mod support;
 
 mod errors;
 mod exec;
+mod git;
 mod interop;
 mod roundtrip;
 mod vectors;
