@@ -5,7 +5,8 @@ pub mod atlantis;
 pub mod check;
 pub mod envs;
 pub mod fmt;
-pub mod hcl;
+/// The HCL lexer, parser and formatter (its own crate, shared with secret-seal's tfvars).
+pub use hcl_format as hcl;
 pub mod layout;
 pub mod run;
 pub mod sources;

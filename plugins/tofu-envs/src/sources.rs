@@ -85,7 +85,7 @@ fn tfvars_source(
                         line,
                         column,
                         value: Some(Located {
-                            value: Value::from_json(v),
+                            value: crate::value::from_json(v),
                             line,
                             column,
                         }),
@@ -178,7 +178,7 @@ fn terragrunt_inputs(layout: &Layout, path: &Path, env: &str) -> Option<Source> 
                 _ => return None,
             };
             let (line, column) = input_position(&text, &name);
-            let literal = Value::from_hcl(v).or_else(|| {
+            let literal = crate::value::from_hcl(v).or_else(|| {
                 // The root configuration's environment is TOFU_ENV, which tofu-envs sets.
                 let shown = hcl::format::to_string(v).unwrap_or_default();
                 (shown.trim() == "local.environment").then(|| Value::String(env.to_string()))
@@ -338,7 +338,7 @@ pub fn sealed_source(layout: &Layout, path: &Path) -> (Option<Source>, Sealed) {
             let b = opened.tree.branches.first().cloned().unwrap_or_default();
             (
                 b.entries()
-                    .map(|(k, v)| entry(k, Some(Value::from_sealed(v))))
+                    .map(|(k, v)| entry(k, Some(crate::value::from_sealed(v))))
                     .collect(),
                 Sealed::Opened,
             )

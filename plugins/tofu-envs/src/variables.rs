@@ -71,7 +71,7 @@ pub fn read_source(src: &str, file: &Path) -> Result<Vec<Variable>, String> {
             .body
             .attributes()
             .find(|a| a.key.as_str() == "default")
-            .map(|a| Value::from_hcl(&a.expr).unwrap_or(Value::Null));
+            .map(|a| crate::value::from_hcl(&a.expr).unwrap_or(Value::Null));
         let (line, column) = positions
             .iter()
             .find(|(n, _, _)| *n == name)

@@ -1,9 +1,11 @@
 //! HCL formatting byte-identical to `tofu fmt` / `terraform fmt` (and, in terragrunt mode, to
 //! `terragrunt hcl fmt`): a lexer that keeps every byte, a parser that gates invalid input, the
-//! terraform rewrites, and hclwrite's formatting passes (see ../shared/specs/hcl-fmt.md).
+//! terraform rewrites, and hclwrite's formatting passes (see ../shared/specs/hcl-fmt.md); and the
+//! literal values of tfvars files, read with positions and written back as HCL.
 
 pub mod format;
 pub mod lexer;
+pub mod literal;
 pub mod parse;
 pub mod rewrite;
 
