@@ -534,7 +534,9 @@ fn encrypt(args: EncryptArgs) -> anyhow::Result<()> {
     }
     let sealed = secret_seal::seal(tree, in_fmt, &opts)
         .with_context(|| format!("{name}: cannot encrypt"))?;
-    let bytes = sealed.to_bytes(out_fmt, emit_options(io, config.as_ref()))?;
+    let bytes = sealed
+        .to_bytes(out_fmt, emit_options(io, config.as_ref()))
+        .with_context(|| format!("{name}: cannot write the sealed file"))?;
     write_output(io, &input, &bytes)
 }
 

@@ -7,5 +7,6 @@ mod exec;
 mod git;
 mod interop;
 mod roundtrip;
+mod tfvars;
 mod vectors;
 mod workflows;

@@ -5,6 +5,7 @@ pub mod dotenv;
 pub mod flatten;
 pub mod ini;
 pub mod json;
+pub mod tfvars;
 pub mod yaml;
 pub mod yaml_scalar;
 
@@ -21,6 +22,8 @@ pub enum Format {
     Dotenv,
     Ini,
     Binary,
+    /// HCL tfvars, a plaintext format only (sealed files are JSON or YAML).
+    Tfvars,
 }
 
 impl Format {
@@ -47,6 +50,7 @@ impl Format {
             "json" => Format::Json,
             "dotenv" => Format::Dotenv,
             "ini" => Format::Ini,
+            "tfvars" => Format::Tfvars,
             _ => Format::Binary,
         }
     }
@@ -58,6 +62,7 @@ impl Format {
             Format::Dotenv => "dotenv",
             Format::Ini => "ini",
             Format::Binary => "binary",
+            Format::Tfvars => "tfvars",
         }
     }
 }
@@ -87,6 +92,7 @@ pub fn parse(format: Format, bytes: &[u8]) -> Result<Vec<Branch>> {
         Format::Json => Ok(vec![json::parse(utf8(bytes, "JSON")?)?]),
         Format::Dotenv => Ok(vec![dotenv::parse(utf8(bytes, "dotenv")?)?]),
         Format::Ini => Ok(vec![ini::parse(utf8(bytes, "INI")?)?]),
+        Format::Tfvars => Ok(vec![tfvars::parse(utf8(bytes, "tfvars")?)?]),
         Format::Binary => {
             let value = match String::from_utf8(bytes.to_vec()) {
                 Ok(s) => Value::Str(s),
@@ -202,6 +208,7 @@ pub fn emit_plain(format: Format, tree: &Tree, opts: EmitOptions) -> Result<Vec<
         Format::Json => json::emit(first(), &json::indent_unit(opts.json_indent)).into_bytes(),
         Format::Dotenv => dotenv::emit(first())?.into_bytes(),
         Format::Ini => ini::emit(first())?.into_bytes(),
+        Format::Tfvars => tfvars::emit(first())?.into_bytes(),
         Format::Binary => match first().get("data") {
             Some(Value::Str(s)) => s.clone().into_bytes(),
             Some(Value::Bytes(b)) => b.clone(),
@@ -220,6 +227,9 @@ pub fn emit_encrypted(
     let meta_branch = meta.to_branch();
     let mut branches = tree.branches.clone();
     match format {
+        Format::Tfvars => Err(Error::Invalid(
+            "a sealed file is SOPS JSON or YAML, never tfvars (so sops, terragrunt and Flux read it): use --output-type json, e.g. env/prod.secrets.tfvars.json".into(),
+        )),
         Format::Dotenv => {
             let b = branches.first_mut().ok_or(Error::Empty)?;
             for (k, v) in flatten::flatten(&meta_branch) {

@@ -1,0 +1,121 @@
+//! HCL tfvars as a plaintext format (`--input-type tfvars` / `--output-type tfvars`): literal
+//! values only, as tofu requires of var files. Written back canonically: one assignment per line,
+//! objects one attribute per line, formatted exactly as `tofu fmt` formats them. Sealed files are
+//! never tfvars: at rest they are SOPS JSON or YAML, which sops, terragrunt and Flux read.
+
+use hcl_format::literal::{self, Value as Lit};
+
+use crate::error::{Error, Result};
+use crate::format::float_f;
+use crate::tree::{Branch, Value};
+
+pub fn parse(input: &str) -> Result<Branch> {
+    let assignments = literal::parse_tfvars(input).map_err(|e| {
+        Error::syntax(
+            "tfvars",
+            e.line,
+            e.column,
+            format!("{}: {}", e.summary, e.detail),
+        )
+    })?;
+    let mut b = Branch::default();
+    for a in assignments {
+        b.push(a.name, from_literal(&a.value.value));
+    }
+    Ok(b)
+}
+
+fn from_literal(v: &Lit) -> Value {
+    match v {
+        Lit::Null => Value::Null,
+        Lit::Bool(b) => Value::Bool(*b),
+        Lit::Number(n) => n.parse::<i64>().map(Value::Int).unwrap_or_else(|_| {
+            n.parse::<f64>()
+                .map_or_else(|_| Value::Str(n.clone()), Value::Float)
+        }),
+        Lit::String(s) => Value::Str(s.clone()),
+        Lit::Tuple(items) => Value::Seq(items.iter().map(|i| from_literal(&i.value)).collect()),
+        Lit::Object(attrs) => Value::Map(Branch(
+            attrs
+                .iter()
+                .map(|(k, v)| crate::tree::Item::entry(k.clone(), from_literal(&v.value)))
+                .collect(),
+        )),
+    }
+}
+
+fn write_value(v: &Value, depth: usize, out: &mut String) -> Result<()> {
+    match v {
+        Value::Null | Value::Comment(_) => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) => out.push_str(&i.to_string()),
+        Value::Float(f) if f.is_finite() => out.push_str(&float_f(*f)),
+        Value::Float(_) => {
+            return Err(Error::Invalid(
+                "infinite and NaN numbers cannot be written as tfvars".into(),
+            ))
+        }
+        Value::Str(s) => literal::quote(s, out),
+        Value::Bytes(b) => literal::quote(&String::from_utf8_lossy(b), out),
+        Value::Time(t) => literal::quote(&t.0, out),
+        Value::Seq(items) => {
+            out.push('[');
+            for (i, item) in items
+                .iter()
+                .filter(|v| !matches!(v, Value::Comment(_)))
+                .enumerate()
+            {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_value(item, depth, out)?;
+            }
+            out.push(']');
+        }
+        Value::Map(b) => {
+            let entries: Vec<_> = b.entries().collect();
+            if entries.is_empty() {
+                out.push_str("{}");
+                return Ok(());
+            }
+            out.push_str("{\n");
+            for (k, v) in entries {
+                if is_identifier(k) {
+                    out.push_str(k);
+                } else {
+                    literal::quote(k, out);
+                }
+                out.push_str(" = ");
+                write_value(v, depth + 1, out)?;
+                out.push('\n');
+            }
+            out.push('}');
+        }
+    }
+    Ok(())
+}
+
+fn is_identifier(s: &str) -> bool {
+    s.chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_')
+        && s.chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+}
+
+pub fn emit(b: &Branch) -> Result<String> {
+    let mut out = String::new();
+    for (k, v) in b.entries() {
+        if !is_identifier(k) {
+            return Err(Error::Invalid(format!(
+                "{k:?} is not a valid variable name for a tfvars file"
+            )));
+        }
+        out.push_str(k);
+        out.push_str(" = ");
+        write_value(v, 0, &mut out)?;
+        out.push('\n');
+    }
+    hcl_format::format(&out, hcl_format::Mode::Tofu)
+        .map_err(|e| Error::Invalid(format!("internal: the tfvars written do not parse: {e}")))
+}
