@@ -44,7 +44,7 @@ fn from_literal(v: &Lit) -> Value {
     }
 }
 
-fn write_value(v: &Value, depth: usize, out: &mut String) -> Result<()> {
+fn write_value(v: &Value, out: &mut String) -> Result<()> {
     match v {
         Value::Null | Value::Comment(_) => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -68,7 +68,7 @@ fn write_value(v: &Value, depth: usize, out: &mut String) -> Result<()> {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                write_value(item, depth, out)?;
+                write_value(item, out)?;
             }
             out.push(']');
         }
@@ -86,7 +86,7 @@ fn write_value(v: &Value, depth: usize, out: &mut String) -> Result<()> {
                     literal::quote(k, out);
                 }
                 out.push_str(" = ");
-                write_value(v, depth + 1, out)?;
+                write_value(v, out)?;
                 out.push('\n');
             }
             out.push('}');
@@ -113,7 +113,7 @@ pub fn emit(b: &Branch) -> Result<String> {
         }
         out.push_str(k);
         out.push_str(" = ");
-        write_value(v, 0, &mut out)?;
+        write_value(v, &mut out)?;
         out.push('\n');
     }
     hcl_format::format(&out, hcl_format::Mode::Tofu)
