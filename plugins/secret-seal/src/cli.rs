@@ -37,6 +37,12 @@ enum Command {
     Encrypt(EncryptArgs),
     /// Decrypt a SOPS file (age or PGP), verifying its MAC.
     Decrypt(DecryptArgs),
+    /// Edit a sealed file in $SOPS_EDITOR/$EDITOR; unchanged values keep their ciphertext.
+    Edit {
+        file: PathBuf,
+        #[arg(long)]
+        input_type: Option<String>,
+    },
     /// Set one value (a JSON literal), creating missing keys; re-sealed with the same data key.
     Set {
         file: PathBuf,
@@ -292,6 +298,7 @@ pub fn run() -> i32 {
             &command,
         ),
         Command::GitSetup { repo } => git_setup(repo.as_deref()),
+        Command::Edit { file, input_type } => edit(&file, input_type.as_deref()),
         Command::Textconv { file } => textconv(&file),
         Command::Rotate {
             file,
@@ -1146,4 +1153,139 @@ fn textconv(file: &Path) -> anyhow::Result<()> {
         None => out.write_all(&bytes)?,
     }
     Ok(())
+}
+
+/// The document a new file starts from, per format.
+fn example_document(format: Format) -> &'static str {
+    match format {
+        Format::Json | Format::Binary => "{\n\t\"example_key\": \"example_value\"\n}\n",
+        Format::Dotenv => "example_key=example_value\n",
+        Format::Ini => "[example]\nexample_key = example_value\n",
+        Format::Tfvars => "example_key = \"example_value\"\n",
+        Format::Yaml => "# Welcome to secret-seal! Edit this file and save it; it is sealed when you quit.\nexample_key: example_value\nexample_array:\n    - example_value1\n    - example_value2\n",
+    }
+}
+
+/// Runs the editor on `path`: `$SOPS_EDITOR`, else `$EDITOR` (shell-split), else vi.
+fn run_editor(path: &Path) -> anyhow::Result<()> {
+    let spec = std::env::var("SOPS_EDITOR")
+        .ok()
+        .filter(|e| !e.is_empty())
+        .or_else(|| std::env::var("EDITOR").ok().filter(|e| !e.is_empty()))
+        .unwrap_or_else(|| "vi".into());
+    let words = shell_words::split(&spec)
+        .map_err(|e| anyhow!("cannot parse the editor command {spec:?}: {e}"))?;
+    let (program, args) = words
+        .split_first()
+        .ok_or_else(|| anyhow!("the editor command is empty"))?;
+    let mut cmd = std::process::Command::new(program);
+    cmd.args(args).arg(path);
+    let code = run_child(cmd).with_context(|| {
+        format!("cannot run the editor {program:?} (set SOPS_EDITOR or EDITOR)")
+    })?;
+    if code != 0 {
+        return Err(anyhow!(Error::Invalid(format!(
+            "the editor {program:?} exited with {code}; nothing was changed"
+        ))));
+    }
+    Ok(())
+}
+
+/// Overwrites and removes the plaintext file (the directory is removed when dropped).
+fn shred(path: &Path) {
+    if let Ok(meta) = std::fs::metadata(path) {
+        let _ = std::fs::write(path, vec![0u8; meta.len() as usize]);
+    }
+    let _ = std::fs::remove_file(path);
+}
+
+fn edit(file: &Path, input_type: Option<&str>) -> anyhow::Result<()> {
+    let name = file.display().to_string();
+    let format = input_type.map_or_else(|| Format::from_path(file), Format::from_name);
+    let existing = if file.exists() {
+        Some(open_file(file, input_type)?)
+    } else {
+        None
+    };
+    let original = zeroize::Zeroizing::new(match &existing {
+        Some(f) => store::emit_plain(format, &f.opened.tree, f.stores)?,
+        None => example_document(format).as_bytes().to_vec(),
+    });
+    // A private directory (0700) and file (0600), named like the original for the editor.
+    let dir = tempfile::Builder::new()
+        .prefix("secret-seal-edit-")
+        .tempdir()?;
+    let temp = dir
+        .path()
+        .join(file.file_name().unwrap_or(std::ffi::OsStr::new("secrets")));
+    atomic::create_new(&temp, &original, 0o600)?;
+    let result = edit_loop(&temp, format, &original);
+    let edited = match result {
+        Ok(Some(tree)) => tree,
+        Ok(None) => {
+            shred(&temp);
+            eprintln!("{name}: file has not changed");
+            return Err(anyhow!(Exit(code::FILE_NOT_MODIFIED)));
+        }
+        Err(e) => {
+            shred(&temp);
+            return Err(e.context(format!("{name}: not changed")));
+        }
+    };
+    shred(&temp);
+    drop(dir);
+    let bytes = match existing {
+        Some(mut f) => {
+            f.opened.tree = edited;
+            let stores = f.stores;
+            f.opened.reseal()?.to_bytes(format, stores)?
+        }
+        None => {
+            let config = config::find(
+                file.parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                    .unwrap_or(Path::new(".")),
+            )
+            .map(|p| config::Config::load(&p))
+            .transpose()?;
+            let config = config
+                .ok_or_else(|| anyhow!(Error::NoRecipients))
+                .with_context(|| format!("{name}: a new file needs a .sops.yaml creation rule"))?;
+            let rule = config.rule_for(file)?;
+            let opts = SealOptions {
+                key_groups: rule.key_groups.clone(),
+                shamir_threshold: rule.shamir_threshold,
+                rule: rule.rule.clone(),
+                mac_only_encrypted: rule.mac_only_encrypted,
+            };
+            secret_seal::seal(edited, format, &opts)?.to_bytes(format, config.stores)?
+        }
+    };
+    atomic::write_with_mode(file, &bytes, Some(0o600))?;
+    Ok(())
+}
+
+/// Edits until the result parses (asking to reopen on a terminal); `None` when unchanged.
+fn edit_loop(temp: &Path, format: Format, original: &[u8]) -> anyhow::Result<Option<Tree>> {
+    loop {
+        run_editor(temp)?;
+        let edited = zeroize::Zeroizing::new(std::fs::read(temp)?);
+        if *edited == *original {
+            return Ok(None);
+        }
+        match store::load_plain(format, &edited) {
+            Ok(tree) => return Ok(Some(tree)),
+            Err(e) if std::io::stdin().is_terminal() => {
+                eprint!(
+                    "{e}\npress Enter to return to the editor, or type q and Enter to give up: "
+                );
+                let mut answer = String::new();
+                std::io::stdin().read_line(&mut answer)?;
+                if answer.trim() == "q" {
+                    return Err(anyhow!(e));
+                }
+            }
+            Err(e) => return Err(anyhow!(e)),
+        }
+    }
 }

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod edit;
 mod errors;
 mod exec;
 mod git;
