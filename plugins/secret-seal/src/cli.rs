@@ -142,6 +142,10 @@ enum Command {
     },
     /// git's textconv driver: a sealed file decrypted when a key opens it, else as it is.
     Textconv { file: PathBuf },
+    /// Shell completions: `secret-seal completions bash > /etc/bash_completion.d/secret-seal`.
+    Completions { shell: clap_complete::Shell },
+    /// The manual page (roff): `secret-seal man > secret-seal.1`.
+    Man,
     /// Print {"encrypted":true} or {"encrypted":false} for a file.
     Filestatus {
         file: PathBuf,
@@ -298,6 +302,22 @@ pub fn run() -> i32 {
             &command,
         ),
         Command::GitSetup { repo } => git_setup(repo.as_deref()),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "secret-seal",
+                &mut std::io::stdout(),
+            );
+            Ok(())
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut std::io::stdout())
+                .map_err(Into::into)
+        }
         Command::Edit { file, input_type } => edit(&file, input_type.as_deref()),
         Command::Textconv { file } => textconv(&file),
         Command::Rotate {

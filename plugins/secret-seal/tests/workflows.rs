@@ -216,3 +216,25 @@ fn updatekeys_and_reseal_follow_the_sops_yaml_rule() {
         "a new data key"
     );
 }
+
+#[test]
+fn completions_load_in_bash_and_the_man_page_renders() {
+    let env = Env::new();
+    let script = env.path("completion.bash");
+    let out = env.cmd().args(["completions", "bash"]).output().unwrap();
+    assert!(out.status.success());
+    std::fs::write(&script, &out.stdout).unwrap();
+    assert!(stdout(&out).contains("updatekeys") && stdout(&out).contains("exec-env"));
+    let loaded = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source {} && complete -p secret-seal",
+            script.display()
+        ))
+        .output()
+        .unwrap();
+    assert!(loaded.status.success(), "{}", stderr(&loaded));
+    assert!(stdout(&loaded).contains("secret-seal"));
+    let man = env.cmd().arg("man").output().unwrap();
+    assert!(stdout(&man).contains(".TH secret-seal 1") && stdout(&man).contains("SOPS-compatible"));
+}
