@@ -657,38 +657,20 @@ fn modify(
     change: impl FnOnce(&mut secret_seal::Branch) -> anyhow::Result<bool>,
 ) -> anyhow::Result<()> {
     let name = file.display().to_string();
-    let bytes = zeroize::Zeroizing::new(std::fs::read(file).map_err(|source| Error::Read {
-        path: file.into(),
-        source,
-    })?);
-    let format = input_type.map_or_else(|| Format::from_path(file), Format::from_name);
-    let sealed = Sealed::parse(format, &bytes).with_context(|| format!("{name}: cannot open"))?;
-    let first_age = sealed
-        .metadata
-        .recipients()
-        .find(|k| k.kind() == "age")
-        .map(|k| k.id());
-    let mut opened = sealed
-        .open(|| Identities::from_env(first_age.as_deref()), true)
-        .with_context(|| format!("{name}: cannot open"))?;
-    if opened.tree.branches.is_empty() {
-        opened.tree.branches.push(secret_seal::Branch::default());
+    let mut f = open_file(file, input_type)?;
+    if f.opened.tree.branches.is_empty() {
+        f.opened.tree.branches.push(secret_seal::Branch::default());
     }
-    let changed = change(&mut opened.tree.branches[0]).with_context(|| name.clone())?;
+    let changed = change(&mut f.opened.tree.branches[0]).with_context(|| name.clone())?;
     if !changed && !write_unchanged {
         return Ok(());
     }
-    let config = config::find(
-        file.parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new(".")),
-    )
-    .and_then(|p| config::Config::load(&p).ok());
-    let resealed = opened
+    let (format, stores) = (f.format, f.stores);
+    let resealed = f
+        .opened
         .reseal()
         .with_context(|| format!("{name}: cannot re-seal"))?;
-    let out = resealed.to_bytes(format, config.map(|c| c.stores).unwrap_or_default())?;
-    atomic::write(file, &out)?;
+    atomic::write(file, &resealed.to_bytes(format, stores)?)?;
     Ok(())
 }
 
