@@ -84,7 +84,9 @@ fn this_repository_passes_its_own_hooks() {
     let out = std::process::Command::new("pre-commit")
         .args(["run", "--all-files"])
         .current_dir(clone.path())
-        .env("CARGO_TARGET_DIR", repo_root().join("target"))
+        // Its own target dir: the hooks run `cargo run`, which must not rebuild the artifacts of
+        // the `cargo test` running this test (the doctests link against them afterwards).
+        .env("CARGO_TARGET_DIR", repo_root().join("target/pre-commit-run"))
         .env(
             "PRE_COMMIT_HOME",
             repo_root().join("target/pre-commit-home"),
