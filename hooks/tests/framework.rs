@@ -86,7 +86,10 @@ fn this_repository_passes_its_own_hooks() {
         .current_dir(clone.path())
         // Its own target dir: the hooks run `cargo run`, which must not rebuild the artifacts of
         // the `cargo test` running this test (the doctests link against them afterwards).
-        .env("CARGO_TARGET_DIR", repo_root().join("target/pre-commit-run"))
+        .env(
+            "CARGO_TARGET_DIR",
+            repo_root().join("target/pre-commit-run"),
+        )
         .env(
             "PRE_COMMIT_HOME",
             repo_root().join("target/pre-commit-home"),
