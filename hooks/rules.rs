@@ -97,7 +97,7 @@ pub fn fmt(hook: Hook, repo: &Repo, files: &[Staged], fix: bool) -> Vec<Finding>
             )
         };
         if fix && repo.worktree_matches_index(f) {
-            match tofu_envs::fmt::write_atomically(&repo.root.join(&f.path), &formatted) {
+            match secret_seal::atomic::write(&repo.root.join(&f.path), formatted.as_bytes()) {
                 Ok(()) => out.push(Finding::new(
                     hook,
                     &f.path,

@@ -214,21 +214,6 @@ fn unified_diff(name: &str, old: &str, new: &str) -> String {
         .to_string()
 }
 
-/// Writes through a temp file beside the target, keeping its permissions.
-pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.as_file()
-        .set_permissions(std::fs::metadata(path)?.permissions())?;
-    tmp.write_all(text.as_bytes())?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
-
 pub fn run(
     mut o: Options,
     stdin: &mut dyn std::io::Read,
@@ -291,7 +276,7 @@ pub fn run(
                     let _ = writeln!(out, "{name}");
                 }
                 if o.write {
-                    if let Err(e) = write_atomically(path, &formatted) {
+                    if let Err(e) = secret_seal::atomic::write(path, formatted.as_bytes()) {
                         let _ = writeln!(err, "Error: cannot write {name}: {e}");
                         status = 2;
                     }

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::{Arc, Condvar, Mutex};
@@ -264,24 +265,13 @@ pub fn execute(
         // A reader that never came (the command failed early) must not leave the writer waiting.
         let _ = std::fs::OpenOptions::new()
             .read(true)
-            .custom_flags_nonblock()
+            .custom_flags(nix::libc::O_NONBLOCK)
             .open(dir.path().join("secrets.tfvars"));
     }
     if let Some(w) = writer {
         let _ = w.join();
     }
     Ok(status)
-}
-
-trait NonBlock {
-    fn custom_flags_nonblock(&mut self) -> &mut Self;
-}
-
-impl NonBlock for std::fs::OpenOptions {
-    fn custom_flags_nonblock(&mut self) -> &mut Self {
-        use std::os::unix::fs::OpenOptionsExt;
-        self.custom_flags(nix::libc::O_NONBLOCK)
-    }
 }
 
 fn spawn_writer(

@@ -343,17 +343,14 @@ pub fn sealed_source(layout: &Layout, path: &Path) -> (Option<Source>, Sealed) {
                 Sealed::Opened,
             )
         }
-        Err(secret_seal::Error::NoDataKey { .. }) => (
+        Err(
+            secret_seal::Error::NoDataKey { .. }
+            | secret_seal::Error::KeyFile { .. }
+            | secret_seal::Error::Key(_),
+        ) => (
             names.iter().map(|n| entry(n, None)).collect(),
             Sealed::NoKey,
         ),
-        Err(e @ (secret_seal::Error::KeyFile { .. } | secret_seal::Error::Key(_))) => {
-            let _ = e;
-            (
-                names.iter().map(|n| entry(n, None)).collect(),
-                Sealed::NoKey,
-            )
-        }
         Err(e) => (
             names.iter().map(|n| entry(n, None)).collect(),
             Sealed::Broken(e.to_string()),
