@@ -1,0 +1,180 @@
+//! Shell completion as kubectl >= 1.26 asks plugins for it: `kubectl_complete-vteam` gets the
+//! words after `vteam` with the word being completed last (empty for a new word) and prints one
+//! candidate per line, then cobra's directive line (`:4` = no file completion).
+
+/// Subcommands and what each completes next.
+pub const SUBCOMMANDS: &[(&str, &str)] = &[
+    ("list", "list the teams and their vclusters"),
+    ("use", "switch kubectl to a team's vcluster"),
+    ("current", "show the current team"),
+    ("ns", "set the namespace of the current context"),
+    ("shell", "a sub-shell in a team's vcluster"),
+    ("env", "print `export KUBECONFIG=...` for eval"),
+    ("exec", "run a command in one team's vcluster or all"),
+    ("status", "check every team's API server"),
+    ("completions", "print a completion script"),
+];
+
+const FLAGS_WITH_VALUE: &[&str] = &[
+    "--kubeconfig",
+    "--context",
+    "-n",
+    "--namespace",
+    "--env",
+    "--root",
+    "--host-kubeconfig",
+    "--request-timeout",
+    "-o",
+    "--output",
+    "--shell",
+];
+
+const NO_FILE_COMPLETION: &str = ":4";
+
+/// Prints the candidates for `words`, team names read from the layout (`--root`/`--env` among
+/// the words are honoured, else `VTEAM_ROOT`, `TOFU_ENV` and the working directory). A layout
+/// that cannot be read completes no teams rather than failing the user's shell.
+pub fn print(words: &[String]) -> i32 {
+    use std::io::Write;
+    let lines = complete(words, || {
+        let envs = crate::teams::envs(&flag_values(words, "--env"));
+        let root = flag_values(words, "--root")
+            .pop()
+            .map(std::path::PathBuf::from)
+            .or_else(|| std::env::var_os("VTEAM_ROOT").map(Into::into));
+        let layout = crate::layout::Layout::find(root.as_deref());
+        crate::teams::Teams::discover(&crate::teams::Options {
+            layout: layout.as_ref(),
+            envs: &envs,
+            cluster: None,
+        })
+        .map(|t| t.teams.iter().map(|team| team.key(t.qualified)).collect())
+        .unwrap_or_default()
+    });
+    let mut out = std::io::stdout().lock();
+    for l in lines {
+        let _ = writeln!(out, "{l}");
+    }
+    0
+}
+
+fn flag_values(words: &[String], flag: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut it = words.iter();
+    while let Some(w) = it.next() {
+        if w == flag {
+            if let Some(v) = it.next() {
+                out.push(v.clone());
+            }
+        } else if let Some(v) = w.strip_prefix(&format!("{flag}=")) {
+            out.push(v.to_string());
+        }
+    }
+    out
+}
+
+/// Candidates for the last word of `words`; `teams` is only called when team names are wanted.
+pub fn complete(words: &[String], teams: impl FnOnce() -> Vec<String>) -> Vec<String> {
+    let (current, before) = match words.split_last() {
+        Some((c, b)) => (c.as_str(), b),
+        None => ("", &[][..]),
+    };
+    let mut out: Vec<String> = Vec::new();
+    if before
+        .last()
+        .is_some_and(|w| FLAGS_WITH_VALUE.contains(&w.as_str()))
+    {
+        let flag = before.last().map(String::as_str).unwrap_or_default();
+        if flag == "-o" || flag == "--output" {
+            out.extend(["table", "json", "name"].map(String::from));
+        }
+        if flag == "--shell" {
+            out.extend(["bash", "zsh", "fish", "powershell"].map(String::from));
+        }
+        if flag == "--kubeconfig" || flag == "--root" || flag == "--host-kubeconfig" {
+            // Let the shell complete paths.
+            return vec![":0".into()];
+        }
+        return finish(out, current);
+    }
+    let positional = positionals(before);
+    match positional.first().map(String::as_str) {
+        None => {
+            if current.starts_with('-') {
+                out.extend(
+                    FLAGS_WITH_VALUE
+                        .iter()
+                        .filter(|f| f.starts_with("--"))
+                        .map(|f| f.to_string()),
+                );
+                out.push("--from-cluster".into());
+            } else {
+                out.extend(SUBCOMMANDS.iter().map(|(n, _)| n.to_string()));
+            }
+        }
+        Some("use") if positional.len() == 1 => {
+            out.extend(teams());
+            out.push("-".into());
+        }
+        Some("shell" | "env") if positional.len() == 1 => out.extend(teams()),
+        Some("exec") if positional.len() == 1 && !before.iter().any(|w| w == "--") => {
+            out.extend(teams());
+            out.push("--all".into());
+        }
+        Some("completions") if positional.len() == 1 => {
+            out.extend(["bash", "zsh", "fish", "elvish", "powershell"].map(String::from));
+        }
+        _ => {}
+    }
+    finish(out, current)
+}
+
+fn finish(mut out: Vec<String>, current: &str) -> Vec<String> {
+    out.retain(|c| c.starts_with(current));
+    out.push(NO_FILE_COMPLETION.into());
+    out
+}
+
+/// The words that are not flags or flag values.
+fn positionals(words: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut skip = false;
+    for w in words {
+        if skip {
+            skip = false;
+            continue;
+        }
+        if w == "--" {
+            break;
+        }
+        if w.starts_with('-') {
+            skip = FLAGS_WITH_VALUE.contains(&w.as_str());
+            continue;
+        }
+        out.push(w.clone());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(words: &[&str]) -> Vec<String> {
+        let words: Vec<String> = words.iter().map(|s| s.to_string()).collect();
+        complete(&words, || vec!["team-a".into(), "team-b".into()])
+    }
+
+    #[test]
+    fn completes_subcommands_teams_and_flag_values() {
+        assert_eq!(c(&["u"]), ["use", ":4"]);
+        assert_eq!(c(&["use", ""]), ["team-a", "team-b", "-", ":4"]);
+        assert_eq!(
+            c(&["--env", "prod", "use", "team-"]),
+            ["team-a", "team-b", ":4"]
+        );
+        assert_eq!(c(&["exec", "--"]), ["--all", ":4"]);
+        assert_eq!(c(&["list", "-o", "j"]), ["json", ":4"]);
+        assert_eq!(c(&["use", "team-a", ""]), [":4"]);
+    }
+}

@@ -1,0 +1,60 @@
+//! What can go wrong, each saying what failed, where, and what to do next.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}:{line}: kubectl vteam cannot edit {what}")]
+    UnsupportedKubeconfig {
+        path: String,
+        line: usize,
+        what: String,
+    },
+
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    #[error("{path}: not a kubeconfig kubectl could use: {reason}")]
+    BadTeamKubeconfig { path: String, reason: String },
+
+    #[error("no team named `{0}`{1}")]
+    UnknownTeam(String, String),
+
+    #[error("`{0}` is in more than one environment ({1}); say which, e.g. `{0}@{2}`")]
+    AmbiguousTeam(String, String, String),
+
+    #[error("team {0} has no kubeconfig yet: {1}")]
+    NoKubeconfig(String, String),
+
+    #[error("no previous context recorded for {0}; `use -` works after a `use`")]
+    NoPrevious(PathBuf),
+
+    #[error("no current context in {0}; pass --context or run `kubectl vteam use TEAM`")]
+    NoCurrentContext(String),
+
+    #[error("context `{0}` is not in {1}")]
+    UnknownContext(String, String),
+
+    #[error("kubectl is writing {0} (its lock file {0}.lock is fresh); try again in a moment")]
+    KubectlLock(PathBuf),
+
+    #[error("{0}")]
+    Cluster(String),
+
+    #[error("cannot read the terraform state {path}: {reason}")]
+    State { path: PathBuf, reason: String },
+
+    #[error("cannot find HOME to locate ~/.kube/config; set KUBECONFIG or pass --kubeconfig")]
+    NoHome,
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

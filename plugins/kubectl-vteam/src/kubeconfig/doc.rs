@@ -1,0 +1,727 @@
+//! A span-level view of a block-style YAML kubeconfig, and edits expressed as byte ranges.
+//!
+//! Switchers that load the kubeconfig into a struct and write it back reorder keys, drop comments
+//! and anchors and add defaults (kubectx#319, #436, kubectl#1262). Here the file is never
+//! re-serialized: the scanner finds the top-level keys, the items of the `clusters`, `users` and
+//! `contexts` lists and their `name`s, and an edit replaces or inserts only the entries we own and
+//! the `current-context` value. Every other byte stays where it was. A shape the scanner does not
+//! understand (a JSON file, a flow-style list with entries) is refused, never guessed at.
+
+use std::ops::Range;
+
+use crate::error::{Error, Result};
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    Blank,
+    Comment,
+    Content,
+}
+
+#[derive(Debug)]
+struct Line {
+    start: usize,
+    /// End of the text, before the line break.
+    end: usize,
+    /// Start of the next line (after the line break).
+    next: usize,
+    indent: usize,
+    kind: Kind,
+}
+
+/// A top-level key, its inline value and the lines of its block.
+#[derive(Debug)]
+struct TopKey {
+    name: String,
+    line: usize,
+    /// The inline value after `key:` (anchor and comment excluded); empty when the value is a block.
+    inline: Range<usize>,
+    /// Lines after the key line up to the next top-level key.
+    block: Range<usize>,
+}
+
+/// An item of a top-level list.
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub name: Option<String>,
+    /// Byte span from the start of the dash line to the end of the item's last content line
+    /// (line break included); comments that head the next item are left out.
+    pub span: Range<usize>,
+    first_line: usize,
+    last_line: usize,
+    key_col: usize,
+}
+
+/// A parsed view of one kubeconfig file.
+pub struct Doc<'a> {
+    src: &'a str,
+    lines: Vec<Line>,
+    keys: Vec<TopKey>,
+    path: String,
+}
+
+/// A list under a top-level key, as found in the file.
+enum List {
+    Missing,
+    /// `key:` with `[]`, `null`, `~` or nothing; the span is the inline value to drop.
+    Empty {
+        key_line: usize,
+        inline: Range<usize>,
+    },
+    Items {
+        indent: usize,
+        items: Vec<Item>,
+    },
+}
+
+impl<'a> Doc<'a> {
+    pub fn parse(src: &'a str, path: &str) -> Result<Self> {
+        let lines = split_lines(src);
+        let mut doc = Doc {
+            src,
+            lines,
+            keys: Vec::new(),
+            path: path.to_string(),
+        };
+        doc.find_top_keys()?;
+        Ok(doc)
+    }
+
+    fn unsupported(&self, line: usize, what: &str) -> Error {
+        Error::UnsupportedKubeconfig {
+            path: self.path.clone(),
+            line: line + 1,
+            what: what.to_string(),
+        }
+    }
+
+    fn text(&self, i: usize) -> &'a str {
+        let l = &self.lines[i];
+        &self.src[l.start..l.end]
+    }
+
+    fn find_top_keys(&mut self) -> Result<()> {
+        let first_content = self.lines.iter().position(|l| l.kind == Kind::Content);
+        if let Some(i) = first_content {
+            let t = self.text(i).trim_start();
+            if t.starts_with('{') || t.starts_with('[') {
+                return Err(self.unsupported(
+                    i,
+                    "a JSON or flow-style document; kubectl vteam edits block-style YAML in place \
+                     (convert it with `kubectl config view --raw`, or pass --kubeconfig)",
+                ));
+            }
+        }
+        let mut keys: Vec<TopKey> = Vec::new();
+        for i in 0..self.lines.len() {
+            let l = &self.lines[i];
+            if l.kind != Kind::Content || l.indent != 0 {
+                continue;
+            }
+            let t = self.text(i);
+            if t.starts_with('-') && !t.starts_with("---") {
+                // A top-level list item at column 0 (kubectl's own style); belongs to the last key.
+                if keys.is_empty() {
+                    return Err(self.unsupported(i, "a document that is a list, not a mapping"));
+                }
+                continue;
+            }
+            if t == "---" || t.starts_with("--- ") || t == "..." {
+                if keys.is_empty() {
+                    continue;
+                }
+                return Err(self.unsupported(i, "more than one YAML document"));
+            }
+            let Some((name, rest)) = parse_key(t) else {
+                return Err(self.unsupported(i, "a top-level line that is not `key: value`"));
+            };
+            let base = self.lines[i].start + (t.len() - rest.len());
+            let inline = inline_value(rest, base);
+            if let Some(last) = keys.last_mut() {
+                last.block.end = i;
+            }
+            keys.push(TopKey {
+                name,
+                line: i,
+                inline,
+                block: i + 1..self.lines.len(),
+            });
+        }
+        self.keys = keys;
+        Ok(())
+    }
+
+    fn key(&self, name: &str) -> Option<&TopKey> {
+        self.keys.iter().find(|k| k.name == name)
+    }
+
+    /// The `current-context`, if set and not empty.
+    pub fn current_context(&self) -> Option<String> {
+        let k = self.key("current-context")?;
+        let v = parse_scalar(&self.src[k.inline.clone()]);
+        (!v.is_empty() && v != "null" && v != "~").then_some(v)
+    }
+
+    /// The names of the items of a top-level list (`contexts`, `clusters`, `users`).
+    pub fn names(&self, list: &str) -> Result<Vec<String>> {
+        Ok(match self.list(list)? {
+            List::Items { items, .. } => items.into_iter().filter_map(|i| i.name).collect(),
+            _ => Vec::new(),
+        })
+    }
+
+    fn list(&self, name: &str) -> Result<List> {
+        let Some(k) = self.key(name) else {
+            return Ok(List::Missing);
+        };
+        let inline = self.src[k.inline.clone()].trim();
+        if !matches!(inline, "" | "[]" | "null" | "~" | "{}") {
+            return Err(self.unsupported(
+                k.line,
+                &format!("a flow-style `{name}` list; write it in block style to let kubectl vteam edit it"),
+            ));
+        }
+        let content: Vec<usize> = k
+            .block
+            .clone()
+            .filter(|&i| self.lines[i].kind == Kind::Content)
+            .collect();
+        let Some(&first) = content.first() else {
+            return Ok(List::Empty {
+                key_line: k.line,
+                inline: k.inline.clone(),
+            });
+        };
+        if !inline.is_empty() {
+            return Err(
+                self.unsupported(k.line, &format!("`{name}: {inline}` followed by entries"))
+            );
+        }
+        let indent = self.lines[first].indent;
+        if !self.text(first)[indent..].starts_with('-') {
+            return Err(self.unsupported(first, &format!("`{name}` is not a list")));
+        }
+        let dashes: Vec<usize> = content
+            .iter()
+            .copied()
+            .filter(|&i| self.lines[i].indent == indent && is_dash(&self.text(i)[indent..]))
+            .collect();
+        let mut items = Vec::with_capacity(dashes.len());
+        for (n, &d) in dashes.iter().enumerate() {
+            let limit = dashes.get(n + 1).copied().unwrap_or(k.block.end);
+            items.push(self.item(d, limit, indent));
+        }
+        Ok(List::Items { indent, items })
+    }
+
+    fn item(&self, dash: usize, limit: usize, indent: usize) -> Item {
+        // The item ends at its last line indented deeper than the dash (or the dash line itself);
+        // comments and blank lines after it head the next item or key.
+        let mut last = dash;
+        for i in dash + 1..limit {
+            let l = &self.lines[i];
+            if l.kind == Kind::Content && l.indent > indent {
+                last = i;
+            } else if l.kind == Kind::Comment && l.indent > indent {
+                // An indented comment inside the item, or trailing it: part of the item only when
+                // content follows.
+                continue;
+            } else if l.kind == Kind::Content {
+                break;
+            }
+        }
+        let after_dash = &self.text(dash)[indent + 1..];
+        let rest = after_dash.trim_start();
+        let key_col = if rest.is_empty() {
+            (dash + 1..=last)
+                .find(|&i| self.lines[i].kind == Kind::Content)
+                .map(|i| self.lines[i].indent)
+                .unwrap_or(indent + 2)
+        } else {
+            indent + 1 + (after_dash.len() - rest.len())
+        };
+        let mut name = None;
+        for i in dash..=last {
+            let l = &self.lines[i];
+            if l.kind != Kind::Content {
+                continue;
+            }
+            let t = if i == dash {
+                strip_anchor(rest)
+            } else if l.indent == key_col {
+                &self.text(i)[key_col..]
+            } else {
+                continue;
+            };
+            if let Some((k, v)) = parse_key(t) {
+                if k == "name" {
+                    name = Some(parse_scalar(v));
+                    break;
+                }
+            }
+        }
+        Item {
+            name,
+            span: self.lines[dash].start..self.lines[last].next,
+            first_line: dash,
+            last_line: last,
+            key_col,
+        }
+    }
+
+    fn find_item(&self, list: &str, name: &str) -> Result<Option<Item>> {
+        Ok(match self.list(list)? {
+            List::Items { items, .. } => {
+                items.into_iter().find(|i| i.name.as_deref() == Some(name))
+            }
+            _ => None,
+        })
+    }
+
+    /// The text of the named item, for comparing with what we would write.
+    pub fn item_text(&self, list: &str, name: &str) -> Result<Option<&'a str>> {
+        Ok(self.find_item(list, name)?.map(|i| &self.src[i.span]))
+    }
+
+    /// The item indentation of a list, so an appended item matches its neighbours.
+    pub fn list_indent(&self, list: &str) -> Result<usize> {
+        Ok(match self.list(list)? {
+            List::Items { indent, .. } => indent,
+            _ => 0,
+        })
+    }
+
+    /// The `namespace` of a context, if it sets one.
+    pub fn context_namespace(&self, context: &str) -> Result<Option<String>> {
+        let Some(item) = self.find_item("contexts", context)? else {
+            return Ok(None);
+        };
+        let Some(sub) = self.context_body(&item)? else {
+            return Ok(None);
+        };
+        Ok(self
+            .sub_key(&sub, "namespace")
+            .map(|(_, v)| parse_scalar(&self.src[v])))
+    }
+
+    /// Lines of the `context:` mapping of a contexts item, with their indentation.
+    fn context_body(&self, item: &Item) -> Result<Option<(Range<usize>, usize)>> {
+        for i in item.first_line..=item.last_line {
+            let l = &self.lines[i];
+            if l.kind != Kind::Content {
+                continue;
+            }
+            let t = if i == item.first_line {
+                strip_anchor(self.text(i)[item.key_col.min(l.end - l.start)..].trim_start())
+            } else if l.indent == item.key_col {
+                &self.text(i)[item.key_col..]
+            } else {
+                continue;
+            };
+            let Some((k, rest)) = parse_key(t) else {
+                continue;
+            };
+            if k != "context" {
+                continue;
+            }
+            let inline = rest.trim();
+            let inline = strip_anchor(inline).trim();
+            if !(inline.is_empty() || inline.starts_with('#')) {
+                return Err(self.unsupported(
+                    i,
+                    "a context written in flow style or as an alias; write it as a block mapping",
+                ));
+            }
+            let mut end = i + 1;
+            let mut col = None;
+            while end <= item.last_line {
+                let l = &self.lines[end];
+                if l.kind == Kind::Content {
+                    if l.indent <= item.key_col {
+                        break;
+                    }
+                    col.get_or_insert(l.indent);
+                }
+                end += 1;
+            }
+            return Ok(col.map(|c| (i + 1..end, c)));
+        }
+        Ok(None)
+    }
+
+    /// A key of a block mapping at column `col` among `lines`: its line and value span.
+    fn sub_key(
+        &self,
+        (lines, col): &(Range<usize>, usize),
+        key: &str,
+    ) -> Option<(usize, Range<usize>)> {
+        lines.clone().find_map(|i| {
+            let l = &self.lines[i];
+            if l.kind != Kind::Content || l.indent != *col {
+                return None;
+            }
+            let t = &self.text(i)[*col..];
+            let (k, rest) = parse_key(t)?;
+            (k == key).then(|| {
+                (
+                    i,
+                    inline_value(rest, l.start + col + (t.len() - rest.len())),
+                )
+            })
+        })
+    }
+}
+
+/// A set of byte-range edits over one source text.
+#[derive(Default)]
+pub struct Edits {
+    edits: Vec<(Range<usize>, String)>,
+}
+
+impl Edits {
+    pub fn is_empty(&self) -> bool {
+        self.edits.is_empty()
+    }
+
+    fn push(&mut self, range: Range<usize>, text: String) {
+        self.edits.push((range, text));
+    }
+
+    /// The new text as pieces: unchanged slices of `src` and replacements, in order (insertions
+    /// at the same offset keep the order they were made in). Writing the pieces one after the
+    /// other spares a copy of a large file.
+    pub fn pieces<'s>(&'s mut self, src: &'s str) -> Vec<&'s str> {
+        self.edits.sort_by_key(|(r, _)| (r.start, r.end));
+        let mut out = Vec::with_capacity(self.edits.len() * 2 + 1);
+        let mut at = 0;
+        for (r, text) in &self.edits {
+            out.push(&src[at..r.start]);
+            out.push(text.as_str());
+            at = r.end;
+        }
+        out.push(&src[at..]);
+        out
+    }
+
+    /// Applies the edits to `src`.
+    pub fn apply(mut self, src: &str) -> String {
+        self.pieces(src).concat()
+    }
+}
+
+impl Doc<'_> {
+    /// End of file, where appended keys go; a missing final line break is added first.
+    fn append_at(&self, edits: &mut Edits, text: String) {
+        let sep = if self.src.is_empty() || self.src.ends_with('\n') {
+            ""
+        } else {
+            "\n"
+        };
+        edits.push(self.src.len()..self.src.len(), format!("{sep}{text}"));
+    }
+
+    /// Sets `current-context`, in place when the key exists.
+    pub fn set_current_context(&self, edits: &mut Edits, name: &str) {
+        let value = crate::kubeconfig::emit::scalar(name);
+        match self.key("current-context") {
+            Some(k) if !k.inline.is_empty() => edits.push(k.inline.clone(), value),
+            Some(k) => {
+                let l = &self.lines[k.line];
+                edits.push(l.end..l.end, format!(" {value}"));
+            }
+            None => self.append_at(edits, format!("current-context: {value}\n")),
+        }
+    }
+
+    /// Replaces the named item of a top-level list, or appends it. `item` renders the item at
+    /// the given indentation; nothing is recorded when the item is already byte-identical.
+    pub fn upsert_item(
+        &self,
+        edits: &mut Edits,
+        list: &str,
+        name: &str,
+        item: impl Fn(usize) -> String,
+    ) -> Result<()> {
+        match self.list(list)? {
+            List::Missing => self.append_at(edits, format!("{list}:\n{}", item(0))),
+            List::Empty { key_line, inline } => {
+                let l = &self.lines[key_line];
+                // Drop `[]`/`null` (and the space before it) and put the entry under the key.
+                let mut start = inline.start;
+                while start > l.start && self.src.as_bytes()[start - 1] == b' ' {
+                    start -= 1;
+                }
+                if !inline.is_empty() {
+                    edits.push(start..inline.end, String::new());
+                }
+                let at = l.next;
+                let brk = if l.next == l.end { "\n" } else { "" };
+                edits.push(at..at, format!("{brk}{}", item(0)));
+            }
+            List::Items { indent, items } => {
+                let text = item(indent);
+                match items.iter().find(|i| i.name.as_deref() == Some(name)) {
+                    Some(found) => {
+                        if self.src[found.span.clone()] != text {
+                            edits.push(found.span.clone(), text);
+                        }
+                    }
+                    None => {
+                        let last = items.last().expect("a list with items");
+                        let l = &self.lines[last.last_line];
+                        let brk = if l.next == l.end { "\n" } else { "" };
+                        edits.push(l.next..l.next, format!("{brk}{text}"));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets the namespace of a context in place; false when the context is not in this file.
+    pub fn set_context_namespace(
+        &self,
+        edits: &mut Edits,
+        context: &str,
+        ns: &str,
+    ) -> Result<bool> {
+        let Some(item) = self.find_item("contexts", context)? else {
+            return Ok(false);
+        };
+        let value = crate::kubeconfig::emit::scalar(ns);
+        let Some(sub) = self.context_body(&item)? else {
+            return Err(self.unsupported(item.first_line, "a context without a `context:` mapping"));
+        };
+        if let Some((_, span)) = self.sub_key(&sub, "namespace") {
+            if parse_scalar(&self.src[span.clone()]) != ns {
+                edits.push(span, value);
+            }
+            return Ok(true);
+        }
+        // kubectl keeps the keys sorted (cluster, extensions, namespace, user): go before `user`.
+        let (lines, col) = &sub;
+        let at = match self.sub_key(&sub, "user") {
+            Some((line, _)) => self.lines[line].start,
+            None => {
+                let last = lines
+                    .clone()
+                    .rev()
+                    .find(|&i| self.lines[i].kind == Kind::Content)
+                    .unwrap_or(lines.start);
+                self.lines[last].next
+            }
+        };
+        let brk = if at == self.src.len() && !self.src.ends_with('\n') {
+            "\n"
+        } else {
+            ""
+        };
+        edits.push(
+            at..at,
+            format!("{brk}{}namespace: {value}\n", " ".repeat(*col)),
+        );
+        Ok(true)
+    }
+}
+
+fn split_lines(src: &str) -> Vec<Line> {
+    let mut lines = Vec::with_capacity(src.len() / 40 + 1);
+    let bytes = src.as_bytes();
+    let mut start = 0;
+    while start < bytes.len() {
+        let nl = src[start..].find('\n').map(|i| start + i);
+        let (mut end, next) = match nl {
+            Some(i) => (i, i + 1),
+            None => (bytes.len(), bytes.len()),
+        };
+        if end > start && bytes[end - 1] == b'\r' {
+            end -= 1;
+        }
+        let text = &bytes[start..end];
+        let indent = text.iter().take_while(|&&b| b == b' ').count();
+        let kind = match text.get(indent) {
+            None => Kind::Blank,
+            Some(b'#') => Kind::Comment,
+            Some(_) if text[indent..].iter().all(|b| b.is_ascii_whitespace()) => Kind::Blank,
+            Some(_) => Kind::Content,
+        };
+        lines.push(Line {
+            start,
+            end,
+            next,
+            indent,
+            kind,
+        });
+        start = next;
+    }
+    lines
+}
+
+fn is_dash(t: &str) -> bool {
+    t == "-" || t.starts_with("- ")
+}
+
+fn strip_anchor(t: &str) -> &str {
+    let mut t = t;
+    while t.starts_with('&') || t.starts_with('!') {
+        t = t.split_once(' ').map(|(_, r)| r.trim_start()).unwrap_or("");
+    }
+    t
+}
+
+/// `key: rest` (plain, single- or double-quoted key); `rest` follows the colon.
+fn parse_key(t: &str) -> Option<(String, &str)> {
+    let (key, after) = if let Some(body) = t.strip_prefix('"') {
+        let end = closing_double_quote(body)?;
+        (parse_scalar(&t[..end + 2]), &body[end + 1..])
+    } else if let Some(body) = t.strip_prefix('\'') {
+        let end = closing_single_quote(body)?;
+        (parse_scalar(&t[..end + 2]), &body[end + 1..])
+    } else {
+        let bytes = t.as_bytes();
+        let colon = (0..bytes.len()).find(|&i| {
+            bytes[i] == b':'
+                && (i + 1 == bytes.len() || bytes[i + 1] == b' ' || bytes[i + 1] == b'\t')
+        })?;
+        (t[..colon].trim_end().to_string(), &t[colon..])
+    };
+    let rest = after.trim_start_matches([' ', '\t']).strip_prefix(':')?;
+    (rest.is_empty() || rest.starts_with([' ', '\t'])).then_some((key, rest))
+}
+
+fn closing_double_quote(body: &str) -> Option<usize> {
+    let b = body.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(i),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+fn closing_single_quote(body: &str) -> Option<usize> {
+    let b = body.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\'' {
+            if b.get(i + 1) == Some(&b'\'') {
+                i += 2;
+                continue;
+            }
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The span of an inline value after a colon: anchors and tags, surrounding space and a trailing
+/// comment excluded. `base` is the byte offset of `rest` in the source.
+fn inline_value(rest: &str, base: usize) -> Range<usize> {
+    let trimmed = rest.trim_start();
+    let mut start = base + (rest.len() - trimmed.len());
+    let mut t = trimmed;
+    if t.starts_with('&') {
+        let stripped = strip_anchor(t);
+        start += t.len() - stripped.len();
+        t = stripped;
+    }
+    let len = if let Some(body) = t.strip_prefix('"') {
+        closing_double_quote(body).map_or(t.len(), |e| e + 2)
+    } else if let Some(body) = t.strip_prefix('\'') {
+        closing_single_quote(body).map_or(t.len(), |e| e + 2)
+    } else if t.starts_with('#') {
+        0
+    } else {
+        t.find(" #").unwrap_or(t.len())
+    };
+    let value = t[..len].trim_end();
+    start..start + value.len()
+}
+
+/// The string value of a scalar as written (plain, single- or double-quoted).
+pub fn parse_scalar(raw: &str) -> String {
+    let raw = raw.trim();
+    if let Some(body) = raw.strip_prefix('"') {
+        let end = closing_double_quote(body).map_or(raw.len(), |e| e + 2);
+        return serde_json::from_str(&raw[..end]).unwrap_or_else(|_| raw[1..end - 1].to_string());
+    }
+    if let Some(body) = raw.strip_prefix('\'') {
+        let end = closing_single_quote(body).unwrap_or(body.len());
+        return body[..end].replace("''", "'");
+    }
+    let plain = match raw.find(" #") {
+        Some(i) => &raw[..i],
+        None => raw,
+    };
+    plain.trim_end().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(src: &str) -> Doc<'_> {
+        Doc::parse(src, "test").unwrap()
+    }
+
+    #[test]
+    fn finds_names_in_kubectl_style_and_indented_lists() {
+        let src = "apiVersion: v1\nclusters:\n- cluster:\n    server: https://a\n  name: a\n- name: \"b\"\n  cluster: {}\ncontexts:\n  - context:\n      cluster: a\n    name: 'c''d'\ncurrent-context: c # note\n";
+        let d = doc(src);
+        assert_eq!(d.names("clusters").unwrap(), ["a", "b"]);
+        assert_eq!(d.names("contexts").unwrap(), ["c'd"]);
+        assert_eq!(d.current_context().as_deref(), Some("c"));
+    }
+
+    #[test]
+    fn replaces_only_the_value_of_current_context() {
+        let src = "current-context: old # keep me\nkind: Config\n";
+        let d = doc(src);
+        let mut e = Edits::default();
+        d.set_current_context(&mut e, "new");
+        assert_eq!(
+            e.apply(src),
+            "current-context: new # keep me\nkind: Config\n"
+        );
+    }
+
+    #[test]
+    fn appends_an_item_after_the_last_one_before_the_next_items_comment() {
+        let src = "users:\n- name: a\n  user: {}\n# head of contexts\ncontexts: []\n";
+        let d = doc(src);
+        let mut e = Edits::default();
+        d.upsert_item(&mut e, "users", "b", |i| {
+            format!("{}- name: b\n", " ".repeat(i))
+        })
+        .unwrap();
+        d.upsert_item(&mut e, "contexts", "b", |_| "- name: b\n".into())
+            .unwrap();
+        assert_eq!(
+            e.apply(src),
+            "users:\n- name: a\n  user: {}\n- name: b\n# head of contexts\ncontexts:\n- name: b\n"
+        );
+    }
+
+    #[test]
+    fn inserts_a_namespace_before_user() {
+        let src = "contexts:\n- context:\n    cluster: a\n    user: a\n  name: a\n";
+        let d = doc(src);
+        let mut e = Edits::default();
+        assert!(d.set_context_namespace(&mut e, "a", "ns").unwrap());
+        assert_eq!(
+            e.apply(src),
+            "contexts:\n- context:\n    cluster: a\n    namespace: ns\n    user: a\n  name: a\n"
+        );
+    }
+
+    #[test]
+    fn refuses_json_and_flow_lists() {
+        assert!(Doc::parse("{\"apiVersion\": \"v1\"}", "t").is_err());
+        let d = doc("contexts: [{name: a}]\n");
+        assert!(d.names("contexts").is_err());
+    }
+}

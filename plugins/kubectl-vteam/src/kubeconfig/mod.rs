@@ -1,0 +1,279 @@
+//! The user's kubeconfig files as kubectl finds them, and the teams' vcluster kubeconfigs.
+
+pub mod doc;
+pub mod emit;
+pub mod store;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Map, Value};
+
+use crate::error::{Error, Result};
+use doc::{Doc, Edits};
+
+/// The kubeconfig files kubectl reads, in its order: `--kubeconfig`, else every file of
+/// `KUBECONFIG`, else `~/.kube/config`.
+#[derive(Debug, Clone)]
+pub struct Chain {
+    pub files: Vec<PathBuf>,
+}
+
+impl Chain {
+    pub fn locate(explicit: Option<&Path>) -> Result<Chain> {
+        if let Some(p) = explicit {
+            return Ok(Chain {
+                files: vec![p.to_path_buf()],
+            });
+        }
+        let mut files: Vec<PathBuf> = Vec::new();
+        if let Some(list) = std::env::var_os("KUBECONFIG") {
+            for p in std::env::split_paths(&list) {
+                if !p.as_os_str().is_empty() && !files.contains(&p) {
+                    files.push(p);
+                }
+            }
+        }
+        if files.is_empty() {
+            let home = std::env::var_os("HOME").ok_or(Error::NoHome)?;
+            files.push(Path::new(&home).join(".kube").join("config"));
+        }
+        Ok(Chain { files })
+    }
+
+    /// The file `use` writes: the first of the chain (kubectx#489, kubeswitch#43: the other files
+    /// of a multi-file KUBECONFIG are never touched).
+    pub fn target(&self) -> &Path {
+        &self.files[0]
+    }
+
+    pub fn describe(&self) -> String {
+        self.files
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(":")
+    }
+
+    /// Runs `f` on each existing file in order until it answers.
+    fn first<T>(&self, mut f: impl FnMut(&View) -> Option<T>) -> Result<Option<T>> {
+        for path in &self.files {
+            let src = match std::fs::read_to_string(path) {
+                Ok(src) => src,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(source) => {
+                    return Err(Error::Read {
+                        path: path.clone(),
+                        source,
+                    })
+                }
+            };
+            let label = path.display().to_string();
+            if let Some(t) = f(&View::read(&src, &label)?) {
+                return Ok(Some(t));
+            }
+        }
+        Ok(None)
+    }
+
+    /// `current-context` as kubectl resolves it: the first file that sets it wins.
+    pub fn current_context(&self) -> Result<Option<String>> {
+        self.first(|v| v.current_context())
+    }
+
+    /// Every context name, first file first, without repeats.
+    pub fn contexts(&self) -> Result<Vec<String>> {
+        let mut names: Vec<String> = Vec::new();
+        self.first(|v| {
+            for n in v.contexts() {
+                if !names.contains(&n) {
+                    names.push(n);
+                }
+            }
+            None::<()>
+        })?;
+        Ok(names)
+    }
+
+    /// The namespace a context sets (`Some(None)` when it sets none), from the first file
+    /// defining the context; None when no file defines it.
+    pub fn context_namespace(&self, context: &str) -> Result<Option<Option<String>>> {
+        self.first(|v| v.context_namespace(context))
+    }
+}
+
+/// One file as read: scanned in place when it is block YAML, else parsed (kubectl reads JSON and
+/// flow style too; only writing needs the block form).
+enum View<'a> {
+    Block(Doc<'a>),
+    Generic(Value),
+}
+
+impl<'a> View<'a> {
+    fn read(src: &'a str, label: &str) -> Result<View<'a>> {
+        if let Ok(doc) = Doc::parse(src, label) {
+            if doc.names("contexts").is_ok() {
+                return Ok(View::Block(doc));
+            }
+        }
+        Ok(View::Generic(parse_yaml(src, label)?))
+    }
+
+    fn current_context(&self) -> Option<String> {
+        match self {
+            View::Block(d) => d.current_context(),
+            View::Generic(v) => v["current-context"]
+                .as_str()
+                .filter(|s| !s.is_empty())
+                .map(str::to_string),
+        }
+    }
+
+    fn contexts(&self) -> Vec<String> {
+        match self {
+            View::Block(d) => d.names("contexts").unwrap_or_default(),
+            View::Generic(v) => v["contexts"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|c| c["name"].as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
+    }
+
+    fn context_namespace(&self, context: &str) -> Option<Option<String>> {
+        match self {
+            View::Block(d) => {
+                if !d.names("contexts").ok()?.iter().any(|n| n == context) {
+                    return None;
+                }
+                Some(d.context_namespace(context).ok().flatten())
+            }
+            View::Generic(v) => v["contexts"]
+                .as_array()?
+                .iter()
+                .find(|c| c["name"] == context)
+                .map(|c| c["context"]["namespace"].as_str().map(str::to_string)),
+        }
+    }
+}
+
+pub fn parse_yaml(src: &str, label: &str) -> Result<Value> {
+    if src.trim().is_empty() {
+        return Ok(Value::Object(Map::new()));
+    }
+    serde_saphyr::from_str::<Value>(src).map_err(|e| Error::BadTeamKubeconfig {
+        path: label.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+/// One team's vcluster kubeconfig, reduced to the cluster and user its context points at.
+#[derive(Debug, Clone)]
+pub struct TeamConfig {
+    pub cluster: Value,
+    pub user: Value,
+    pub server: Option<String>,
+}
+
+impl TeamConfig {
+    /// `dir` resolves relative certificate and token paths, as kubectl does for the file.
+    pub fn parse(src: &str, label: &str, dir: Option<&Path>) -> Result<TeamConfig> {
+        let bad = |reason: String| Error::BadTeamKubeconfig {
+            path: label.to_string(),
+            reason,
+        };
+        let v = parse_yaml(src, label)?;
+        let contexts = v["contexts"].as_array().cloned().unwrap_or_default();
+        let wanted = v["current-context"].as_str().filter(|s| !s.is_empty());
+        let ctx = match wanted {
+            Some(name) => contexts.iter().find(|c| c["name"] == name),
+            None if contexts.len() == 1 => contexts.first(),
+            None => None,
+        }
+        .ok_or_else(|| bad("no current-context, and not exactly one context".into()))?;
+        let find = |list: &str, name: &Value| {
+            v[list]
+                .as_array()
+                .and_then(|a| a.iter().find(|e| &e["name"] == name))
+                .map(|e| e[&list[..list.len() - 1]].clone())
+        };
+        let mut cluster = find("clusters", &ctx["context"]["cluster"]).ok_or_else(|| {
+            bad(format!(
+                "context's cluster {} is not defined",
+                ctx["context"]["cluster"]
+            ))
+        })?;
+        let mut user = find("users", &ctx["context"]["user"]).unwrap_or_else(|| json!({}));
+        if let Some(dir) = dir {
+            absolutize(&mut cluster, &["certificate-authority"], dir);
+            absolutize(
+                &mut user,
+                &["client-certificate", "client-key", "tokenFile"],
+                dir,
+            );
+        }
+        let server = cluster["server"].as_str().map(str::to_string);
+        if server.is_none() {
+            return Err(bad("its cluster has no server".into()));
+        }
+        Ok(TeamConfig {
+            cluster,
+            user,
+            server,
+        })
+    }
+
+    /// Edits that merge this team under `name` into a kubeconfig and make it current.
+    pub fn merge_edits(&self, doc: &Doc, name: &str, namespace: &str) -> Result<Edits> {
+        let mut edits = Edits::default();
+        doc.upsert_item(&mut edits, "clusters", name, |i| {
+            emit::item(i, "cluster", &self.cluster, name)
+        })?;
+        doc.upsert_item(&mut edits, "users", name, |i| {
+            emit::item(i, "user", &self.user, name)
+        })?;
+        let context = context_body(name, namespace);
+        doc.upsert_item(&mut edits, "contexts", name, |i| {
+            emit::item(i, "context", &context, name)
+        })?;
+        if doc.current_context().as_deref() != Some(name) {
+            doc.set_current_context(&mut edits, name);
+        }
+        Ok(edits)
+    }
+
+    /// A kubeconfig with this one context, current (for `shell`, `env`, `exec`).
+    pub fn standalone(&self, name: &str, namespace: &str) -> String {
+        let mut root = Map::new();
+        root.insert("apiVersion".into(), json!("v1"));
+        root.insert(
+            "clusters".into(),
+            json!([{"cluster": self.cluster, "name": name}]),
+        );
+        root.insert(
+            "contexts".into(),
+            json!([{"context": context_body(name, namespace), "name": name}]),
+        );
+        root.insert("current-context".into(), json!(name));
+        root.insert("kind".into(), json!("Config"));
+        root.insert("preferences".into(), json!({}));
+        root.insert("users".into(), json!([{"name": name, "user": self.user}]));
+        emit::document(&root)
+    }
+}
+
+fn context_body(name: &str, namespace: &str) -> Value {
+    json!({"cluster": name, "namespace": namespace, "user": name})
+}
+
+fn absolutize(v: &mut Value, keys: &[&str], dir: &Path) {
+    for k in keys {
+        if let Some(Value::String(p)) = v.get_mut(*k) {
+            if !p.is_empty() && Path::new(p.as_str()).is_relative() {
+                *p = dir.join(&*p).display().to_string();
+            }
+        }
+    }
+}

@@ -1,0 +1,245 @@
+//! Writing a kubeconfig without ever losing it, and the little state the plugin keeps.
+//!
+//! - The lock is `flock(2)` on a sidecar file: the kernel drops it when its holder dies, so a
+//!   crashed `use` can never leave the next one stuck (helmsman#197 is what an `O_EXCL` lock file
+//!   does after a crash). kubectl's own `<file>.lock` is respected while fresh, never created.
+//! - The new content goes to a temp file beside the target, with the target's mode, is synced and
+//!   renamed over it: a reader sees the old file or the new one, never a torn one (kubernetes#23964).
+//! - A symlinked kubeconfig (a dotfiles repository) is written through the link, not replaced.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use nix::fcntl::{Flock, FlockArg};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+/// How long kubectl's lock file is taken as a write in progress; older, it was left by a crash.
+const KUBECTL_LOCK_FRESH: Duration = Duration::from_secs(10);
+const KUBECTL_LOCK_WAIT: Duration = Duration::from_secs(3);
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Unchanged,
+    Written,
+}
+
+/// The path writes go to: the file a symlink points at, resolved relative to the link.
+pub fn resolve(path: &Path) -> PathBuf {
+    fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Holds the exclusive lock on a kubeconfig while it is read, edited and replaced.
+pub struct Locked {
+    path: PathBuf,
+    _lock: Flock<File>,
+}
+
+impl Locked {
+    pub fn acquire(path: &Path) -> Result<Locked> {
+        let path = resolve(path);
+        let dir = parent(&path);
+        if !dir.exists() {
+            fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(|source| Error::Write {
+                    path: dir.to_path_buf(),
+                    source,
+                })?;
+        }
+        let lock_path = dir.join(format!(".{}.vteam.lock", file_name(&path)));
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(&lock_path)
+            .map_err(|source| Error::Write {
+                path: lock_path.clone(),
+                source,
+            })?;
+        let lock =
+            Flock::lock(file, FlockArg::LockExclusive).map_err(|(_, errno)| Error::Write {
+                path: lock_path.clone(),
+                source: errno.into(),
+            })?;
+        wait_for_kubectl(&path)?;
+        sweep_orphans(&path);
+        Ok(Locked { path, _lock: lock })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The current content; an absent file reads as empty (it will be created).
+    pub fn read(&self) -> Result<String> {
+        match fs::read_to_string(&self.path) {
+            Ok(s) => Ok(s),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+            Err(source) => Err(Error::Read {
+                path: self.path.clone(),
+                source,
+            }),
+        }
+    }
+
+    /// Replaces the file with the concatenated `pieces`; kubeconfigs hold credentials, so a
+    /// new one is 0600.
+    pub fn replace(&self, pieces: &[&str]) -> Result<()> {
+        write_pieces(&self.path, pieces, 0o600)
+    }
+}
+
+/// Temp file beside the target, the target's mode (or `new_mode`), fsync, rename.
+pub fn write_atomically(path: &Path, content: &str, new_mode: u32) -> Result<()> {
+    write_pieces(path, &[content], new_mode)
+}
+
+fn write_pieces(path: &Path, pieces: &[&str], new_mode: u32) -> Result<()> {
+    let err = |source| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mode = fs::metadata(path)
+        .map(|m| m.permissions().mode() & 0o7777)
+        .unwrap_or(new_mode);
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&temp_prefix(path))
+        .permissions(fs::Permissions::from_mode(mode))
+        .tempfile_in(parent(path))
+        .map_err(err)?;
+    for piece in pieces {
+        tmp.write_all(piece.as_bytes()).map_err(err)?;
+    }
+    tmp.as_file().sync_all().map_err(err)?;
+    tmp.persist(path).map_err(|e| err(e.error))?;
+    Ok(())
+}
+
+fn parent(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "kubeconfig".into())
+}
+
+fn temp_prefix(path: &Path) -> String {
+    format!(".{}.vteam-", file_name(path))
+}
+
+/// kubectl (client-go) creates `<file>.lock` with O_EXCL for the length of a write. A fresh one
+/// means a write is under way; a stale one was left by a crash and is not ours to delete.
+fn wait_for_kubectl(path: &Path) -> Result<()> {
+    let lock = PathBuf::from(format!("{}.lock", path.display()));
+    let start = std::time::Instant::now();
+    loop {
+        let fresh = fs::metadata(&lock)
+            .and_then(|m| m.modified())
+            .map(|t| SystemTime::now().duration_since(t).unwrap_or_default() < KUBECTL_LOCK_FRESH)
+            .unwrap_or(false);
+        if !fresh {
+            return Ok(());
+        }
+        if start.elapsed() > KUBECTL_LOCK_WAIT {
+            return Err(Error::KubectlLock(path.to_path_buf()));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Temp files of writers killed before their rename. Anyone still writing would hold the lock
+/// we hold now, so every temp file left beside the target is an orphan.
+fn sweep_orphans(path: &Path) {
+    let prefix = temp_prefix(path);
+    let Ok(entries) = fs::read_dir(parent(path)) else {
+        return;
+    };
+    for e in entries.flatten() {
+        if e.file_name().to_string_lossy().starts_with(&prefix) {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
+/// Where the plugin keeps the previous context and the per-team kubeconfigs of `env`:
+/// `$XDG_STATE_HOME/kubectl-vteam`, else `~/.local/state/kubectl-vteam`.
+pub fn state_dir() -> Result<PathBuf> {
+    if let Some(d) = std::env::var_os("XDG_STATE_HOME").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(d).join("kubectl-vteam"));
+    }
+    let home = std::env::var_os("HOME").ok_or(Error::NoHome)?;
+    Ok(PathBuf::from(home).join(".local/state/kubectl-vteam"))
+}
+
+fn ensure_private_dir(dir: &Path) -> Result<()> {
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|source| Error::Write {
+            path: dir.to_path_buf(),
+            source,
+        })
+}
+
+/// The context that was current before the last switch of this kubeconfig file (`use -`).
+pub struct Previous {
+    file: PathBuf,
+}
+
+impl Previous {
+    pub fn for_kubeconfig(kubeconfig: &Path) -> Result<Previous> {
+        let key = resolve(kubeconfig);
+        let digest = Sha256::digest(key.as_os_str().as_encoded_bytes());
+        let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        Ok(Previous {
+            file: state_dir()?.join(format!("previous-{hex}")),
+        })
+    }
+
+    pub fn get(&self) -> Option<String> {
+        let s = fs::read_to_string(&self.file).ok()?;
+        let s = s.trim_end_matches('\n');
+        (!s.is_empty()).then(|| s.to_string())
+    }
+
+    pub fn set(&self, context: &str) -> Result<()> {
+        ensure_private_dir(parent(&self.file))?;
+        write_atomically(&self.file, &format!("{context}\n"), 0o600)
+    }
+}
+
+/// A stable, private file for one team's one-context kubeconfig (`env` prints its path, so it
+/// must outlive the command and be the same path every time: kubeswitch#44, #76).
+pub fn team_file(context: &str, content: &str) -> Result<PathBuf> {
+    let dir = state_dir()?.join("kubeconfigs");
+    ensure_private_dir(&dir)?;
+    let safe: String = context
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.@".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let path = dir.join(format!("{safe}.yaml"));
+    if fs::read_to_string(&path).ok().as_deref() != Some(content) {
+        write_atomically(&path, content, 0o600)?;
+    }
+    Ok(path)
+}

@@ -1,0 +1,132 @@
+//! Switching the user's kubeconfig: `use TEAM`, `use -`, `ns NAMESPACE`.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::kubeconfig::doc::{Doc, Edits};
+use crate::kubeconfig::store::{Locked, Outcome, Previous};
+use crate::kubeconfig::Chain;
+use crate::teams::Team;
+
+/// What a switch did.
+#[derive(Debug)]
+pub struct Switched {
+    pub context: String,
+    pub namespace: Option<String>,
+    pub file: PathBuf,
+    pub outcome: Outcome,
+}
+
+/// Merges the team's cluster, user and context into the chain's first file and makes it
+/// current; writes nothing when the file already says exactly that.
+pub fn use_team(chain: &Chain, team: &Team, namespace: &str) -> Result<Switched> {
+    let config = team.config()?;
+    edit_target(chain, &team.context, |doc| {
+        config.merge_edits(doc, &team.context, namespace)
+    })
+    .map(|(file, outcome)| Switched {
+        context: team.context.clone(),
+        namespace: Some(namespace.to_string()),
+        file,
+        outcome,
+    })
+}
+
+/// Goes back to the context that was current before the last switch.
+pub fn use_previous(chain: &Chain) -> Result<Switched> {
+    let previous = Previous::for_kubeconfig(chain.target())?;
+    let context = previous
+        .get()
+        .ok_or_else(|| Error::NoPrevious(chain.target().to_path_buf()))?;
+    if !chain.contexts()?.contains(&context) {
+        return Err(Error::UnknownContext(context, chain.describe()));
+    }
+    let namespace = chain.context_namespace(&context)?.flatten();
+    let (file, outcome) = edit_target(chain, &context, |doc| {
+        let mut edits = Edits::default();
+        if doc.current_context().as_deref() != Some(context.as_str()) {
+            doc.set_current_context(&mut edits, &context);
+        }
+        Ok(edits)
+    })?;
+    Ok(Switched {
+        context,
+        namespace,
+        file,
+        outcome,
+    })
+}
+
+const NEW_KUBECONFIG: &str = "apiVersion: v1\nkind: Config\npreferences: {}\n";
+
+/// Under the lock: read the first file, apply `edit`, write when anything changed, and
+/// remember the context that was current before for `use -` (when it was not `now`).
+fn edit_target(
+    chain: &Chain,
+    now: &str,
+    edit: impl FnOnce(&Doc) -> Result<Edits>,
+) -> Result<(PathBuf, Outcome)> {
+    let locked = Locked::acquire(chain.target())?;
+    let mut src = locked.read()?;
+    if src.trim().is_empty() {
+        // A new kubeconfig gets the header kubectl writes.
+        src = NEW_KUBECONFIG.to_string();
+    }
+    let label = locked.path().display().to_string();
+    let doc = Doc::parse(&src, &label)?;
+    let before = match doc.current_context() {
+        Some(c) => Some(c),
+        None if chain.files.len() > 1 => Chain {
+            files: chain.files[1..].to_vec(),
+        }
+        .current_context()?,
+        None => None,
+    };
+    let mut edits = edit(&doc)?;
+    if edits.is_empty() {
+        return Ok((locked.path().to_path_buf(), Outcome::Unchanged));
+    }
+    locked.replace(&edits.pieces(&src))?;
+    if let Some(before) = before.filter(|b| b != now) {
+        Previous::for_kubeconfig(chain.target())?.set(&before)?;
+    }
+    Ok((locked.path().to_path_buf(), Outcome::Written))
+}
+
+/// Sets the namespace of `context` (default: the current one) in the file that defines it, as
+/// `kubectl config set-context --current --namespace` does, without listing namespaces (which
+/// a team member's RBAC often forbids: kubectx#83).
+pub fn set_namespace(chain: &Chain, context: Option<&str>, namespace: &str) -> Result<Switched> {
+    let context = match context {
+        Some(c) => c.to_string(),
+        None => chain
+            .current_context()?
+            .ok_or_else(|| Error::NoCurrentContext(chain.describe()))?,
+    };
+    for file in &chain.files {
+        if !Path::new(file).exists() {
+            continue;
+        }
+        let locked = Locked::acquire(file)?;
+        let src = locked.read()?;
+        let label = locked.path().display().to_string();
+        let doc = Doc::parse(&src, &label)?;
+        let mut edits = Edits::default();
+        if !doc.set_context_namespace(&mut edits, &context, namespace)? {
+            continue;
+        }
+        let outcome = if edits.is_empty() {
+            Outcome::Unchanged
+        } else {
+            locked.replace(&edits.pieces(&src))?;
+            Outcome::Written
+        };
+        return Ok(Switched {
+            context,
+            namespace: Some(namespace.to_string()),
+            file: locked.path().to_path_buf(),
+            outcome,
+        });
+    }
+    Err(Error::UnknownContext(context, chain.describe()))
+}

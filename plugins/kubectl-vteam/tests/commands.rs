@@ -1,0 +1,314 @@
+//! The commands as a developer meets them: list, current, env, shell, exec, status, completion,
+//! and kubectl itself dispatching to the plugin.
+
+use std::path::PathBuf;
+
+use crate::support::*;
+
+/// team-a and team-b on a live API server; team-c's kubeconfig carries a token the server
+/// refuses; team-d's server is a closed port.
+fn desk() -> (Desk, ApiServer) {
+    let desk = Desk::new(&["team-a", "team-b", "team-c", "team-d"]);
+    let pki = Pki::new();
+    let server = ApiServer::start(&pki, Mode::Normal);
+    server.accept_token("good-token");
+    for team in ["team-a", "team-b"] {
+        let kc = team_kubeconfig(
+            &server.url(),
+            &pki,
+            &pki.client(team),
+            &format!("vcluster-{team}"),
+        );
+        desk.repo.write_team_kubeconfig(team, &kc);
+    }
+    desk.repo.write_team_kubeconfig(
+        "team-c",
+        &token_kubeconfig(&server.url(), &pki, "revoked", "vcluster-team-c"),
+    );
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    desk.repo.write_team_kubeconfig(
+        "team-d",
+        &token_kubeconfig(
+            &format!("https://127.0.0.1:{closed}"),
+            &pki,
+            "good-token",
+            "vcluster-team-d",
+        ),
+    );
+    (desk, server)
+}
+
+#[test]
+fn list_marks_the_current_team() {
+    let (desk, server) = desk();
+    desk.vteam().args(["use", "team-b"]).assert().success();
+    let out = stdout(desk.vteam().arg("list"));
+    let url = server.url();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0].split_whitespace().collect::<Vec<_>>(),
+        ["TEAM", "ENV", "SOURCE", "SERVER", "NAMESPACE"]
+    );
+    assert_eq!(
+        lines[2].split_whitespace().collect::<Vec<_>>(),
+        ["*", "team-b", "dev", "layout", url.as_str(), "team-b-apps"]
+    );
+    assert!(lines[1].starts_with("  team-a "));
+    // No command at all lists too, as kubectx does.
+    assert_eq!(stdout(&mut desk.vteam()), out);
+    assert_eq!(
+        stdout(desk.vteam().args(["list", "-o", "name"])),
+        "team-a\nteam-b\nteam-c\nteam-d\n"
+    );
+    assert_eq!(stdout(desk.vteam().arg("current")), "team-b\n");
+}
+
+#[test]
+fn env_prints_an_eval_able_line_for_each_shell() {
+    let (desk, _server) = desk();
+    let bash = stdout(
+        desk.vteam()
+            .args(["env", "team-a"])
+            .env("SHELL", "/bin/bash"),
+    );
+    let path = PathBuf::from(bash.trim().strip_prefix("export KUBECONFIG=").unwrap());
+    assert!(
+        path.starts_with(desk.home.path().join(".local/state/kubectl-vteam")),
+        "{path:?}"
+    );
+    // The same team gives the same path every time (usable from direnv: kubeswitch#76).
+    assert_eq!(
+        stdout(
+            desk.vteam()
+                .args(["env", "team-a"])
+                .env("SHELL", "/bin/bash")
+        ),
+        bash
+    );
+    let fish = stdout(desk.vteam().args(["env", "team-a", "--shell", "fish"]));
+    assert_eq!(
+        fish.trim(),
+        format!("set -gx KUBECONFIG {};", path.display())
+    );
+    assert_eq!(
+        stdout(desk.vteam().args(["env", "--unset", "--shell", "bash"])),
+        "unset KUBECONFIG\n"
+    );
+    // eval in a real shell sets KUBECONFIG in that shell.
+    let mut sh = assert_cmd::Command::new("sh");
+    desk.hermetic(&mut sh);
+    let exe = assert_cmd::cargo::cargo_bin("kubectl-vteam");
+    let script = format!(
+        "eval \"$('{}' env team-a --shell sh)\"; echo \"$KUBECONFIG\"",
+        exe.display()
+    );
+    assert_eq!(
+        stdout(sh.args(["-c", &script])).trim(),
+        path.display().to_string()
+    );
+}
+
+#[test]
+fn shell_gives_a_private_kubeconfig_and_removes_it_on_exit() {
+    let (desk, _server) = desk();
+    let out = stdout(desk.vteam().args([
+        "shell",
+        "team-a",
+        "--",
+        "sh",
+        "-c",
+        "echo \"$KUBECONFIG\"; stat -c %a \"$KUBECONFIG\"; grep -c 'name: vteam-team-a' \"$KUBECONFIG\"; echo $VTEAM_TEAM",
+    ]));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(&lines[1..], ["600", "3", "team-a"]);
+    assert!(
+        !std::path::Path::new(lines[0]).exists(),
+        "the sub-shell's kubeconfig must be removed"
+    );
+    assert!(
+        !desk.kubeconfig().exists(),
+        "the user's kubeconfig is not touched"
+    );
+    // The exit code of the shell is ours.
+    desk.vteam()
+        .args(["shell", "team-a", "--", "sh", "-c", "exit 7"])
+        .assert()
+        .code(7);
+    // With no command: $SHELL, here a script that reports what it got.
+    let fake = desk
+        .repo
+        .write("fake-shell", "#!/bin/sh\necho \"shell in $VTEAM_TEAM\"\n");
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let out = stdout(desk.vteam().args(["shell", "team-b"]).env("SHELL", &fake));
+    assert_eq!(out, "shell in team-b\n");
+}
+
+#[test]
+fn exec_all_runs_every_team_at_once_and_sums_up_exit_codes() {
+    let (desk, _server) = desk();
+    let out = desk
+        .vteam()
+        .args(["exec", "--all", "--", "sh", "-c", "echo \"ns=$(grep namespace: \"$KUBECONFIG\" | tr -d ' ')\"; test \"$VTEAM_TEAM\" != team-c"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let mut lines: Vec<&str> = stdout.lines().collect();
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            "[team-a] ns=namespace:team-a-apps",
+            "[team-b] ns=namespace:team-b-apps",
+            "[team-c] ns=namespace:team-c-apps",
+            "[team-d] ns=namespace:team-d-apps",
+        ]
+    );
+    assert!(
+        stderr.contains("team-a  exit 0") && stderr.contains("team-c  exit 1"),
+        "{stderr}"
+    );
+    // All succeed: exit 0.
+    desk.vteam()
+        .args(["exec", "--all", "--", "true"])
+        .assert()
+        .success();
+    // One team: stdio passes through, the exit code is the command's.
+    desk.vteam()
+        .args(["exec", "team-a", "--", "sh", "-c", "exit 3"])
+        .assert()
+        .code(3);
+}
+
+#[test]
+fn status_probes_every_api_server_and_fails_when_one_is_down() {
+    let (desk, server) = desk();
+    let out = desk
+        .vteam()
+        .args(["status", "--request-timeout", "3s"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{table}");
+    let state = |team: &str| {
+        table
+            .lines()
+            .find(|l| l.starts_with(team))
+            .unwrap_or_else(|| panic!("{team} in {table}"))
+            .split_whitespace()
+            .nth(2)
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(state("team-a"), "reachable");
+    assert_eq!(state("team-b"), "reachable");
+    assert_eq!(state("team-c"), "unauthorized");
+    assert_eq!(state("team-d"), "unreachable");
+    assert!(table.contains("v1.31.4"));
+    assert!(
+        server
+            .requests()
+            .iter()
+            .filter(|r| *r == "/version")
+            .count()
+            >= 3
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout_of(desk.vteam().args(["status", "-o", "json"]))).unwrap();
+    assert_eq!(json[2]["state"], "unauthorized");
+    assert_eq!(json[2]["code"], 401);
+}
+
+fn stdout_of(c: &mut assert_cmd::Command) -> String {
+    String::from_utf8(c.output().unwrap().stdout).unwrap()
+}
+
+#[test]
+fn completion_for_kubectl_and_for_the_standalone_binary() {
+    let (desk, _server) = desk();
+    let mut c = assert_cmd::Command::cargo_bin("kubectl_complete-vteam").unwrap();
+    desk.hermetic(&mut c);
+    assert_eq!(
+        stdout(c.args(["use", ""])),
+        "team-a\nteam-b\nteam-c\nteam-d\n-\n:4\n"
+    );
+    let mut c = assert_cmd::Command::cargo_bin("kubectl_complete-vteam").unwrap();
+    desk.hermetic(&mut c);
+    assert_eq!(stdout(c.args(["st"])), "status\n:4\n");
+    let bash = stdout(desk.vteam().args(["completions", "bash"]));
+    assert!(bash.contains("kubectl-vteam"));
+}
+
+/// kubectl finds the plugin on PATH, hands it the arguments and flags after its name, and (from
+/// 1.26) asks kubectl_complete-vteam for completions.
+#[test]
+fn kubectl_dispatches_to_the_plugin_and_its_completion() {
+    let (desk, _server) = desk();
+    let Some(kubectl) = kubectl_path() else {
+        return;
+    };
+    let bin_dir = assert_cmd::cargo::cargo_bin("kubectl-vteam")
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap());
+    let mut k = assert_cmd::Command::new(&kubectl);
+    desk.hermetic(&mut k);
+    k.env("PATH", &path);
+    k.args(["vteam", "use", "team-a", "-n", "tools"])
+        .assert()
+        .success();
+    let mut k = assert_cmd::Command::new(&kubectl);
+    desk.hermetic(&mut k);
+    assert_eq!(
+        stdout(k.args([
+            "config",
+            "view",
+            "--minify",
+            "-o",
+            "jsonpath={.contexts[0].context.namespace}"
+        ])),
+        "tools"
+    );
+    let version = stdout(assert_cmd::Command::new(&kubectl).args(["version", "--client", "-o", "json"]));
+    let minor: u32 = serde_json::from_str::<serde_json::Value>(&version).unwrap()["clientVersion"]["minor"]
+        .as_str()
+        .unwrap()
+        .trim_end_matches('+')
+        .parse()
+        .unwrap();
+    if minor < 26 {
+        eprintln!("SKIPPED: kubectl 1.{minor} does not complete plugins (1.26 and later do)");
+        return;
+    }
+    let mut k = assert_cmd::Command::new(&kubectl);
+    desk.hermetic(&mut k);
+    k.env("PATH", &path);
+    let out = stdout(k.args(["__complete", "vteam", "use", "team-"]));
+    assert!(
+        out.starts_with("team-a\nteam-b\nteam-c\nteam-d\n:4"),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_krew_manifest_names_the_binary_and_every_platform() {
+    let manifest =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/krew.yaml")).unwrap();
+    for needle in [
+        "apiVersion: krew.googlecontainertools.github.com/v1alpha2",
+        "kind: Plugin",
+        "name: vteam",
+        "bin: kubectl-vteam",
+        "shortDescription:",
+        "os: linux",
+        "os: darwin",
+    ] {
+        assert!(manifest.contains(needle), "krew.yaml lacks {needle}");
+    }
+}

@@ -1,0 +1,290 @@
+//! Team discovery: the layout, the vcluster stack's state per environment, and (must show 4)
+//! the host cluster through kube-rs against the loopback API server, with 403 and timeouts.
+
+use crate::support::*;
+
+fn list_json(c: &mut assert_cmd::Command) -> Vec<serde_json::Value> {
+    let out = stdout(c.args(["list", "-o", "json"]));
+    serde_json::from_str::<serde_json::Value>(&out)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn field<'a>(rows: &'a [serde_json::Value], team: &str) -> &'a serde_json::Value {
+    rows.iter()
+        .find(|r| r["team"] == team)
+        .unwrap_or_else(|| panic!("no {team} in {rows:?}"))
+}
+
+#[test]
+fn the_layout_names_the_teams_and_their_namespaces() {
+    let desk = Desk::new(&["team-a", "team-b"]);
+    desk.repo.write(
+        "stacks/platform/vcluster/env/dev.tfvars",
+        "teams = {\n  team-a = { node_port = 30443 }\n  team-c = { node_port = 30445, namespace = \"c-apps\" }\n}\n",
+    );
+    desk.repo.write(
+        "stacks/teams/team-b/env/dev.tfvars",
+        "namespace = \"bravo\"\n",
+    );
+    desk.repo.write(
+        "stacks/teams/team-a/variables.tf",
+        "variable \"namespace\" {\n  type    = string\n  default = \"alpha-apps\"\n}\n",
+    );
+    let rows = list_json(&mut desk.vteam());
+    let teams: Vec<&str> = rows.iter().map(|r| r["team"].as_str().unwrap()).collect();
+    assert_eq!(teams, ["team-a", "team-b", "team-c"]);
+    assert_eq!(field(&rows, "team-a")["namespace"], "alpha-apps");
+    assert_eq!(field(&rows, "team-b")["namespace"], "bravo");
+    assert_eq!(field(&rows, "team-c")["namespace"], "c-apps");
+    assert_eq!(
+        field(&rows, "team-a")["sources"],
+        serde_json::json!(["layout"])
+    );
+    assert_eq!(field(&rows, "team-a")["server"], serde_json::Value::Null);
+    // A team without a kubeconfig cannot be used yet, and the error says how to get one.
+    desk.vteam()
+        .args(["use", "team-a"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "apply stacks/platform/vcluster for env dev",
+        ));
+    desk.vteam()
+        .args(["use", "team-z"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "no team named `team-z`; teams: team-a, team-b, team-c",
+        ));
+}
+
+fn write_state(desk: &Desk, env: &str, teams: &[(&str, &str)]) {
+    let paths: serde_json::Map<String, serde_json::Value> = teams
+        .iter()
+        .map(|(t, p)| (t.to_string(), serde_json::json!(p)))
+        .collect();
+    let namespaces: serde_json::Map<String, serde_json::Value> = teams
+        .iter()
+        .map(|(t, _)| (t.to_string(), serde_json::json!(format!("vcluster-{t}"))))
+        .collect();
+    let state = serde_json::json!({
+        "version": 4, "terraform_version": "1.10.6", "serial": 3, "lineage": "x",
+        "outputs": {
+            "team_kubeconfig_paths": {"value": paths, "type": ["map", "string"], "sensitive": false},
+            "team_namespaces": {"value": namespaces, "type": ["map", "string"]}
+        },
+        "resources": [], "check_results": null
+    });
+    desk.repo.write(
+        &format!(".terraform-state/{env}/platform/vcluster/terraform.tfstate"),
+        &serde_json::to_string_pretty(&state).unwrap(),
+    );
+}
+
+#[test]
+fn the_state_of_the_environment_gives_each_team_its_kubeconfig() {
+    let desk = Desk::new(&["team-a", "team-b"]);
+    let pki = Pki::new();
+    let client = pki.client("dev");
+    let prod_a = desk.repo.write(
+        "elsewhere/prod-a.kubeconfig",
+        &team_kubeconfig("https://10.0.0.1:6443", &pki, &client, "vc"),
+    );
+    let dev_a = desk.repo.write_team_kubeconfig(
+        "team-a",
+        &team_kubeconfig("https://127.0.0.1:30443", &pki, &client, "vc"),
+    );
+    write_state(&desk, "prod", &[("team-a", prod_a.to_str().unwrap())]);
+    write_state(&desk, "dev", &[("team-a", dev_a.to_str().unwrap())]);
+
+    let rows = list_json(desk.vteam().args(["--env", "prod"]));
+    assert_eq!(
+        field(&rows, "team-a")["sources"],
+        serde_json::json!(["layout", "state"])
+    );
+    assert_eq!(field(&rows, "team-a")["server"], "https://10.0.0.1:6443");
+    assert_eq!(field(&rows, "team-a")["hostNamespace"], "vcluster-team-a");
+    // TOFU_ENV picks the environment when --env is not given.
+    let rows = list_json(desk.vteam().env("TOFU_ENV", "prod"));
+    assert_eq!(field(&rows, "team-a")["server"], "https://10.0.0.1:6443");
+
+    // Two environments: keys and contexts carry the environment.
+    let rows = list_json(desk.vteam().args(["--env", "dev,prod"]));
+    let keys: Vec<&str> = rows.iter().map(|r| r["team"].as_str().unwrap()).collect();
+    assert_eq!(
+        keys,
+        ["team-a@dev", "team-a@prod", "team-b@dev", "team-b@prod"]
+    );
+    assert_eq!(field(&rows, "team-a@prod")["context"], "vteam-team-a@prod");
+    desk.vteam()
+        .args(["--env", "dev", "--env", "prod", "use", "team-a"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("say which, e.g. `team-a@dev`"));
+    desk.vteam()
+        .args(["--env", "dev,prod", "use", "team-a@prod"])
+        .assert()
+        .success();
+    let kc = std::fs::read_to_string(desk.kubeconfig()).unwrap();
+    assert!(
+        kc.contains("current-context: vteam-team-a@prod\n")
+            && kc.contains("server: https://10.0.0.1:6443"),
+        "{kc}"
+    );
+}
+
+#[test]
+fn a_broken_state_file_is_a_clear_error() {
+    let desk = Desk::new(&["team-a"]);
+    desk.repo.write(
+        ".terraform-state/dev/platform/vcluster/terraform.tfstate",
+        "{\"version\": 3}",
+    );
+    desk.vteam()
+        .arg("list")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "terraform.tfstate: state format version 3",
+        ));
+}
+
+/// A host cluster serving two vclusters (a StatefulSet and a Deployment) and their secrets.
+fn host_cluster(mode: Mode) -> (Desk, Pki, ApiServer, std::path::PathBuf) {
+    let desk = Desk::new(&["team-a"]);
+    let pki = Pki::new();
+    let host = ApiServer::start(&pki, mode);
+    let vc_client = pki.client("vcluster-admin");
+    for (name, kind) in [("team-a", "StatefulSet"), ("team-x", "Deployment")] {
+        host.add_vcluster(Vcluster {
+            name: name.into(),
+            namespace: format!("vcluster-{name}"),
+            kind,
+            kubeconfig: Some(team_kubeconfig(
+                &host.url(),
+                &pki,
+                &vc_client,
+                &format!("vcluster-{name}"),
+            )),
+        });
+    }
+    let host_kc = desk.repo.write(
+        "host.kubeconfig",
+        &team_kubeconfig(
+            &host.url(),
+            &pki,
+            &pki.client("kind-admin"),
+            "kind-platform",
+        ),
+    );
+    (desk, pki, host, host_kc)
+}
+
+#[test]
+fn from_cluster_finds_vclusters_and_their_kubeconfig_secrets() {
+    let (desk, _pki, host, host_kc) = host_cluster(Mode::Normal);
+    let rows = list_json(desk.vteam().args([
+        "--from-cluster",
+        "--host-kubeconfig",
+        host_kc.to_str().unwrap(),
+    ]));
+    assert_eq!(
+        field(&rows, "team-a")["sources"],
+        serde_json::json!(["layout", "cluster"])
+    );
+    assert_eq!(
+        field(&rows, "team-x")["sources"],
+        serde_json::json!(["cluster"])
+    );
+    assert_eq!(field(&rows, "team-x")["server"], host.url());
+    assert_eq!(field(&rows, "team-x")["hostNamespace"], "vcluster-team-x");
+    assert_eq!(
+        field(&rows, "team-x")["kubeconfig"]["secret"]["name"],
+        "vc-team-x"
+    );
+    let reqs = host.requests();
+    assert!(
+        reqs.iter()
+            .any(|r| r.starts_with("/apis/apps/v1/statefulsets?")
+                && r.contains("labelSelector=app%3Dvcluster")),
+        "{reqs:?}"
+    );
+    assert!(
+        reqs.iter()
+            .any(|r| r == "/api/v1/namespaces/vcluster-team-x/secrets/vc-team-x"),
+        "{reqs:?}"
+    );
+    // The discovered kubeconfig is usable: switch to it and reach the vcluster with kubectl.
+    desk.vteam()
+        .args([
+            "--from-cluster",
+            "--host-kubeconfig",
+            host_kc.to_str().unwrap(),
+            "use",
+            "team-x",
+        ])
+        .assert()
+        .success();
+    if let Some(mut k) = desk.kubectl() {
+        assert!(stdout(k.args(["get", "--raw", "/version"])).contains("v1.31.4"));
+    }
+}
+
+#[test]
+fn from_cluster_explains_a_403() {
+    let (desk, _pki, _host, host_kc) = host_cluster(Mode::Forbidden);
+    desk.vteam()
+        .args([
+            "--from-cluster",
+            "--host-kubeconfig",
+            host_kc.to_str().unwrap(),
+            "list",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("403 Forbidden"))
+        .stderr(predicates::str::contains(
+            "needs list on statefulsets and deployments",
+        ));
+}
+
+#[test]
+fn from_cluster_gives_up_after_the_request_timeout() {
+    let (desk, _pki, _host, host_kc) = host_cluster(Mode::Silent);
+    let start = std::time::Instant::now();
+    desk.vteam()
+        .args([
+            "--from-cluster",
+            "--request-timeout",
+            "700ms",
+            "--host-kubeconfig",
+            host_kc.to_str().unwrap(),
+            "list",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("did not answer within 700ms"));
+    assert!(start.elapsed() < std::time::Duration::from_secs(5));
+}
+
+#[test]
+fn from_cluster_reports_refused_credentials() {
+    let (desk, pki, host, _) = host_cluster(Mode::Normal);
+    let bad = desk.repo.write(
+        "bad.kubeconfig",
+        &token_kubeconfig(&host.url(), &pki, "not-a-valid-token", "kind-platform"),
+    );
+    desk.vteam()
+        .args([
+            "--from-cluster",
+            "--host-kubeconfig",
+            bad.to_str().unwrap(),
+            "list",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("401 Unauthorized"));
+}

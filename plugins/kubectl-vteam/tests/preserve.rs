@@ -1,0 +1,260 @@
+//! Must show 2: every byte outside the entries we own stays as it was; a multi-file KUBECONFIG
+//! is written in its first file only; a switch to the current team writes nothing.
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+
+use crate::support::*;
+
+/// Comments everywhere, keys out of kubectl's order, anchors and aliases, an exec user, CRLF-free
+/// but indented lists: what kubectl and kubectx rewrite (kubectx#319, #436, kubectl#1262).
+const USER_CONFIG: &str = "\
+# my kubeconfig, kept by hand
+kind: Config
+apiVersion: v1
+preferences: {}
+
+users:
+  # prod uses SSO
+  - name: prod-admin
+    user: &sso
+      exec:
+        apiVersion: client.authentication.k8s.io/v1beta1
+        command: kubelogin   # trailing comment
+        args: [get-token, --oidc-issuer-url=https://sso.example.com]
+  - name: staging-admin
+    user: *sso
+current-context: prod   # where I usually am
+clusters:
+  - name: prod
+    cluster:
+      server: https://prod.example.com:6443
+      insecure-skip-tls-verify: true
+  - cluster: {server: 'https://staging.example.com:6443'}
+    name: staging
+contexts:
+  - name: prod
+    context: {cluster: prod, user: prod-admin}
+  - name: staging
+    context:
+      cluster: staging
+      user: staging-admin
+      namespace: web
+
+# trailing comment at the end
+";
+
+fn desk() -> (Desk, ApiServer) {
+    let desk = Desk::new(&["team-a", "team-b"]);
+    let pki = Pki::new();
+    let server = ApiServer::start(&pki, Mode::Normal);
+    for team in ["team-a", "team-b"] {
+        let kc = team_kubeconfig(
+            &server.url(),
+            &pki,
+            &pki.client(team),
+            &format!("vcluster-{team}"),
+        );
+        desk.repo.write_team_kubeconfig(team, &kc);
+    }
+    (desk, server)
+}
+
+/// Removes the items named `vteam-*` (dash line to the last line of the item) and returns the
+/// rest, so what is left can be compared with the original.
+fn without_owned_items(text: &str) -> String {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let l = lines[i];
+        let indent = l.len() - l.trim_start().len();
+        if l.trim_start().starts_with("- ") {
+            // The item runs while lines are indented deeper than the dash.
+            let mut j = i + 1;
+            while j < lines.len() && {
+                let m = lines[j];
+                let ind = m.len() - m.trim_start().len();
+                ind > indent && !m.trim().is_empty()
+            } {
+                j += 1;
+            }
+            let item: String = lines[i..j].concat();
+            if item.contains("name: vteam-") {
+                i = j;
+                continue;
+            }
+        }
+        out.push_str(l);
+        i += 1;
+    }
+    out
+}
+
+#[test]
+fn use_keeps_every_byte_it_does_not_own() {
+    let (desk, _server) = desk();
+    std::fs::write(desk.kubeconfig(), USER_CONFIG).unwrap();
+    std::fs::set_permissions(desk.kubeconfig(), std::fs::Permissions::from_mode(0o600)).unwrap();
+    desk.vteam().args(["use", "team-a"]).assert().success();
+    desk.vteam().args(["use", "team-b"]).assert().success();
+    let after = std::fs::read_to_string(desk.kubeconfig()).unwrap();
+    let expected = USER_CONFIG.replace(
+        "current-context: prod   #",
+        "current-context: vteam-team-b   #",
+    );
+    assert_eq!(
+        without_owned_items(&after),
+        expected,
+        "whole file:\n{after}"
+    );
+    // The owned entries went after each list's last item, at the list's indentation.
+    assert!(
+        after.contains("      namespace: web\n  - context:\n      cluster: vteam-team-a\n"),
+        "{after}"
+    );
+    assert_eq!(
+        std::fs::metadata(desk.kubeconfig())
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o600
+    );
+    // kubectl still reads the anchors and every context.
+    if let Some(mut k) = desk.kubectl() {
+        let names = stdout(k.args(["config", "get-contexts", "-o", "name"]));
+        assert_eq!(names, "prod\nstaging\nvteam-team-a\nvteam-team-b\n");
+        let user = stdout(desk.kubectl().unwrap().args([
+            "config",
+            "view",
+            "-o",
+            "jsonpath={.users[?(@.name==\"staging-admin\")].user.exec.command}",
+        ]));
+        assert_eq!(user, "kubelogin");
+    }
+    // Back to prod, then `use -`: only current-context changes.
+    desk.vteam().args(["use", "-"]).assert().success();
+    let back = std::fs::read_to_string(desk.kubeconfig()).unwrap();
+    assert_eq!(
+        back,
+        after.replace(
+            "current-context: vteam-team-b",
+            "current-context: vteam-team-a"
+        )
+    );
+}
+
+#[test]
+fn use_of_the_current_team_writes_nothing() {
+    let (desk, _server) = desk();
+    desk.vteam().args(["use", "team-a"]).assert().success();
+    let before = std::fs::metadata(desk.kubeconfig()).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    desk.vteam()
+        .args(["use", "team-a"])
+        .assert()
+        .success()
+        .stderr(predicates::str::contains("unchanged"));
+    let after = std::fs::metadata(desk.kubeconfig()).unwrap();
+    assert_eq!(
+        (before.ino(), before.mtime_nsec()),
+        (after.ino(), after.mtime_nsec())
+    );
+}
+
+#[test]
+fn a_multi_file_kubeconfig_is_written_in_its_first_file_only() {
+    let (desk, _server) = desk();
+    let first = desk.home.path().join("first.yaml");
+    let second = desk.home.path().join("second.yaml");
+    std::fs::write(&second, USER_CONFIG).unwrap();
+    let list = format!("{}:{}", first.display(), second.display());
+    desk.vteam()
+        .env("KUBECONFIG", &list)
+        .args(["use", "team-a"])
+        .assert()
+        .success();
+    assert_eq!(std::fs::read_to_string(&second).unwrap(), USER_CONFIG);
+    let written = std::fs::read_to_string(&first).unwrap();
+    assert!(
+        written.starts_with("apiVersion: v1\nkind: Config\n"),
+        "{written}"
+    );
+    assert_eq!(
+        std::fs::metadata(&first).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    if let Some(mut k) = desk.kubectl() {
+        k.env("KUBECONFIG", &list);
+        assert_eq!(
+            stdout(k.args(["config", "current-context"])),
+            "vteam-team-a\n"
+        );
+    }
+    // `use -` goes back to the context the second file made current.
+    desk.vteam()
+        .env("KUBECONFIG", &list)
+        .args(["use", "-"])
+        .assert()
+        .success();
+    assert!(std::fs::read_to_string(&first)
+        .unwrap()
+        .contains("current-context: prod\n"));
+    assert_eq!(std::fs::read_to_string(&second).unwrap(), USER_CONFIG);
+}
+
+#[test]
+fn a_symlinked_kubeconfig_is_written_through_the_link() {
+    let (desk, _server) = desk();
+    let real = desk.home.path().join("dotfiles-kubeconfig");
+    std::fs::write(&real, USER_CONFIG).unwrap();
+    std::os::unix::fs::symlink(&real, desk.kubeconfig()).unwrap();
+    desk.vteam().args(["use", "team-a"]).assert().success();
+    assert!(std::fs::symlink_metadata(desk.kubeconfig())
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(std::fs::read_to_string(&real)
+        .unwrap()
+        .contains("current-context: vteam-team-a"));
+}
+
+#[test]
+fn ns_sets_the_namespace_where_the_context_lives_without_listing_namespaces() {
+    let (desk, server) = desk();
+    std::fs::write(desk.kubeconfig(), USER_CONFIG).unwrap();
+    // prod's context is a flow mapping: editing it in place would mean rewriting it; refused.
+    desk.vteam()
+        .args(["ns", "payments"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("flow style"));
+    assert_eq!(
+        std::fs::read_to_string(desk.kubeconfig()).unwrap(),
+        USER_CONFIG
+    );
+    desk.vteam()
+        .args(["--context", "staging", "ns", "api"])
+        .assert()
+        .success();
+    let after = std::fs::read_to_string(desk.kubeconfig()).unwrap();
+    assert!(after.contains("      namespace: api\n"));
+    assert!(
+        server.requests().is_empty(),
+        "ns must not call the API: {:?}",
+        server.requests()
+    );
+}
+
+#[test]
+fn a_json_kubeconfig_is_refused_not_rewritten() {
+    let (desk, _server) = desk();
+    let json = r#"{"apiVersion":"v1","kind":"Config","clusters":[],"contexts":[],"users":[]}"#;
+    std::fs::write(desk.kubeconfig(), json).unwrap();
+    desk.vteam()
+        .args(["use", "team-a"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("JSON"));
+    assert_eq!(std::fs::read_to_string(desk.kubeconfig()).unwrap(), json);
+}
