@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # The demo: secret-seal (make an age key, seal a secrets file, read it back), then tofu-envs on a
 # copy of the bundled stacks/ (list, check, where each variable comes from, a short-lived demo
-# environment). Runs in a throw-away directory with a throw-away HOME; nothing of yours is touched.
+# environment), then kubectl-vteam (list the teams, switch to team-a and back, exec in all). Runs in a throw-away directory with a throw-away HOME; nothing of yours is touched.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-if [ -z "${SECRET_SEAL_BIN:-}" ] || [ -z "${TOFU_ENVS_BIN:-}" ]; then
-  echo "==> building secret-seal and tofu-envs"
-  cargo build --quiet --manifest-path "$root/Cargo.toml" -p secret-seal -p tofu-envs
+if [ -z "${SECRET_SEAL_BIN:-}" ] || [ -z "${TOFU_ENVS_BIN:-}" ] || [ -z "${VTEAM_BIN:-}" ]; then
+  echo "==> building secret-seal, tofu-envs and kubectl-vteam"
+  cargo build --quiet --manifest-path "$root/Cargo.toml" -p secret-seal -p tofu-envs -p kubectl-vteam
   SECRET_SEAL_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/secret-seal"
   TOFU_ENVS_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/tofu-envs"
+  VTEAM_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/kubectl-vteam"
 fi
 seal() { "$SECRET_SEAL_BIN" "$@"; }
 envs() { "$TOFU_ENVS_BIN" "$@"; }
+vteam() { "$VTEAM_BIN" "$@"; }
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -85,4 +87,68 @@ envs list | grep -E "ENV|demo-acme"
 echo "==> 12. a typo in an environment file is caught before tofu would ignore it"
 printf 'nginx_replicas = 2\nnginx_replica = 3\n' > stacks/teams/team-a/env/demo-acme.tfvars
 envs check demo-acme teams/team-a || true
+
+echo "==> 13. kubectl vteam: the teams of this layout (their kubeconfigs as the vcluster stack writes them)"
+# No cluster here: write what \`terragrunt apply\` of stacks/platform/vcluster would leave, one
+# kubeconfig per team on the NodePort KIND maps to 127.0.0.1. Your own kubeconfig is not used:
+# KUBECONFIG and the plugin's state live in this throw-away directory.
+port=30443
+for team in team-a team-b; do
+  cat > "stacks/platform/vcluster/vcluster-$team.kubeconfig" <<KC
+apiVersion: v1
+clusters:
+- cluster:
+    insecure-skip-tls-verify: true
+    server: https://127.0.0.1:$port
+  name: vcluster-$team
+contexts:
+- context:
+    cluster: vcluster-$team
+    user: vcluster-$team
+  name: vcluster-$team
+current-context: vcluster-$team
+kind: Config
+users:
+- name: vcluster-$team
+  user:
+    token: demo-token-$team
+KC
+  port=$((port + 1))
+done
+export KUBECONFIG="$work/kube/config" XDG_STATE_HOME="$work/state"
+mkdir -p "$work/kube"
+cat > "$KUBECONFIG" <<'KC'
+# the developer's kubeconfig: the KIND host cluster
+apiVersion: v1
+kind: Config
+clusters:
+- cluster:
+    server: https://127.0.0.1:6443
+  name: kind-platform
+contexts:
+- context:
+    cluster: kind-platform
+    user: kind-platform
+  name: kind-platform
+current-context: kind-platform
+users:
+- name: kind-platform
+  user: {}
+KC
+vteam list
+
+echo "==> 14. kubectl vteam use team-a   (only the vteam-team-a entries and current-context change)"
+vteam use team-a
+if command -v kubectl >/dev/null 2>&1; then
+  echo "kubectl config current-context: $(kubectl config current-context)"
+fi
+grep -n "current-context\|name: vteam-team-a\|namespace:" "$KUBECONFIG"
+
+echo "==> 15. kubectl vteam use -   (back where you were)"
+vteam use -
+vteam current
+
+echo "==> 16. kubectl vteam exec --all: one command in every team's vcluster, each with its own KUBECONFIG"
+vteam exec --all -- sh -c 'echo "KUBECONFIG=$KUBECONFIG server=$(sed -n "s/ *server: //p" "$KUBECONFIG")"'
+
 echo "==> done: the sealed files read the same with sops, terragrunt's sops_decrypt_file and Flux"

@@ -84,8 +84,10 @@ async fn host_client(opts: &Options) -> Result<Client> {
     let mut config = Config::from_custom_kubeconfig(kubeconfig, &options)
         .await
         .map_err(|e| Error::Cluster(format!("cannot use the host kubeconfig ({host}): {e}")))?;
-    config.connect_timeout = Some(opts.timeout);
-    config.read_timeout = Some(opts.timeout);
+    // The whole discovery runs under `opts.timeout` (one clear message); the client's own
+    // timeouts only back it up.
+    config.connect_timeout = Some(opts.timeout * 2);
+    config.read_timeout = Some(opts.timeout * 2);
     Client::try_from(config)
         .map_err(|e| Error::Cluster(format!("cannot connect to the host cluster ({host}): {e}")))
 }

@@ -8,19 +8,11 @@ use crate::support::*;
 /// team-a and team-b on a live API server; team-c's kubeconfig carries a token the server
 /// refuses; team-d's server is a closed port.
 fn desk() -> (Desk, ApiServer) {
-    let desk = Desk::new(&["team-a", "team-b", "team-c", "team-d"]);
-    let pki = Pki::new();
-    let server = ApiServer::start(&pki, Mode::Normal);
+    let (desk, pki, server) = Desk::with_live_teams(
+        &["team-a", "team-b", "team-c", "team-d"],
+        &["team-a", "team-b"],
+    );
     server.accept_token("good-token");
-    for team in ["team-a", "team-b"] {
-        let kc = team_kubeconfig(
-            &server.url(),
-            &pki,
-            &pki.client(team),
-            &format!("vcluster-{team}"),
-        );
-        desk.repo.write_team_kubeconfig(team, &kc);
-    }
     desk.repo.write_team_kubeconfig(
         "team-c",
         &token_kubeconfig(&server.url(), &pki, "revoked", "vcluster-team-c"),
@@ -275,8 +267,10 @@ fn kubectl_dispatches_to_the_plugin_and_its_completion() {
         ])),
         "tools"
     );
-    let version = stdout(assert_cmd::Command::new(&kubectl).args(["version", "--client", "-o", "json"]));
-    let minor: u32 = serde_json::from_str::<serde_json::Value>(&version).unwrap()["clientVersion"]["minor"]
+    let version =
+        stdout(assert_cmd::Command::new(&kubectl).args(["version", "--client", "-o", "json"]));
+    let minor: u32 = serde_json::from_str::<serde_json::Value>(&version).unwrap()["clientVersion"]
+        ["minor"]
         .as_str()
         .unwrap()
         .trim_end_matches('+')

@@ -4,15 +4,7 @@
 use crate::support::*;
 
 fn desk_with_server() -> (Desk, Pki, ApiServer) {
-    let desk = Desk::new(&["team-a", "team-b"]);
-    let pki = Pki::new();
-    let server = ApiServer::start(&pki, Mode::Normal);
-    for team in ["team-a", "team-b"] {
-        let client = pki.client(&format!("{team}-admin"));
-        let kc = team_kubeconfig(&server.url(), &pki, &client, &format!("vcluster-{team}"));
-        desk.repo.write_team_kubeconfig(team, &kc);
-    }
-    (desk, pki, server)
+    Desk::with_live_teams(&["team-a", "team-b"], &["team-a", "team-b"])
 }
 
 #[test]

@@ -44,18 +44,7 @@ contexts:
 ";
 
 fn desk() -> (Desk, ApiServer) {
-    let desk = Desk::new(&["team-a", "team-b"]);
-    let pki = Pki::new();
-    let server = ApiServer::start(&pki, Mode::Normal);
-    for team in ["team-a", "team-b"] {
-        let kc = team_kubeconfig(
-            &server.url(),
-            &pki,
-            &pki.client(team),
-            &format!("vcluster-{team}"),
-        );
-        desk.repo.write_team_kubeconfig(team, &kc);
-    }
+    let (desk, _pki, server) = Desk::with_live_teams(&["team-a", "team-b"], &["team-a", "team-b"]);
     (desk, server)
 }
 

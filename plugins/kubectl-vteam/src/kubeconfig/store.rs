@@ -44,14 +44,7 @@ impl Locked {
         let path = resolve(path);
         let dir = parent(&path);
         if !dir.exists() {
-            fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(dir)
-                .map_err(|source| Error::Write {
-                    path: dir.to_path_buf(),
-                    source,
-                })?;
+            ensure_private_dir(dir)?;
         }
         let lock_path = dir.join(format!(".{}.vteam.lock", file_name(&path)));
         let file = OpenOptions::new()

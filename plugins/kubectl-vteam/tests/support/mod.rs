@@ -427,6 +427,24 @@ impl Desk {
         }
     }
 
+    /// A desk whose `live` teams have vcluster kubeconfigs (client certificates) for one
+    /// loopback API server; the other teams are only in the layout.
+    pub fn with_live_teams(teams: &[&str], live: &[&str]) -> (Desk, Pki, ApiServer) {
+        let desk = Desk::new(teams);
+        let pki = Pki::new();
+        let server = ApiServer::start(&pki, Mode::Normal);
+        for team in live {
+            let kc = team_kubeconfig(
+                &server.url(),
+                &pki,
+                &pki.client(team),
+                &format!("vcluster-{team}"),
+            );
+            desk.repo.write_team_kubeconfig(team, &kc);
+        }
+        (desk, pki, server)
+    }
+
     pub fn kubeconfig(&self) -> PathBuf {
         self.home.path().join(".kube/config")
     }
