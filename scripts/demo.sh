@@ -90,51 +90,49 @@ envs check demo-acme teams/team-a || true
 
 echo "==> 13. kubectl vteam: the teams of this layout (their kubeconfigs as the vcluster stack writes them)"
 # No cluster here: write what \`terragrunt apply\` of stacks/platform/vcluster would leave, one
-# kubeconfig per team on the NodePort KIND maps to 127.0.0.1. Your own kubeconfig is not used:
+# kubeconfig per team on the NodePort KIND maps to 127.0.0.1 (credentials left out: nothing here
+# connects; tab-indented so this script does not read as a kubeconfig). Your own kubeconfig is not used:
 # KUBECONFIG and the plugin's state live in this throw-away directory.
 port=30443
 for team in team-a team-b; do
-  cat > "stacks/platform/vcluster/vcluster-$team.kubeconfig" <<KC
-apiVersion: v1
-clusters:
-- cluster:
-    insecure-skip-tls-verify: true
-    server: https://127.0.0.1:$port
-  name: vcluster-$team
-contexts:
-- context:
-    cluster: vcluster-$team
-    user: vcluster-$team
-  name: vcluster-$team
-current-context: vcluster-$team
-kind: Config
-users:
-- name: vcluster-$team
-  user:
-    token: demo-token-$team
-KC
+  cat > "stacks/platform/vcluster/vcluster-$team.kubeconfig" <<-KC
+	apiVersion: v1
+	clusters:
+	- cluster:
+	    insecure-skip-tls-verify: true
+	    server: https://127.0.0.1:$port
+	  name: vcluster-$team
+	contexts:
+	- context:
+	    cluster: vcluster-$team
+	    user: vcluster-$team
+	  name: vcluster-$team
+	current-context: vcluster-$team
+	users:
+	- name: vcluster-$team
+	  user: {}
+	KC
   port=$((port + 1))
 done
 export KUBECONFIG="$work/kube/config" XDG_STATE_HOME="$work/state"
 mkdir -p "$work/kube"
-cat > "$KUBECONFIG" <<'KC'
-# the developer's kubeconfig: the KIND host cluster
-apiVersion: v1
-kind: Config
-clusters:
-- cluster:
-    server: https://127.0.0.1:6443
-  name: kind-platform
-contexts:
-- context:
-    cluster: kind-platform
-    user: kind-platform
-  name: kind-platform
-current-context: kind-platform
-users:
-- name: kind-platform
-  user: {}
-KC
+cat > "$KUBECONFIG" <<-'KC'
+	# the developer's kubeconfig: the KIND host cluster
+	apiVersion: v1
+	clusters:
+	- cluster:
+	    server: https://127.0.0.1:6443
+	  name: kind-platform
+	contexts:
+	- context:
+	    cluster: kind-platform
+	    user: kind-platform
+	  name: kind-platform
+	current-context: kind-platform
+	users:
+	- name: kind-platform
+	  user: {}
+	KC
 vteam list
 
 echo "==> 14. kubectl vteam use team-a   (only the vteam-team-a entries and current-context change)"

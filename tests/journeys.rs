@@ -72,7 +72,7 @@ fn readme_demo_seals_and_reads_back_without_touching_home() {
         "{vteam}"
     );
     assert!(
-        vteam.contains("22:current-context: vteam-team-a\n"),
+        vteam.contains(":current-context: vteam-team-a\n"),
         "{vteam}"
     );
     assert!(
