@@ -185,7 +185,9 @@ fn run(mut cli: Cli) -> Result<i32> {
     let chain = Chain::locate(cli.kubeconfig.as_deref())?;
     let layout = Layout::find(cli.root.as_deref());
     let envs = teams::envs(&cli.envs);
-    let command = cli.command.take_or_list();
+    let command = cli.command.take().unwrap_or(Cmd::List {
+        output: Format::Table,
+    });
     let ctx = Ctx {
         cli,
         chain,
@@ -241,18 +243,6 @@ fn run(mut cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Cmd::Complete { words } => Ok(kubectl_vteam::completion::print(&words)),
-    }
-}
-
-trait OrList {
-    fn take_or_list(&mut self) -> Cmd;
-}
-
-impl OrList for Option<Cmd> {
-    fn take_or_list(&mut self) -> Cmd {
-        self.take().unwrap_or(Cmd::List {
-            output: Format::Table,
-        })
     }
 }
 
@@ -620,16 +610,13 @@ fn status(ctx: &Ctx, output: Format) -> Result<i32> {
             .enumerate()
         {
             let style = if i == 0 {
-                Some(Style::Bold)
+                Style::Bold
             } else if results[i - 1].is_up() {
-                Some(Style::Green)
+                Style::Green
             } else {
-                Some(Style::Red)
+                Style::Red
             };
-            let line = match style {
-                Some(s) => paint(&line, s, color),
-                None => line,
-            };
+            let line = paint(&line, style, color);
             writeln!(out, "{}", line.trim_end())?;
         }
     }

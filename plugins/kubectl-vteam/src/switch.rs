@@ -1,6 +1,6 @@
 //! Switching the user's kubeconfig: `use TEAM`, `use -`, `ns NAMESPACE`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::error::{Error, Result};
 use crate::kubeconfig::doc::{Doc, Edits};
@@ -38,10 +38,10 @@ pub fn use_previous(chain: &Chain) -> Result<Switched> {
     let context = previous
         .get()
         .ok_or_else(|| Error::NoPrevious(chain.target().to_path_buf()))?;
-    if !chain.contexts()?.contains(&context) {
-        return Err(Error::UnknownContext(context, chain.describe()));
-    }
-    let namespace = chain.context_namespace(&context)?.flatten();
+    // The context must still be defined somewhere in the chain; its namespace comes with it.
+    let namespace = chain
+        .context_namespace(&context)?
+        .ok_or_else(|| Error::UnknownContext(context.clone(), chain.describe()))?;
     let (file, outcome) = edit_target(chain, &context, |doc| {
         let mut edits = Edits::default();
         if doc.current_context().as_deref() != Some(context.as_str()) {
@@ -104,7 +104,7 @@ pub fn set_namespace(chain: &Chain, context: Option<&str>, namespace: &str) -> R
             .ok_or_else(|| Error::NoCurrentContext(chain.describe()))?,
     };
     for file in &chain.files {
-        if !Path::new(file).exists() {
+        if !file.exists() {
             continue;
         }
         let locked = Locked::acquire(file)?;

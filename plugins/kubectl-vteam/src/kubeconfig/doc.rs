@@ -291,17 +291,19 @@ impl<'a> Doc<'a> {
         })
     }
 
-    /// The `namespace` of a context, if it sets one.
-    pub fn context_namespace(&self, context: &str) -> Result<Option<String>> {
+    /// The `namespace` of a context (`Some(None)` when it sets none); None when the context is
+    /// not in this file.
+    pub fn context_namespace(&self, context: &str) -> Result<Option<Option<String>>> {
         let Some(item) = self.find_item("contexts", context)? else {
             return Ok(None);
         };
         let Some(sub) = self.context_body(&item)? else {
-            return Ok(None);
+            return Ok(Some(None));
         };
-        Ok(self
-            .sub_key(&sub, "namespace")
-            .map(|(_, v)| parse_scalar(&self.src[v])))
+        Ok(Some(
+            self.sub_key(&sub, "namespace")
+                .map(|(_, v)| parse_scalar(&self.src[v])),
+        ))
     }
 
     /// Lines of the `context:` mapping of a contexts item, with their indentation.

@@ -80,20 +80,6 @@ impl Chain {
         self.first(|v| v.current_context())
     }
 
-    /// Every context name, first file first, without repeats.
-    pub fn contexts(&self) -> Result<Vec<String>> {
-        let mut names: Vec<String> = Vec::new();
-        self.first(|v| {
-            for n in v.contexts() {
-                if !names.contains(&n) {
-                    names.push(n);
-                }
-            }
-            None::<()>
-        })?;
-        Ok(names)
-    }
-
     /// The namespace a context sets (`Some(None)` when it sets none), from the first file
     /// defining the context; None when no file defines it.
     pub fn context_namespace(&self, context: &str) -> Result<Option<Option<String>>> {
@@ -128,28 +114,18 @@ impl<'a> View<'a> {
         }
     }
 
-    fn contexts(&self) -> Vec<String> {
-        match self {
-            View::Block(d) => d.names("contexts").unwrap_or_default(),
-            View::Generic(v) => v["contexts"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|c| c["name"].as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default(),
-        }
-    }
-
     fn context_namespace(&self, context: &str) -> Option<Option<String>> {
         match self {
-            View::Block(d) => {
-                if !d.names("contexts").ok()?.iter().any(|n| n == context) {
-                    return None;
-                }
-                Some(d.context_namespace(context).ok().flatten())
-            }
+            View::Block(d) => match d.context_namespace(context) {
+                Ok(found) => found,
+                // A context written in flow style: defined here, namespace not read in place.
+                Err(_) => d
+                    .names("contexts")
+                    .ok()?
+                    .iter()
+                    .any(|n| n == context)
+                    .then_some(None),
+            },
             View::Generic(v) => v["contexts"]
                 .as_array()?
                 .iter()
