@@ -386,7 +386,10 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
             output,
         } => {
             let envs: Vec<String> = match env {
-                Some(e) => vec![e],
+                Some(e) => {
+                    layout.require_environment(&e)?;
+                    vec![e]
+                }
                 None => layout.environments().into_iter().collect(),
             };
             let selected = layout.select(&stacks)?;
@@ -417,6 +420,7 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
             reveal,
             output,
         } => {
+            layout.require_environment(&env)?;
             let stack = layout.select(std::slice::from_ref(&stack))?[0];
             let mut rows = envs::resolve(&layout, stack, &env, &env_vars())?;
             if !reveal {
@@ -441,6 +445,8 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
             stacks,
             output,
         } => {
+            layout.require_environment(&env_a)?;
+            layout.require_environment(&env_b)?;
             let selected = layout.select(&stacks)?;
             let diffs = envs::diff(&layout, &env_a, &env_b, &selected, &env_vars())?;
             let header = [
@@ -461,8 +467,12 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
             parallelism,
             keep_going,
             args,
-        } => run_command(&layout, &env, &stacks, all, parallelism, keep_going, &args),
+        } => {
+            layout.require_environment(&env)?;
+            run_command(&layout, &env, &stacks, all, parallelism, keep_going, &args)
+        }
         Command::Export { env, stack, reveal } => {
+            layout.require_environment(&env)?;
             let selected = match &stack {
                 Some(s) => layout.select(std::slice::from_ref(s))?,
                 None => layout.stacks.iter().collect(),

@@ -93,6 +93,22 @@ impl Layout {
     }
 
     /// Every environment that has a file in any stack.
+    /// An environment named on the command line must have files: a typo (`prd`) would otherwise
+    /// run tofu with no var file at all, on defaults.
+    pub fn require_environment(&self, env: &str) -> Result<(), String> {
+        let known = self.environments();
+        if known.contains(env) {
+            return Ok(());
+        }
+        let hint = crate::check::suggestion(env, known.iter().map(String::as_str))
+            .map(|s| format!("did you mean {s:?}? "))
+            .unwrap_or_default();
+        Err(format!(
+            "no environment {env:?}: no stack has env/{env}.tfvars or env/{env}.secrets.tfvars.json (known: {}); {hint}`tofu-envs new {env}` creates it",
+            known.into_iter().collect::<Vec<_>>().join(", ")
+        ))
+    }
+
     pub fn environments(&self) -> BTreeSet<String> {
         let mut envs = BTreeSet::new();
         for s in &self.stacks {

@@ -148,6 +148,50 @@ pub struct Invocation {
     pub engine: Engine,
     pub args: Vec<String>,
     pub secrets: Option<Zeroizing<String>>,
+    /// `TF_VAR_` for the literal terragrunt inputs when tofu runs a terragrunt stack itself.
+    pub env: Vec<(String, String)>,
+    /// A note for the user: terragrunt inputs tofu will not get (dependency outputs and the like).
+    pub note: Option<String>,
+}
+
+/// What terragrunt would pass that tofu, run without it, would miss: its literal `inputs` (the
+/// root's `environment = local.environment` among them) as `TF_VAR_`, unless the user set them;
+/// and the names of the computed ones, which only terragrunt can resolve.
+fn terragrunt_inputs_as_env(
+    layout: &Layout,
+    stack: &Stack,
+    env: &str,
+    args: &[String],
+) -> (Vec<(String, String)>, Vec<String>) {
+    let mut given: BTreeMap<String, Option<String>> = BTreeMap::new();
+    for source in sources::terragrunt_sources(layout, stack, env) {
+        for e in source.entries {
+            let text = e.value.map(|v| match v.value {
+                hcl_format::literal::Value::String(s) => s,
+                other => other.to_hcl(),
+            });
+            given.insert(e.name, text);
+        }
+    }
+    let passed = |name: &str| {
+        std::env::var_os(format!("TF_VAR_{name}")).is_some()
+            || args.iter().any(|a| {
+                let a = a.trim_start_matches("-var=");
+                a.strip_prefix(name).is_some_and(|r| r.starts_with('='))
+            })
+    };
+    let mut vars = Vec::new();
+    let mut computed = Vec::new();
+    for (name, value) in given {
+        if passed(&name) {
+            continue;
+        }
+        match value {
+            Some(v) => vars.push((format!("TF_VAR_{name}"), v)),
+            None => computed.push(name),
+        }
+    }
+    (vars, computed)
 }
 
 pub fn invocation(
@@ -183,10 +227,29 @@ pub fn invocation(
         }
     }
     full.extend(args[cmd_at..].iter().cloned());
+    let (env_vars, computed) = match engine {
+        Engine::Tofu(_) => terragrunt_inputs_as_env(layout, stack, env, args),
+        Engine::Terragrunt(_) => (Vec::new(), Vec::new()),
+    };
+    let terragrunt_stack = stack.dir.join("terragrunt.hcl").exists();
+    let note = (vars && terragrunt_stack && matches!(engine, Engine::Tofu(_))).then(|| {
+        let missing = match computed.first() {
+            Some(first) => format!(
+                "; {} come(s) from a dependency output: pass -var {first}=...",
+                computed.join(", ")
+            ),
+            None => String::new(),
+        };
+        format!(
+            "note: terragrunt is not installed, so tofu runs this terragrunt stack itself: literal inputs go in as TF_VAR_{missing}; terragrunt's remote_state does not apply, so the state is this directory's backend's, whatever the environment"
+        )
+    });
     Ok(Invocation {
         engine,
         args: full,
         secrets,
+        env: env_vars,
+        note,
     })
 }
 
@@ -198,8 +261,12 @@ pub fn execute(
     line: &(dyn Fn(&str, bool) + Sync),
 ) -> Result<ExitStatus, String> {
     let mut cmd = Command::new(inv.engine.program());
+    if let Some(note) = &inv.note {
+        line(note, true);
+    }
     cmd.current_dir(&stack.dir)
         .env("TOFU_ENV", env)
+        .envs(inv.env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

@@ -204,25 +204,31 @@ fn terragrunt_inputs(layout: &Layout, path: &Path, env: &str) -> Option<Source> 
     })
 }
 
+/// The `inputs` terragrunt passes as `TF_VAR_` (root first, then the stack's), for a stack with a
+/// terragrunt.hcl; explicit `TF_VAR_` win over them.
+pub fn terragrunt_sources(layout: &Layout, stack: &Stack, env: &str) -> Vec<Source> {
+    let own = stack.dir.join("terragrunt.hcl");
+    if !own.exists() {
+        return Vec::new();
+    }
+    [
+        layout.root.join("root.hcl"),
+        layout.root.join("terragrunt.hcl"),
+        own,
+    ]
+    .iter()
+    .filter_map(|file| terragrunt_inputs(layout, file, env))
+    .collect()
+}
+
 pub fn collect(
     layout: &Layout,
     stack: &Stack,
     env: &str,
     env_vars: &[(String, String)],
 ) -> Sources {
-    let mut sources = Vec::new();
+    let mut sources = terragrunt_sources(layout, stack, env);
     let mut errors = Vec::new();
-    // Terragrunt passes inputs as TF_VAR_ (root first, then the stack's); explicit TF_VAR_ win.
-    for file in [
-        layout.root.join("root.hcl"),
-        layout.root.join("terragrunt.hcl"),
-        stack.dir.join("terragrunt.hcl"),
-    ] {
-        if file != stack.dir.join("terragrunt.hcl") && !stack.dir.join("terragrunt.hcl").exists() {
-            continue;
-        }
-        sources.extend(terragrunt_inputs(layout, &file, env));
-    }
     let env_entries: Vec<Entry> = env_vars
         .iter()
         .filter_map(|(k, v)| k.strip_prefix("TF_VAR_").map(|name| (name, v)))

@@ -371,3 +371,31 @@ fn diff_masks_secrets_but_says_whether_they_differ() {
     );
     assert!(!String::from_utf8_lossy(&out.stdout).contains("another-long-password"));
 }
+
+/// A mistyped environment is refused before anything runs: tofu would otherwise get no var file
+/// and plan (or apply) on defaults.
+#[test]
+fn an_unknown_environment_is_refused_with_a_suggestion() {
+    let d = fixture();
+    let root = d.path();
+    for args in [
+        &["run", "dve", "app", "--", "plan"][..],
+        &["vars", "dve", "app"],
+        &["check", "dve"],
+        &["export", "dve"],
+        &["diff", "dev", "dve"],
+    ] {
+        let out = cmd(root)
+            .env("TOFU_BINARY", "/bin/echo")
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "", "{args:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "tofu-envs: error: no environment \"dve\": no stack has env/dve.tfvars or env/dve.secrets.tfvars.json (known: dev); did you mean \"dev\"? `tofu-envs new dve` creates it\n",
+            "{args:?}"
+        );
+    }
+}

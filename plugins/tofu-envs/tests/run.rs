@@ -26,7 +26,7 @@ struct World {
 
 const RECORDER: &str = r#"#!/usr/bin/env python3
 import json, os, sys
-rec = {"argv": sys.argv[1:], "stack": os.path.relpath(os.getcwd(), os.environ["WORLD_ROOT"]), "TOFU_ENV": os.environ.get("TOFU_ENV"), "varfiles": {}}
+rec = {"argv": sys.argv[1:], "stack": os.path.relpath(os.getcwd(), os.environ["WORLD_ROOT"]), "TOFU_ENV": os.environ.get("TOFU_ENV"), "varfiles": {}, "tf_vars": {k: v for k, v in os.environ.items() if k.startswith("TF_VAR_")}}
 for a in sys.argv[1:]:
     if a.startswith("-var-file="):
         p = a.split("=", 1)[1]
@@ -285,6 +285,52 @@ fn one_stack_runs_directly_and_commands_without_vars_get_none() {
         String::from_utf8_lossy(&out.stderr).contains("no key to open it"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Without terragrunt, tofu still gets what terragrunt would pass: the literal `inputs` (root.hcl's
+/// `environment = local.environment`) as `TF_VAR_`; a dependency output it cannot get is named.
+#[test]
+fn tofu_without_terragrunt_gets_the_literal_terragrunt_inputs() {
+    let w = World::new();
+    let out = w
+        .cmd()
+        .args(["run", "prod", "teams/team-a", "--", "plan"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "kubeconfig_path come(s) from a dependency output: pass -var kubeconfig_path=..."
+        ) && stderr.contains("terragrunt's remote_state does not apply"),
+        "{stderr}"
+    );
+    assert_eq!(
+        w.records()[0]["tf_vars"],
+        serde_json::json!({"TF_VAR_environment": "prod"})
+    );
+    // What the user passes wins, and a -var for the dependency output is not asked for again.
+    let out = w
+        .cmd()
+        .env("TF_VAR_environment", "mine")
+        .args([
+            "run",
+            "prod",
+            "teams/team-a",
+            "--",
+            "plan",
+            "-var",
+            "kubeconfig_path=/k",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("kubeconfig_path"), "{stderr}");
+    assert_eq!(
+        w.records()[1]["tf_vars"],
+        serde_json::json!({"TF_VAR_environment": "mine"})
     );
 }
 
