@@ -66,18 +66,6 @@ fn terraform_engine() -> Option<PathBuf> {
     )
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
-
 /// One person at one machine: a HOME of their own (so no global git config, no key in
 /// ~/.config/sops), working in `dir`, with or without an age key.
 struct Person {
@@ -150,6 +138,20 @@ impl Person {
             self.cmd(bin(name), dir).args(args).output().unwrap(),
         )
     }
+}
+
+/// A `.sops.yaml` sealing the env secrets files for these people, encrypting keys that contain
+/// `secret_word`.
+fn write_sops_yaml(root: &Path, secret_word: &str, recipients: &[&Person]) {
+    let keys: Vec<String> = recipients.iter().map(|p| p.public_key()).collect();
+    std::fs::write(
+        root.join(".sops.yaml"),
+        format!(
+            "creation_rules:\n  - path_regex: env/[^/]+\\.secrets\\.tfvars\\.json$\n    encrypted_regex: ^.*{secret_word}.*$\n    age: {}\n",
+            keys.join(",")
+        ),
+    )
+    .unwrap();
 }
 
 /// The README's demo command works on a fresh checkout: each part of the platform team's day
@@ -282,15 +284,7 @@ fn bob_seals_prod_secrets_and_only_key_holders_read_the_diff() {
     let origin = tempfile::tempdir().unwrap();
     let repo = origin.path();
     bob.git(repo, &["init", "-q"]);
-    std::fs::write(
-        repo.join(".sops.yaml"),
-        format!(
-            "creation_rules:\n  - path_regex: env/[^/]+\\.secrets\\.tfvars\\.json$\n    encrypted_regex: ^.*password.*$\n    age: {},{}\n",
-            bob.public_key(),
-            carol.public_key()
-        ),
-    )
-    .unwrap();
+    write_sops_yaml(repo, "password", &[&bob, &carol]);
     let secrets = "stacks/teams/team-a/env/prod.secrets.tfvars.json";
     std::fs::create_dir_all(repo.join("stacks/teams/team-a/env")).unwrap();
     std::fs::write(
@@ -398,18 +392,14 @@ fn git_refuses_an_unsealed_secret_and_an_unformatted_file_until_fixed() {
     let bob = Person::new("bob", true);
     let dir = tempfile::tempdir().unwrap();
     let repo = dir.path();
-    copy_dir(&repo_root().join("stacks"), &repo.join("stacks"));
-    for f in ["root.hcl", ".gitignore"] {
-        std::fs::copy(repo_root().join(f), repo.join(f)).unwrap();
-    }
-    std::fs::write(
-        repo.join(".sops.yaml"),
-        format!(
-            "creation_rules:\n  - path_regex: env/[^/]+\\.secrets\\.tfvars\\.json$\n    encrypted_regex: ^.*password.*$\n    age: {}\n",
-            bob.public_key()
-        ),
-    )
-    .unwrap();
+    let copied = Command::new("cp")
+        .arg("-R")
+        .args(["stacks", "root.hcl", ".gitignore"].map(|f| repo_root().join(f)))
+        .arg(repo)
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    write_sops_yaml(repo, "password", &[&bob]);
     // The bundled secrets are sealed for the demo key; Bob's layout has his own.
     for (team, var) in [
         ("team-a", "postgres_password"),
@@ -534,14 +524,7 @@ fn a_demo_environment_is_created_planned_expired_and_collected() {
     let dir = tempfile::tempdir().unwrap();
     let layout = dir.path();
     write_web_stack(layout);
-    std::fs::write(
-        layout.join(".sops.yaml"),
-        format!(
-            "creation_rules:\n  - path_regex: env/[^/]+\\.secrets\\.tfvars\\.json$\n    encrypted_regex: ^.*token.*$\n    age: {}\n",
-            alice.public_key()
-        ),
-    )
-    .unwrap();
+    write_sops_yaml(layout, "token", &[&alice]);
     let dev_secrets = "stacks/apps/web/env/dev.secrets.tfvars.json";
     alice.tool("secret-seal", layout, &["encrypt", "-i", dev_secrets]);
     let dev_before = std::fs::read(layout.join(dev_secrets)).unwrap();
