@@ -106,11 +106,11 @@ struct Lexer<'a> {
     modes: Vec<Mode<'a>>,
 }
 
-fn is_ident_start(c: char) -> bool {
+pub(crate) fn is_ident_start(c: char) -> bool {
     c == '_' || c.is_alphabetic()
 }
 
-fn is_ident_continue(c: char) -> bool {
+pub(crate) fn is_ident_continue(c: char) -> bool {
     c == '_' || c == '-' || c.is_alphanumeric()
 }
 

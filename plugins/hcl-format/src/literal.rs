@@ -103,12 +103,10 @@ impl Value {
     }
 }
 
-fn is_identifier(s: &str) -> bool {
-    s.chars()
-        .next()
-        .is_some_and(|c| c.is_alphabetic() || c == '_')
-        && s.chars()
-            .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+/// Whether `s` can stand unquoted as an attribute or variable name (HCL's identifier rules).
+pub fn is_identifier(s: &str) -> bool {
+    use crate::lexer::{is_ident_continue, is_ident_start};
+    s.chars().next().is_some_and(is_ident_start) && s.chars().all(is_ident_continue)
 }
 
 /// A string as a quoted HCL literal (`"`, `\`, `${` and `%{` escaped), as tofu reads it back.

@@ -575,11 +575,7 @@ fn decrypt(args: DecryptArgs) -> anyhow::Result<()> {
     let config = load_config(io, &input).ok().flatten();
     let sealed =
         Sealed::parse(in_fmt, &input.bytes).with_context(|| format!("{name}: cannot decrypt"))?;
-    let first_age = sealed
-        .metadata
-        .recipients()
-        .find(|k| k.kind() == "age")
-        .map(|k| k.id());
+    let first_age = sealed.metadata.first_age_recipient();
     let opened = sealed
         .open(
             || Identities::from_env(first_age.as_deref()),
@@ -759,11 +755,7 @@ fn open_file(file: &Path, input_type: Option<&str>) -> anyhow::Result<OpenFile> 
     })?);
     let format = input_type.map_or_else(|| Format::from_path(file), Format::from_name);
     let sealed = Sealed::parse(format, &bytes).with_context(|| format!("{name}: cannot open"))?;
-    let first_age = sealed
-        .metadata
-        .recipients()
-        .find(|k| k.kind() == "age")
-        .map(|k| k.id());
+    let first_age = sealed.metadata.first_age_recipient();
     let opened = sealed
         .open(|| Identities::from_env(first_age.as_deref()), true)
         .with_context(|| format!("{name}: cannot open"))?;
@@ -907,11 +899,7 @@ fn updatekeys(file: &Path, yes: bool, input_type: Option<&str>) -> anyhow::Resul
             return Ok(());
         }
     }
-    let first_age = sealed
-        .metadata
-        .recipients()
-        .find(|k| k.kind() == "age")
-        .map(|k| k.id());
+    let first_age = sealed.metadata.first_age_recipient();
     let key = secret_seal::keys::recover_data_key(&sealed.metadata, || {
         Identities::from_env(first_age.as_deref())
     })
@@ -1137,11 +1125,7 @@ fn textconv(file: &Path) -> anyhow::Result<()> {
     // git names the temp file it hands over after the original, so the format is recognised.
     let format = Format::from_path(file);
     let plain = Sealed::parse(format, &bytes).ok().and_then(|s| {
-        let first_age = s
-            .metadata
-            .recipients()
-            .find(|k| k.kind() == "age")
-            .map(|k| k.id());
+        let first_age = s.metadata.first_age_recipient();
         let opened = s
             .open(|| Identities::from_env(first_age.as_deref()), true)
             .ok()?;

@@ -280,6 +280,13 @@ impl Metadata {
     pub fn recipients(&self) -> impl Iterator<Item = &MasterKey> {
         self.key_groups.iter().flatten()
     }
+
+    /// The first age recipient: what sops hands `SOPS_AGE_KEY_CMD` as `SOPS_AGE_RECIPIENT`.
+    pub fn first_age_recipient(&self) -> Option<String> {
+        self.recipients()
+            .find(|k| k.kind() == "age")
+            .map(|k| k.id())
+    }
 }
 
 /// Items of one key group; inside `key_groups` sops always writes `age` and `hc_vault`.

@@ -16,6 +16,11 @@ pub struct Stack {
 }
 
 impl Stack {
+    /// The stack's terragrunt configuration; a stack without one is plain tofu.
+    pub fn terragrunt_file(&self) -> Option<PathBuf> {
+        Some(self.dir.join("terragrunt.hcl")).filter(|f| f.exists())
+    }
+
     pub fn env_dir(&self) -> PathBuf {
         self.dir.join("env")
     }
@@ -92,7 +97,6 @@ impl Layout {
         })
     }
 
-    /// Every environment that has a file in any stack.
     /// An environment named on the command line must have files: a typo (`prd`) would otherwise
     /// run tofu with no var file at all, on defaults.
     pub fn require_environment(&self, env: &str) -> Result<(), String> {
@@ -109,6 +113,7 @@ impl Layout {
         ))
     }
 
+    /// Every environment that has a file in any stack.
     pub fn environments(&self) -> BTreeSet<String> {
         let mut envs = BTreeSet::new();
         for s in &self.stacks {

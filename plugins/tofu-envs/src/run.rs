@@ -49,7 +49,7 @@ pub fn find_in_path(name: &str) -> Option<PathBuf> {
 /// terragrunt where the stack has a terragrunt.hcl and terragrunt is installed; otherwise
 /// `TOFU_BINARY`, else `tofu`, else `terraform`.
 pub fn engine(stack: &Stack) -> Result<Engine, String> {
-    if stack.dir.join("terragrunt.hcl").exists() {
+    if stack.terragrunt_file().is_some() {
         let tg = std::env::var("TERRAGRUNT_BINARY").unwrap_or_else(|_| "terragrunt".into());
         if let Some(p) = find_in_path(&tg) {
             return Ok(Engine::Terragrunt(p));
@@ -194,6 +194,21 @@ fn terragrunt_inputs_as_env(
     (vars, computed)
 }
 
+/// What the user should know when tofu runs a terragrunt stack: which inputs it cannot get, and
+/// that terragrunt's per-environment state does not apply.
+fn without_terragrunt_note(computed: &[String]) -> String {
+    let missing = match computed.first() {
+        Some(first) => format!(
+            "; {} come(s) from a dependency output: pass -var {first}=...",
+            computed.join(", ")
+        ),
+        None => String::new(),
+    };
+    format!(
+        "note: terragrunt is not installed, so tofu runs this terragrunt stack itself: literal inputs go in as TF_VAR_{missing}; terragrunt's remote_state does not apply, so the state is this directory's backend's, whatever the environment"
+    )
+}
+
 pub fn invocation(
     layout: &Layout,
     stack: &Stack,
@@ -227,23 +242,14 @@ pub fn invocation(
         }
     }
     full.extend(args[cmd_at..].iter().cloned());
-    let (env_vars, computed) = match engine {
-        Engine::Tofu(_) => terragrunt_inputs_as_env(layout, stack, env, args),
-        Engine::Terragrunt(_) => (Vec::new(), Vec::new()),
+    // tofu running a terragrunt stack (terragrunt not installed) gets what terragrunt would pass.
+    let (env_vars, note) = match engine {
+        Engine::Tofu(_) if stack.terragrunt_file().is_some() => {
+            let (env_vars, computed) = terragrunt_inputs_as_env(layout, stack, env, args);
+            (env_vars, vars.then(|| without_terragrunt_note(&computed)))
+        }
+        _ => (Vec::new(), None),
     };
-    let terragrunt_stack = stack.dir.join("terragrunt.hcl").exists();
-    let note = (vars && terragrunt_stack && matches!(engine, Engine::Tofu(_))).then(|| {
-        let missing = match computed.first() {
-            Some(first) => format!(
-                "; {} come(s) from a dependency output: pass -var {first}=...",
-                computed.join(", ")
-            ),
-            None => String::new(),
-        };
-        format!(
-            "note: terragrunt is not installed, so tofu runs this terragrunt stack itself: literal inputs go in as TF_VAR_{missing}; terragrunt's remote_state does not apply, so the state is this directory's backend's, whatever the environment"
-        )
-    });
     Ok(Invocation {
         engine,
         args: full,

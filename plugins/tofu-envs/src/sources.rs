@@ -207,10 +207,9 @@ fn terragrunt_inputs(layout: &Layout, path: &Path, env: &str) -> Option<Source> 
 /// The `inputs` terragrunt passes as `TF_VAR_` (root first, then the stack's), for a stack with a
 /// terragrunt.hcl; explicit `TF_VAR_` win over them.
 pub fn terragrunt_sources(layout: &Layout, stack: &Stack, env: &str) -> Vec<Source> {
-    let own = stack.dir.join("terragrunt.hcl");
-    if !own.exists() {
+    let Some(own) = stack.terragrunt_file() else {
         return Vec::new();
-    }
+    };
     [
         layout.root.join("root.hcl"),
         layout.root.join("terragrunt.hcl"),

@@ -80,7 +80,7 @@ fn write_value(v: &Value, out: &mut String) -> Result<()> {
             }
             out.push_str("{\n");
             for (k, v) in entries {
-                if is_identifier(k) {
+                if literal::is_identifier(k) {
                     out.push_str(k);
                 } else {
                     literal::quote(k, out);
@@ -95,18 +95,10 @@ fn write_value(v: &Value, out: &mut String) -> Result<()> {
     Ok(())
 }
 
-fn is_identifier(s: &str) -> bool {
-    s.chars()
-        .next()
-        .is_some_and(|c| c.is_alphabetic() || c == '_')
-        && s.chars()
-            .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
-}
-
 pub fn emit(b: &Branch) -> Result<String> {
     let mut out = String::new();
     for (k, v) in b.entries() {
-        if !is_identifier(k) {
+        if !literal::is_identifier(k) {
             return Err(Error::Invalid(format!(
                 "{k:?} is not a valid variable name for a tfvars file"
             )));
