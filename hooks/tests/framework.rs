@@ -4,17 +4,12 @@
 use crate::support::*;
 
 fn pre_commit() -> bool {
-    if has("pre-commit") {
-        return true;
-    }
-    eprintln!(
-        "SKIPPED: the pre-commit framework is not installed (pip install pre-commit; .ci/run does)"
-    );
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI must install pre-commit"
-    );
-    false
+    test_peers::require(
+        has("pre-commit").then_some(()),
+        "the pre-commit framework",
+        "pip install pre-commit",
+    )
+    .is_some()
 }
 
 #[test]

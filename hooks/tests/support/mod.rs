@@ -115,6 +115,4 @@ pub fn text(out: &Output) -> String {
     )
 }
 
-pub fn has(program: &str) -> bool {
-    Command::new(program).arg("--version").output().is_ok()
-}
+pub use test_peers::runs as has;

@@ -102,8 +102,13 @@ enum Cmd {
         #[arg(short = 'o', long, value_enum, default_value = "table")]
         output: Format,
     },
-    /// Print a completion script for the standalone binary (kubectl uses kubectl_complete-vteam)
-    Completions { shell: clap_complete::Shell },
+    /// Print a completion script for the standalone binary, team names included (kubectl uses kubectl_complete-vteam)
+    Completions {
+        /// The shell to complete in.
+        shell: platform_cli::Shell,
+    },
+    /// Print the manual page (roff): `kubectl-vteam man > kubectl-vteam.1`
+    Man,
     #[command(name = "__complete", hide = true)]
     Complete {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -238,8 +243,13 @@ fn run(mut cli: Cli) -> Result<i32> {
         Cmd::Exec { team, all, command } => exec(&ctx, team, all, &command),
         Cmd::Status { output } => status(&ctx, output),
         Cmd::Completions { shell } => {
-            let mut cmd = Cli::command();
-            clap_complete::generate(shell, &mut cmd, "kubectl-vteam", &mut std::io::stdout());
+            let script = kubectl_vteam::completion::script(shell)
+                .unwrap_or_else(|| platform_cli::completion_script(&mut Cli::command(), shell));
+            platform_cli::print_bytes(&script)?;
+            Ok(0)
+        }
+        Cmd::Man => {
+            platform_cli::print_bytes(&platform_cli::man_page(Cli::command()))?;
             Ok(0)
         }
         Cmd::Complete { words } => Ok(kubectl_vteam::completion::print(&words)),

@@ -13,6 +13,7 @@ pub const SUBCOMMANDS: &[(&str, &str)] = &[
     ("exec", "run a command in one team's vcluster or all"),
     ("status", "check every team's API server"),
     ("completions", "print a completion script"),
+    ("man", "print the manual page"),
 ];
 
 const FLAGS_WITH_VALUE: &[&str] = &[
@@ -57,6 +58,75 @@ pub fn print(words: &[String]) -> i32 {
     }
     0
 }
+
+/// The completion script for the standalone `kubectl-vteam` in bash, zsh or fish: each asks
+/// `kubectl-vteam __complete` for the candidates, so team names are completed as kubectl's own
+/// completion (through `kubectl_complete-vteam`) completes them. Other shells get clap's static
+/// script (subcommands and flags, no team names): `None` here.
+pub fn script(shell: platform_cli::Shell) -> Option<Vec<u8>> {
+    let text = match shell {
+        platform_cli::Shell::Bash => BASH,
+        platform_cli::Shell::Zsh => ZSH,
+        platform_cli::Shell::Fish => FISH,
+        _ => return None,
+    };
+    Some(text.as_bytes().to_vec())
+}
+
+// The last line of `__complete` is cobra's directive: `:0` lets the shell complete paths, `:4`
+// (no file completion) means the lines before it are all the candidates.
+const BASH: &str = r#"# bash completion for kubectl-vteam (team names from `kubectl-vteam __complete`)
+_kubectl_vteam() {
+    local cur=${COMP_WORDS[COMP_CWORD]}
+    local IFS=$'\n'
+    local -a out
+    out=($(kubectl-vteam __complete "${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null))
+    local directive=${out[${#out[@]}-1]}
+    unset "out[${#out[@]}-1]"
+    if [[ $directive == :0 ]]; then
+        COMPREPLY=($(compgen -f -- "$cur"))
+    else
+        COMPREPLY=("${out[@]}")
+    fi
+}
+complete -F _kubectl_vteam kubectl-vteam
+"#;
+
+const ZSH: &str = r#"#compdef kubectl-vteam
+# zsh completion for kubectl-vteam (team names from `kubectl-vteam __complete`)
+_kubectl_vteam() {
+    local -a out
+    out=("${(@f)$(kubectl-vteam __complete "${(@)words[2,CURRENT]}" 2>/dev/null)}")
+    local directive=${out[-1]}
+    out=("${(@)out[1,-2]}")
+    if [[ $directive == :0 ]]; then
+        _files
+    else
+        compadd -- "${out[@]}"
+    fi
+}
+if [ "$funcstack[1]" = "_kubectl_vteam" ]; then
+    _kubectl_vteam "$@"
+else
+    compdef _kubectl_vteam kubectl-vteam
+fi
+"#;
+
+const FISH: &str = r#"# fish completion for kubectl-vteam (team names from `kubectl-vteam __complete`)
+function __kubectl_vteam_complete
+    set -l words (commandline -opc) (commandline -ct)
+    set -e words[1]
+    set -l out (kubectl-vteam __complete $words 2>/dev/null)
+    set -l directive $out[-1]
+    set -e out[-1]
+    if test "$directive" = ":0"
+        __fish_complete_path (commandline -ct)
+    else
+        printf '%s\n' $out
+    end
+end
+complete -c kubectl-vteam -f -a '(__kubectl_vteam_complete)'
+"#;
 
 fn flag_values(words: &[String], flag: &str) -> Vec<String> {
     let mut out = Vec::new();

@@ -277,7 +277,9 @@ fn kubectl_dispatches_to_the_plugin_and_its_completion() {
         .parse()
         .unwrap();
     if minor < 26 {
-        eprintln!("SKIPPED: kubectl 1.{minor} does not complete plugins (1.26 and later do)");
+        test_peers::skip_optional(&format!(
+            "kubectl 1.{minor} does not complete plugins (1.26 and later do)"
+        ));
         return;
     }
     let mut k = assert_cmd::Command::new(&kubectl);
@@ -290,19 +292,35 @@ fn kubectl_dispatches_to_the_plugin_and_its_completion() {
     );
 }
 
+/// The standalone binary's bash completion asks `kubectl-vteam __complete`, so it completes team
+/// names as kubectl's own completion does: run in a real bash, as a user's shell runs it.
 #[test]
-fn the_krew_manifest_names_the_binary_and_every_platform() {
-    let manifest =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/krew.yaml")).unwrap();
-    for needle in [
-        "apiVersion: krew.googlecontainertools.github.com/v1alpha2",
-        "kind: Plugin",
-        "name: vteam",
-        "bin: kubectl-vteam",
-        "shortDescription:",
-        "os: linux",
-        "os: darwin",
-    ] {
-        assert!(manifest.contains(needle), "krew.yaml lacks {needle}");
-    }
+fn the_bash_completion_script_completes_team_names() {
+    let (desk, _server) = desk();
+    let script = stdout(desk.vteam().args(["completions", "bash"]));
+    let bin_dir = assert_cmd::cargo::cargo_bin("kubectl-vteam")
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap());
+    let complete = |words: &str, cword: usize| {
+        let program = format!(
+            "{script}\nCOMP_WORDS=({words}); COMP_CWORD={cword}; _kubectl_vteam; printf '%s\\n' \"${{COMPREPLY[@]}}\""
+        );
+        let mut c = assert_cmd::Command::new("bash");
+        desk.hermetic(&mut c);
+        stdout(
+            c.env("PATH", &path)
+                .args(["--norc", "--noprofile", "-c", &program]),
+        )
+    };
+    assert_eq!(
+        complete("kubectl-vteam use team-", 2),
+        "team-a\nteam-b\nteam-c\nteam-d\n"
+    );
+    assert_eq!(complete("kubectl-vteam st", 1), "status\n");
+    assert_eq!(
+        complete("kubectl-vteam exec ''", 2),
+        "team-a\nteam-b\nteam-c\nteam-d\n--all\n"
+    );
 }

@@ -143,7 +143,10 @@ enum Command {
     /// git's textconv driver: a sealed file decrypted when a key opens it, else as it is.
     Textconv { file: PathBuf },
     /// Shell completions: `secret-seal completions bash > /etc/bash_completion.d/secret-seal`.
-    Completions { shell: clap_complete::Shell },
+    Completions {
+        /// The shell to complete in.
+        shell: platform_cli::Shell,
+    },
     /// The manual page (roff): `secret-seal man > secret-seal.1`.
     Man,
     /// Print {"encrypted":true} or {"encrypted":false} for a file.
@@ -304,19 +307,12 @@ pub fn run() -> i32 {
         Command::GitSetup { repo } => git_setup(repo.as_deref()),
         Command::Completions { shell } => {
             use clap::CommandFactory;
-            clap_complete::generate(
-                shell,
-                &mut Cli::command(),
-                "secret-seal",
-                &mut std::io::stdout(),
-            );
-            Ok(())
+            let script = platform_cli::completion_script(&mut Cli::command(), shell);
+            platform_cli::print_bytes(&script).map_err(Into::into)
         }
         Command::Man => {
             use clap::CommandFactory;
-            clap_mangen::Man::new(Cli::command())
-                .render(&mut std::io::stdout())
-                .map_err(Into::into)
+            platform_cli::print_bytes(&platform_cli::man_page(Cli::command())).map_err(Into::into)
         }
         Command::Edit { file, input_type } => edit(&file, input_type.as_deref()),
         Command::Textconv { file } => textconv(&file),

@@ -4,7 +4,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use owo_colors::OwoColorize;
 use tofu_envs::layout::{self, Layout};
 use tofu_envs::{check, envs};
@@ -133,6 +133,13 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Print a shell completion script: `tofu-envs completions bash > ~/.local/share/bash-completion/completions/tofu-envs`.
+    Completions {
+        /// The shell to complete in.
+        shell: platform_cli::Shell,
+    },
+    /// Print the manual page (roff): `tofu-envs man > tofu-envs.1`.
+    Man,
 }
 
 struct Failure(i32, String);
@@ -151,8 +158,15 @@ pub fn run() -> i32 {
             return if e.use_stderr() { 2 } else { 0 };
         }
     };
-    if let Command::Fmt { args } = &cli.command {
-        return fmt(args);
+    match &cli.command {
+        Command::Fmt { args } => return fmt(args),
+        // Neither needs a repository.
+        Command::Completions { shell } => {
+            let script = platform_cli::completion_script(&mut Cli::command(), *shell);
+            return print_or_fail(&script);
+        }
+        Command::Man => return print_or_fail(&platform_cli::man_page(Cli::command())),
+        _ => {}
     }
     match dispatch(cli) {
         Ok(code) => code,
@@ -165,6 +179,16 @@ pub fn run() -> i32 {
             };
             eprintln!("tofu-envs: {label} {msg}");
             code
+        }
+    }
+}
+
+fn print_or_fail(bytes: &[u8]) -> i32 {
+    match platform_cli::print_bytes(bytes) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("tofu-envs: error: cannot write to standard output: {e}");
+            1
         }
     }
 }
@@ -343,7 +367,9 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
     )?;
     let layout = Layout::load(&root)?;
     match cli.command {
-        Command::Fmt { .. } => unreachable!("handled before"),
+        Command::Fmt { .. } | Command::Completions { .. } | Command::Man => {
+            unreachable!("handled before")
+        }
         Command::List { output } => {
             let rows = envs::list(&layout)?;
             emit(

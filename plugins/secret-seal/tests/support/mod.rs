@@ -22,18 +22,10 @@ pub const VARS: [&str; 12] = [
     "EDITOR",
 ];
 
-/// `../shared/vectors` beside the repository (override with PLATFORM_SHARED_DIR).
+/// The SOPS test vectors kept in the repository (`tests/vectors`, see its README), so a fresh
+/// clone needs nothing beside it.
 pub fn vectors() -> PathBuf {
-    let shared = std::env::var_os("PLATFORM_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
-    let v = shared.join("vectors");
-    assert!(
-        v.is_dir(),
-        "the shared test vectors are missing at {} (set PLATFORM_SHARED_DIR)",
-        v.display()
-    );
-    v
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")
 }
 
 pub struct Env {
@@ -137,10 +129,7 @@ impl Env {
     }
 }
 
-/// Whether `program` is installed (it can be started; not every tool has `--version`).
-pub fn has(program: &str) -> bool {
-    StdCommand::new(program).arg("--version").output().is_ok()
-}
+pub use test_peers::runs as has;
 
 pub fn stdout(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
