@@ -46,7 +46,7 @@ pub fn install(start: &Path, binary: &Path) -> Result<PathBuf> {
                 .with_context(|| format!("keeping the existing hook as {}", local.display()))?;
         }
     }
-    secret_seal::atomic::write_with_mode(&hook, script(binary).as_bytes(), Some(0o755))?;
+    platform_fs::write(&hook, script(binary).as_bytes(), 0o755)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -14,7 +14,8 @@ use platform_hooks::{install, report, rules, Hook};
     about = "pre-commit hooks: tofu fmt, sealed secrets, valid tfvars, on what is staged"
 )]
 struct Cli {
-    #[arg(long, value_enum, default_value = "table", global = true)]
+    /// Findings as `file:line:column: [hook] what (fix: ...)` lines, or JSON for scripts.
+    #[arg(short = 'o', long, value_enum, default_value = "table", global = true)]
     output: Output,
     #[command(subcommand)]
     command: Command,
@@ -33,20 +34,30 @@ enum Command {
         /// Rewrite the working-tree file (only when it equals what is staged).
         #[arg(long)]
         fix: bool,
+        /// The files to check (pre-commit passes the staged ones; default: every staged file).
         files: Vec<String>,
     },
     /// terragrunt .hcl files formatted as `terragrunt hcl fmt` formats them.
     TerragruntFmt {
+        /// Rewrite the working-tree file (only when it equals what is staged).
         #[arg(long)]
         fix: bool,
+        /// The files to check (pre-commit passes the staged ones; default: every staged file).
         files: Vec<String>,
     },
     /// Secrets sealed; no private keys, credentialed kubeconfigs or state.
-    SecretsSealed { files: Vec<String> },
+    SecretsSealed {
+        /// The files to check (pre-commit passes the staged ones; default: every staged file).
+        files: Vec<String>,
+    },
     /// `tofu-envs check` on the environments whose files are staged.
-    TfvarsValid { files: Vec<String> },
+    TfvarsValid {
+        /// The files to check (pre-commit passes the staged ones; default: every staged file).
+        files: Vec<String>,
+    },
     /// Every hook on the staged files (what the installed git hook runs).
     Run {
+        /// Format unformatted files in the working tree (when they equal what is staged).
         #[arg(long)]
         fix: bool,
     },
@@ -75,10 +86,12 @@ fn run() -> i32 {
             return if e.use_stderr() { 2 } else { 0 };
         }
     };
+    // The hooks only print: no child reads from us.
+    platform_cli::end_quietly_at_closed_pipe();
     match execute(&cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("platform-hooks: error: {e:#}");
+            platform_cli::print_error("platform-hooks", e.as_ref());
             2
         }
     }
@@ -131,8 +144,22 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
     if cli.output == Output::Json {
         println!("{}", serde_json::to_string_pretty(&findings)?);
     } else {
-        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        let color = platform_cli::colour(std::io::stdout().is_terminal());
         report::human(&mut findings, color, &mut std::io::stdout().lock())?;
     }
     Ok(i32::from(!findings.is_empty()))
+}
+
+#[cfg(test)]
+mod help {
+    use clap::CommandFactory;
+
+    /// `--help` says something about every argument and flag.
+    #[test]
+    fn every_argument_and_flag_has_help() {
+        assert_eq!(
+            platform_cli::undocumented(&super::Cli::command()),
+            Vec::<String>::new()
+        );
+    }
 }

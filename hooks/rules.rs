@@ -97,7 +97,7 @@ pub fn fmt(hook: Hook, repo: &Repo, files: &[Staged], fix: bool) -> Vec<Finding>
             )
         };
         if fix && repo.worktree_matches_index(f) {
-            match secret_seal::atomic::write(&repo.root.join(&f.path), formatted.as_bytes()) {
+            match platform_fs::write(&repo.root.join(&f.path), formatted.as_bytes(), 0o644) {
                 Ok(()) => out.push(Finding::new(
                     hook,
                     &f.path,

@@ -1,10 +1,83 @@
-//! The edge every binary of the workspace shares: the shell completion scripts and the manual
-//! page made from its clap definition (what the release archives install), written to standard
-//! output so that a closed pipe (`... | head -1`) ends the command quietly instead of a panic.
+//! The edge every binary of the workspace shares: how an error is said (`tool: error: what`,
+//! each cause once), when there is colour (a terminal, and no `NO_COLOR`), the shell completion
+//! scripts and the manual page made from its clap definition (what the release archives
+//! install), and output that ends quietly at a closed pipe (`... | head -1`).
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
+
+use owo_colors::OwoColorize;
 
 pub use clap_complete::Shell;
+
+/// Whether to colour what goes to a stream: only a terminal, and never when `NO_COLOR` is set to
+/// anything but the empty string (no-color.org).
+pub fn colour(stream_is_terminal: bool) -> bool {
+    stream_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// `err` and its causes in one line, each said once: a cause whose text is already in the
+/// message before it (thiserror's `cannot read X: {source}`, then the source again as a cause)
+/// is not repeated.
+pub fn describe(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut said = err.to_string();
+    let mut cause = err.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !said.contains(&text) {
+            said.push_str(": ");
+            said.push_str(&text);
+        }
+        cause = c.source();
+    }
+    said
+}
+
+/// Prints `tool: error: <what went wrong, each cause once>` on standard error.
+pub fn print_error(tool: &str, err: &(dyn std::error::Error + 'static)) {
+    print_error_message(tool, &describe(err));
+}
+
+/// Prints `tool: error: <message>` on standard error.
+pub fn print_error_message(tool: &str, message: &str) {
+    let label = if colour(io::stderr().is_terminal()) {
+        "error:".red().bold().to_string()
+    } else {
+        "error:".to_string()
+    };
+    let _ = writeln!(io::stderr().lock(), "{tool}: {label} {message}");
+}
+
+/// Every argument and flag of `cmd` and its subcommands that `--help` would show without a word
+/// of help, as `subcommand path: --flag`: a test asserts there are none.
+pub fn undocumented(cmd: &clap::Command) -> Vec<String> {
+    let mut out = Vec::new();
+    collect_undocumented(cmd, cmd.get_name(), &mut out);
+    out
+}
+
+fn collect_undocumented(cmd: &clap::Command, path: &str, out: &mut Vec<String>) {
+    for arg in cmd.get_arguments() {
+        let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+        if arg.is_hide_set() || builtin || arg.get_help().is_some() {
+            continue;
+        }
+        let name = match (arg.get_long(), arg.get_short()) {
+            (Some(l), _) => format!("--{l}"),
+            (None, Some(s)) => format!("-{s}"),
+            (None, None) => format!("<{}>", arg.get_id()),
+        };
+        out.push(format!("{path}: {name}"));
+    }
+    for sub in cmd.get_subcommands() {
+        if sub.is_hide_set() || sub.get_name() == "help" {
+            continue;
+        }
+        if sub.get_about().is_none() {
+            out.push(format!("{path} {}: (no description)", sub.get_name()));
+        }
+        collect_undocumented(sub, &format!("{path} {}", sub.get_name()), out);
+    }
+}
 
 /// The completion script for `shell`, as clap_complete writes it for `cmd`.
 pub fn completion_script(cmd: &mut clap::Command, shell: Shell) -> Vec<u8> {
@@ -21,6 +94,15 @@ pub fn man_page(cmd: clap::Command) -> Vec<u8> {
         .render(&mut page)
         .expect("rendering to memory cannot fail");
     page
+}
+
+/// A command that only prints ends quietly when its reader goes away (`tool list | head -1`), as
+/// `ls` and `cat` do: SIGPIPE gets its default action back, which Rust's runtime sets aside (it
+/// would otherwise panic in `println!`). Not for a command that hands data to a child through a
+/// pipe or FIFO (`tofu-envs run`, `secret-seal exec-file`, `kubectl vteam exec`): a child that
+/// closes it early must be an error to report and clean up after, not a silent death.
+pub fn end_quietly_at_closed_pipe() {
+    sigpipe::reset();
 }
 
 /// Writes `bytes` to standard output. A reader that went away is not an error: whoever closed
@@ -41,6 +123,43 @@ mod tests {
         clap::Command::new("tool")
             .about("does things")
             .subcommand(clap::Command::new("list").about("lists things"))
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot write {path}: {source}")]
+    struct Write {
+        path: String,
+        source: std::io::Error,
+    }
+
+    #[test]
+    fn each_cause_is_said_once() {
+        let err = Write {
+            path: "keys.txt".into(),
+            source: std::io::Error::from(std::io::ErrorKind::NotFound),
+        };
+        assert_eq!(describe(&err), "cannot write keys.txt: entity not found");
+        let wrapped = anyhow::Error::new(err).context("writing the identity");
+        assert_eq!(
+            describe(wrapped.as_ref()),
+            "writing the identity: cannot write keys.txt: entity not found"
+        );
+    }
+
+    #[test]
+    fn undocumented_finds_flags_and_positionals_without_help() {
+        let cmd = clap::Command::new("tool")
+            .arg(clap::Arg::new("file"))
+            .arg(clap::Arg::new("quiet").long("quiet").help("say less"))
+            .subcommand(clap::Command::new("list").arg(clap::Arg::new("all").long("all")));
+        assert_eq!(
+            undocumented(&cmd),
+            [
+                "tool: <file>",
+                "tool list: (no description)",
+                "tool list: --all"
+            ]
+        );
     }
 
     #[test]

@@ -45,7 +45,7 @@ fn main() {
     let env = |c: &mut Command| {
         c.env("HOME", &home)
             .env("KUBECONFIG", &kc_path)
-            .env("VTEAM_ROOT", &repo)
+            .env("PLATFORM_ROOT", &repo)
             .env_remove("TOFU_ENV")
             .env_remove("XDG_STATE_HOME");
     };

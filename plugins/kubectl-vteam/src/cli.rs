@@ -41,8 +41,8 @@ struct Cli {
     /// Environment(s) to load (repeat or comma-separate); default: TOFU_ENV, else dev
     #[arg(long = "env", global = true, value_name = "ENV")]
     envs: Vec<String>,
-    /// The repository holding stacks/ (default: found upward from the working directory)
-    #[arg(long, global = true, env = "VTEAM_ROOT", value_name = "DIR")]
+    /// The repository holding stacks/ (default: PLATFORM_ROOT, else found upward from the working directory)
+    #[arg(long, global = true, value_name = "DIR")]
     root: Option<PathBuf>,
     /// Also find vclusters in the host cluster (StatefulSets/Deployments app=vcluster, vc-<name> secrets)
     #[arg(long, global = true)]
@@ -62,23 +62,33 @@ enum Cmd {
     /// List the teams (current marked with *): team, env, source, server, namespace
     #[command(alias = "ls")]
     List {
+        /// Output format: a table, JSON for scripts, or one team name a line
         #[arg(short = 'o', long, value_enum, default_value = "table")]
         output: Format,
     },
     /// Switch kubectl to a team's vcluster (`-`: back to the previous context; no TEAM on a terminal: pick one)
-    Use { team: Option<String> },
+    Use {
+        /// The team (`team@env` with several environments), or `-` for the previous context
+        team: Option<String>,
+    },
     /// Print the current team (or context, when it is not a team's)
     Current,
     /// Set the namespace of the current context (no permission to list namespaces needed)
-    Ns { namespace: String },
+    Ns {
+        /// The namespace kubectl uses in the current context
+        namespace: String,
+    },
     /// Start a sub-shell (or `-- CMD`) with its own one-context KUBECONFIG, removed on exit
     Shell {
+        /// The team whose vcluster the shell talks to
         team: String,
+        /// A command to run instead of your shell, after `--`
         #[arg(last = true, value_name = "CMD")]
         command: Vec<String>,
     },
     /// Print `export KUBECONFIG=...` for eval: eval "$(kubectl vteam env team-a)"
     Env {
+        /// The team whose one-context kubeconfig KUBECONFIG points at
         #[arg(required_unless_present = "unset")]
         team: Option<String>,
         /// Print the line that unsets KUBECONFIG instead
@@ -90,15 +100,19 @@ enum Cmd {
     },
     /// Run a command in one team's vcluster, or in every team's at once (--all)
     Exec {
+        /// The team whose vcluster the command talks to
         #[arg(required_unless_present = "all", conflicts_with = "all")]
         team: Option<String>,
+        /// Every team at once, each output line prefixed with [team]
         #[arg(long)]
         all: bool,
+        /// The command and its arguments, after `--` (e.g. -- kubectl get pods)
         #[arg(last = true, required = true, value_name = "CMD")]
         command: Vec<String>,
     },
     /// Probe every team's API server concurrently; exit 1 if any is down
     Status {
+        /// Output format: a table, or JSON for scripts
         #[arg(short = 'o', long, value_enum, default_value = "table")]
         output: Format,
     },
@@ -142,6 +156,9 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 
 pub fn main() -> i32 {
     let cli = Cli::parse();
+    if !matches!(cli.command, Some(Cmd::Exec { .. } | Cmd::Shell { .. })) {
+        platform_cli::end_quietly_at_closed_pipe();
+    }
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -150,10 +167,7 @@ pub fn main() -> i32 {
             {
                 return 0;
             }
-            eprintln!(
-                "{} {e:#}",
-                paint("error:", Style::Red, std::io::stderr().is_terminal())
-            );
+            platform_cli::print_error("kubectl-vteam", e.as_ref());
             2
         }
     }
@@ -188,7 +202,7 @@ impl Ctx {
 
 fn run(mut cli: Cli) -> Result<i32> {
     let chain = Chain::locate(cli.kubeconfig.as_deref())?;
-    let layout = Layout::find(cli.root.as_deref());
+    let layout = Layout::find(cli.root.as_deref())?;
     let envs = teams::envs(&cli.envs);
     let command = cli.command.take().unwrap_or(Cmd::List {
         output: Format::Table,
@@ -646,12 +660,26 @@ enum Style {
 
 /// Colour only on a terminal, and never when NO_COLOR is set (no-color.org).
 fn paint(s: &str, style: Style, terminal: bool) -> String {
-    if !terminal || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+    if !platform_cli::colour(terminal) {
         return s.to_string();
     }
     match style {
         Style::Bold => s.bold().to_string(),
         Style::Green => s.green().to_string(),
         Style::Red => s.red().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod help {
+    use clap::CommandFactory;
+
+    /// `--help` says something about every argument and flag.
+    #[test]
+    fn every_argument_and_flag_has_help() {
+        assert_eq!(
+            platform_cli::undocumented(&super::Cli::command()),
+            Vec::<String>::new()
+        );
     }
 }

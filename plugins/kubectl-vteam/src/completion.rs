@@ -33,7 +33,7 @@ const FLAGS_WITH_VALUE: &[&str] = &[
 const NO_FILE_COMPLETION: &str = ":4";
 
 /// Prints the candidates for `words`, team names read from the layout (`--root`/`--env` among
-/// the words are honoured, else `VTEAM_ROOT`, `TOFU_ENV` and the working directory). A layout
+/// the words are honoured, else `PLATFORM_ROOT`, `TOFU_ENV` and the working directory). A layout
 /// that cannot be read completes no teams rather than failing the user's shell.
 pub fn print(words: &[String]) -> i32 {
     use std::io::Write;
@@ -41,9 +41,8 @@ pub fn print(words: &[String]) -> i32 {
         let envs = crate::teams::envs(&flag_values(words, "--env"));
         let root = flag_values(words, "--root")
             .pop()
-            .map(std::path::PathBuf::from)
-            .or_else(|| std::env::var_os("VTEAM_ROOT").map(Into::into));
-        let layout = crate::layout::Layout::find(root.as_deref());
+            .map(std::path::PathBuf::from);
+        let layout = crate::layout::Layout::find(root.as_deref()).ok().flatten();
         crate::teams::Teams::discover(&crate::teams::Options {
             layout: layout.as_ref(),
             envs: &envs,

@@ -50,6 +50,9 @@ pub enum Error {
     #[error("{0}")]
     Cluster(String),
 
+    #[error("{0}")]
+    Layout(String),
+
     #[error("cannot read the terraform state {path}: {reason}")]
     State { path: PathBuf, reason: String },
 

@@ -30,22 +30,25 @@ pub struct StateOutputs {
 }
 
 impl Layout {
-    /// `root` if given, else the nearest directory upward from the working directory that holds
-    /// `stacks/teams` or `stacks/platform/vcluster`.
-    pub fn find(root: Option<&Path>) -> Option<Layout> {
-        if let Some(r) = root {
-            return Some(Layout {
-                root: r.to_path_buf(),
-            });
+    /// The repository as every tool finds it (`platform_layout::find_root`): `root` (`--root`),
+    /// else `PLATFORM_ROOT` (or the older `VTEAM_ROOT`), else the nearest directory upward
+    /// from the working directory holding `stacks/`. None when there is no repository here (the
+    /// teams can still come from the host cluster); a root that is named but has no `stacks/`
+    /// is an error.
+    pub fn find(root: Option<&Path>) -> Result<Option<Layout>> {
+        let legacy = std::env::var_os("VTEAM_ROOT")
+            .filter(|v| !v.is_empty() && std::env::var_os(platform_layout::ROOT_VAR).is_none())
+            .map(PathBuf::from);
+        let explicit = root.map(Path::to_path_buf).or(legacy);
+        let cwd = std::env::current_dir().map_err(|source| Error::Read {
+            path: ".".into(),
+            source,
+        })?;
+        match platform_layout::find_root(explicit.as_deref(), &cwd) {
+            Ok(root) => Ok(Some(Layout { root })),
+            Err(platform_layout::Error::NoRoot { .. }) => Ok(None),
+            Err(e) => Err(Error::Layout(e.to_string())),
         }
-        let cwd = std::env::current_dir().ok()?;
-        cwd.ancestors()
-            .find(|d| {
-                d.join("stacks/teams").is_dir() || d.join("stacks/platform/vcluster").is_dir()
-            })
-            .map(|d| Layout {
-                root: d.to_path_buf(),
-            })
     }
 
     pub fn vcluster_dir(&self) -> PathBuf {
@@ -62,15 +65,7 @@ impl Layout {
 
     /// Teams: one stack each under stacks/teams, plus the vcluster stack's `teams` for `env`.
     pub fn teams(&self, env: &str) -> Vec<String> {
-        let mut teams: Vec<String> = std::fs::read_dir(self.root.join("stacks/teams"))
-            .map(|rd| {
-                rd.flatten()
-                    .filter(|e| e.path().is_dir())
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .filter(|n| !n.starts_with('.'))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut teams = platform_layout::team_stacks(&self.root);
         if let Some(Value::Object(m)) = self.vcluster_tfvars(env).map(|v| v["teams"].clone()) {
             teams.extend(m.keys().cloned());
         }
@@ -92,7 +87,7 @@ impl Layout {
     /// default; None when the layout says nothing (the caller uses `<team>-apps`).
     pub fn namespace(&self, team: &str, env: &str) -> Option<String> {
         let stack = self.root.join("stacks/teams").join(team);
-        let from_tfvars = read_hcl(&stack.join(format!("env/{env}.tfvars")))
+        let from_tfvars = read_tfvars(&stack.join(format!("env/{env}.tfvars")))
             .and_then(|v| v["namespace"].as_str().map(str::to_string));
         let from_vcluster = || {
             self.vcluster_tfvars(env)
@@ -109,7 +104,7 @@ impl Layout {
     }
 
     fn vcluster_tfvars(&self, env: &str) -> Option<Value> {
-        read_hcl(&self.vcluster_dir().join(format!("env/{env}.tfvars")))
+        read_tfvars(&self.vcluster_dir().join(format!("env/{env}.tfvars")))
     }
 
     pub fn state_path(&self, env: &str) -> PathBuf {
@@ -164,7 +159,37 @@ impl Layout {
     }
 }
 
-/// An HCL file (tfvars or variables.tf) as JSON-like data; None if absent or not HCL.
+/// A var file as JSON-like data, read by the parser `tofu-envs check` and the hooks use, so a
+/// file they reject is not half-read here; None if absent or not a valid var file.
+fn read_tfvars(path: &Path) -> Option<Value> {
+    let src = std::fs::read_to_string(path).ok()?;
+    let assignments = hcl_format::literal::parse_tfvars(&src).ok()?;
+    Some(Value::Object(
+        assignments
+            .into_iter()
+            .map(|a| (a.name, json(a.value.value)))
+            .collect(),
+    ))
+}
+
+fn json(v: hcl_format::literal::Value) -> Value {
+    use hcl_format::literal::Value as Hcl;
+    match v {
+        Hcl::Null => Value::Null,
+        Hcl::Bool(b) => Value::Bool(b),
+        Hcl::Number(n) => serde_json::from_str(&n).unwrap_or(Value::String(n)),
+        Hcl::String(s) => Value::String(s),
+        Hcl::Tuple(items) => Value::Array(items.into_iter().map(|l| json(l.value)).collect()),
+        Hcl::Object(fields) => Value::Object(
+            fields
+                .into_iter()
+                .map(|(k, l)| (k, json(l.value)))
+                .collect(),
+        ),
+    }
+}
+
+/// variables.tf as JSON-like data (hcl-rs, as tofu-envs reads it); None if absent or not HCL.
 fn read_hcl(path: &Path) -> Option<Value> {
     let src = std::fs::read_to_string(path).ok()?;
     hcl::from_str::<Value>(&src).ok()

@@ -216,7 +216,7 @@ impl Teams {
             .collect();
         match matching.as_slice() {
             [one] => Ok(one),
-            [] => Err(Error::UnknownTeam(arg.to_string(), self.hint())),
+            [] => Err(Error::UnknownTeam(arg.to_string(), self.hint(arg))),
             many => Err(Error::AmbiguousTeam(
                 name.to_string(),
                 many.iter()
@@ -228,13 +228,16 @@ impl Teams {
         }
     }
 
-    fn hint(&self) -> String {
+    fn hint(&self, arg: &str) -> String {
         if self.teams.is_empty() {
             "; no teams found (run inside the repository, pass --root, or add --from-cluster)"
                 .into()
         } else {
             let keys: Vec<String> = self.teams.iter().map(|t| t.key(self.qualified)).collect();
-            format!("; teams: {}", keys.join(", "))
+            let mean = platform_layout::closest(arg, keys.iter().map(String::as_str))
+                .map(|k| format!(" did you mean `{k}`?"))
+                .unwrap_or_default();
+            format!(";{mean} teams: {}", keys.join(", "))
         }
     }
 
@@ -264,12 +267,7 @@ pub fn envs(flags: &[String]) -> Vec<String> {
         .collect();
     envs.dedup();
     if envs.is_empty() {
-        envs.push(
-            std::env::var("TOFU_ENV")
-                .ok()
-                .filter(|e| !e.is_empty())
-                .unwrap_or_else(|| "dev".into()),
-        );
+        envs.push(platform_layout::current_env());
     }
     envs
 }

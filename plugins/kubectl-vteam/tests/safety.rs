@@ -30,7 +30,7 @@ fn spawn_use(desk: &Desk, team: &str) -> Child {
     let mut c = StdCommand::new(assert_cmd::cargo::cargo_bin("kubectl-vteam"));
     c.env("HOME", desk.home.path())
         .env("KUBECONFIG", desk.kubeconfig())
-        .env("VTEAM_ROOT", desk.repo.root())
+        .env("PLATFORM_ROOT", desk.repo.root())
         .env_remove("XDG_STATE_HOME")
         .env_remove("TOFU_ENV")
         .args(["use", team])
@@ -171,7 +171,7 @@ fn sigkill_at_random_points_never_leaves_a_torn_file() {
         .unwrap()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".config.vteam-"))
+        .filter(|n| n.starts_with(".config.tmp-"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }

@@ -1,71 +1,29 @@
-//! Writing files so that nothing is lost: a temp file beside the target, the original's
-//! permissions, fsync, then a rename over it. A crash leaves the original untouched.
+//! secret-seal's writes, through the workspace's one writer (`platform_fs`: temp file beside the
+//! resolved target, mode and owner kept, fsync, rename; symlinks written through), with its
+//! errors as secret-seal reports them (exit code 3, as sops).
 
-use std::io::Write;
 use std::path::Path;
 
 use crate::error::{Error, Result};
 
+fn write_error(e: platform_fs::Error) -> Error {
+    Error::Write {
+        path: e.path,
+        source: e.source,
+    }
+}
+
+/// A new file is private (0600): what secret-seal writes is sealed or, on request, plaintext.
 pub fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     write_with_mode(path, bytes, None)
 }
 
-/// `mode` applies to a new file (an existing file keeps its own permissions).
+/// `mode` applies to a new file (an existing file keeps its own permissions); default 0600.
 pub fn write_with_mode(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<()> {
-    let err = |source| Error::Write {
-        path: path.into(),
-        source,
-    };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".secret-seal-")
-        .tempfile_in(dir)
-        .map_err(err)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let perms = match std::fs::metadata(path) {
-            Ok(m) => Some(m.permissions()),
-            Err(_) => mode.map(std::fs::Permissions::from_mode),
-        };
-        if let Some(p) = perms {
-            tmp.as_file().set_permissions(p).map_err(err)?;
-        }
-    }
-    tmp.write_all(bytes).map_err(err)?;
-    tmp.as_file().sync_all().map_err(err)?;
-    tmp.persist(path).map_err(|e| err(e.error))?;
-    Ok(())
+    platform_fs::write(path, bytes, mode.unwrap_or(0o600)).map_err(write_error)
 }
 
 /// Creates a new file atomically; fails if it exists (never overwrites).
 pub fn create_new(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
-    let err = |source| Error::Write {
-        path: path.into(),
-        source,
-    };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".secret-seal-")
-        .tempfile_in(dir)
-        .map_err(err)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(mode))
-            .map_err(err)?;
-    }
-    #[cfg(not(unix))]
-    let _ = mode;
-    tmp.write_all(bytes).map_err(err)?;
-    tmp.as_file().sync_all().map_err(err)?;
-    tmp.persist_noclobber(path).map_err(|e| err(e.error))?;
-    Ok(())
+    platform_fs::create_new(path, bytes, mode).map_err(write_error)
 }

@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context};
 use clap::{Args, Parser, Subcommand};
-use owo_colors::OwoColorize;
 use secret_seal::error::code;
 use secret_seal::store::EmitOptions;
 use secret_seal::{
@@ -39,12 +38,15 @@ enum Command {
     Decrypt(DecryptArgs),
     /// Edit a sealed file in $SOPS_EDITOR/$EDITOR; unchanged values keep their ciphertext.
     Edit {
+        /// The sealed file.
         file: PathBuf,
+        /// Format of the file: yaml, json, dotenv, ini, binary or tfvars (default: from the extension).
         #[arg(long)]
         input_type: Option<String>,
     },
     /// Set one value (a JSON literal), creating missing keys; re-sealed with the same data key.
     Set {
+        /// The sealed file.
         file: PathBuf,
         /// Where, e.g. '["db"]["password"]'.
         path: String,
@@ -59,51 +61,64 @@ enum Command {
         /// Write nothing when the value is already there.
         #[arg(long)]
         idempotent: bool,
+        /// Format of the file: yaml, json, dotenv, ini, binary or tfvars (default: from the extension).
         #[arg(long)]
         input_type: Option<String>,
     },
     /// Remove one key or list element.
     Unset {
+        /// The sealed file.
         file: PathBuf,
+        /// Where, e.g. '["db"]["password"]'.
         path: String,
         /// Succeed (and write nothing) when the path is not there.
         #[arg(long)]
         idempotent: bool,
+        /// Format of the file: yaml, json, dotenv, ini, binary or tfvars (default: from the extension).
         #[arg(long)]
         input_type: Option<String>,
     },
     /// New data key for a file, everything re-encrypted; optionally add or remove age recipients.
     Rotate {
+        /// The sealed file.
         file: PathBuf,
         /// Write the result over the file (default: standard output).
         #[arg(short, long)]
         in_place: bool,
+        /// age recipients to add, comma-separated.
         #[arg(long, value_delimiter = ',')]
         add_age: Vec<String>,
+        /// age recipients to remove, comma-separated.
         #[arg(long, value_delimiter = ',')]
         rm_age: Vec<String>,
+        /// Format of the file: yaml, json, dotenv, ini, binary or tfvars (default: from the extension).
         #[arg(long)]
         input_type: Option<String>,
     },
     /// New data key and the recipients of the matching .sops.yaml rule, in one step, for each file.
     Reseal {
+        /// The sealed files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Format of the file: yaml, json, dotenv, ini, binary or tfvars (default: from the extension).
         #[arg(long)]
         input_type: Option<String>,
     },
     /// Sync each file's recipients with its .sops.yaml rule, keeping the data key.
     Updatekeys {
+        /// The sealed files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Do not ask before writing.
         #[arg(short = 'y', long)]
         yes: bool,
+        /// Format of the file: yaml, json, dotenv, ini, binary or tfvars (default: from the extension).
         #[arg(long)]
         input_type: Option<String>,
     },
     /// Run a command with the file's top-level values as environment variables (child only).
     ExecEnv {
+        /// The sealed file.
         file: PathBuf,
         /// Do not pass on this process's environment.
         #[arg(long)]
@@ -111,6 +126,7 @@ enum Command {
         /// Prefix every name, e.g. TF_VAR_ so a sealed tfvars feeds tofu.
         #[arg(long, default_value = "")]
         prefix: String,
+        /// Format of the file: yaml, json, dotenv, ini, binary or tfvars (default: from the extension).
         #[arg(long)]
         input_type: Option<String>,
         /// The command (one argument is run by `sh -c`).
@@ -119,6 +135,7 @@ enum Command {
     },
     /// Run a command with the decrypted file at `{}` (a FIFO; --no-fifo for a 0600 temp file).
     ExecFile {
+        /// The sealed file.
         file: PathBuf,
         /// A private temp file instead of a FIFO, removed afterwards.
         #[arg(long)]
@@ -126,8 +143,10 @@ enum Command {
         /// The name the command sees (default: the file's own name).
         #[arg(long)]
         filename: Option<String>,
+        /// Format of the file: yaml, json, dotenv, ini, binary or tfvars (default: from the extension).
         #[arg(long)]
         input_type: Option<String>,
+        /// Format the command reads (default: the file's own).
         #[arg(long)]
         output_type: Option<String>,
         /// The command; `{}` is replaced by the path (one argument is run by `sh -c`).
@@ -141,7 +160,10 @@ enum Command {
         repo: Option<PathBuf>,
     },
     /// git's textconv driver: a sealed file decrypted when a key opens it, else as it is.
-    Textconv { file: PathBuf },
+    Textconv {
+        /// The file git shows (sealed or not).
+        file: PathBuf,
+    },
     /// Shell completions: `secret-seal completions bash > /etc/bash_completion.d/secret-seal`.
     Completions {
         /// The shell to complete in.
@@ -151,7 +173,9 @@ enum Command {
     Man,
     /// Print {"encrypted":true} or {"encrypted":false} for a file.
     Filestatus {
+        /// The sealed file.
         file: PathBuf,
+        /// Format of the file: yaml, json, dotenv, ini, binary or tfvars (default: from the extension).
         #[arg(long)]
         input_type: Option<String>,
     },
@@ -194,21 +218,28 @@ struct EncryptArgs {
     /// PGP fingerprints, comma-separated (overrides .sops.yaml).
     #[arg(short, long, env = "SOPS_PGP_FP")]
     pgp: Option<String>,
+    /// Leave the values whose key ends with this in plain text (sops's default: _unencrypted).
     #[arg(long)]
     unencrypted_suffix: Option<String>,
+    /// Encrypt only the values whose key ends with this.
     #[arg(long)]
     encrypted_suffix: Option<String>,
+    /// Leave the values whose key matches this regex in plain text.
     #[arg(long)]
     unencrypted_regex: Option<String>,
+    /// Encrypt only the values whose key matches this regex.
     #[arg(long)]
     encrypted_regex: Option<String>,
+    /// Leave the values after a comment matching this regex in plain text.
     #[arg(long)]
     unencrypted_comment_regex: Option<String>,
+    /// Encrypt only the values after a comment matching this regex.
     #[arg(long)]
     encrypted_comment_regex: Option<String>,
     /// Only encrypted values enter the MAC, so plain values may be edited by hand.
     #[arg(long)]
     mac_only_encrypted: bool,
+    /// How many key groups must be opened to recover the data key.
     #[arg(long)]
     shamir_secret_sharing_threshold: Option<usize>,
 }
@@ -254,6 +285,12 @@ pub fn run() -> i32 {
             return if e.use_stderr() { 2 } else { 0 };
         }
     };
+    if !matches!(
+        cli.command,
+        Command::ExecEnv { .. } | Command::ExecFile { .. }
+    ) {
+        platform_cli::end_quietly_at_closed_pipe();
+    }
     let result = match cli.command {
         Command::Keygen { output } => keygen(output.as_deref()),
         Command::Encrypt(args) => encrypt(args),
@@ -347,13 +384,7 @@ pub fn run() -> i32 {
             }) {
                 return 0;
             }
-            let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            let label = if color {
-                format!("{}", "error:".red().bold())
-            } else {
-                "error:".to_string()
-            };
-            eprintln!("secret-seal: {label} {err:#}");
+            platform_cli::print_error("secret-seal", err.as_ref());
             exit_code(&err)
         }
     }
@@ -377,8 +408,11 @@ fn keygen(output: Option<&Path>) -> anyhow::Result<()> {
                     path.display()
                 ))));
             }
-            atomic::create_new(path, text.as_bytes(), 0o600)
-                .with_context(|| format!("writing the identity to {}", path.display()))?;
+            // ~/.config/sops/age does not exist on a fresh machine: made private, as the key is.
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                platform_fs::create_private_dir(dir)?;
+            }
+            atomic::create_new(path, text.as_bytes(), 0o600)?;
             eprintln!("Public key: {public}");
         }
         None => {
@@ -999,28 +1033,21 @@ fn exec_file(
     let out_format = output_type.map_or(f.format, Format::from_name);
     let plain = zeroize::Zeroizing::new(store::emit_plain(out_format, &f.opened.tree, f.stores)?);
     drop(f);
-    let dir = tempfile::Builder::new().prefix("secret-seal-").tempdir()?;
     let name = filename.map(str::to_string).unwrap_or_else(|| {
         file.file_name()
             .map_or("secrets".into(), |n| n.to_string_lossy().into_owned())
     });
-    let path = dir.path().join(&name);
-    let writer = if no_fifo {
+    // The plaintext lives only in the pipe; with --no-fifo, in a private file removed after.
+    let (dir, fifo, path) = if no_fifo {
+        let dir = tempfile::Builder::new().prefix("secret-seal-").tempdir()?;
+        let path = dir.path().join(&name);
         atomic::create_new(&path, &plain, 0o600)?;
-        None
+        (Some(dir), None, path)
     } else {
-        nix::unistd::mkfifo(
-            &path,
-            nix::sys::stat::Mode::S_IRUSR | nix::sys::stat::Mode::S_IWUSR,
-        )
-        .map_err(|e| anyhow!("cannot create a FIFO: {e}"))?;
-        let (p, data) = (path.clone(), plain.clone());
-        Some(std::thread::spawn(move || {
-            // Blocks until the command opens it; the plaintext only ever lives in the pipe.
-            if let Ok(mut w) = std::fs::OpenOptions::new().write(true).open(&p) {
-                let _ = w.write_all(&data);
-            }
-        }))
+        let fifo = secret_seal::handoff::Fifo::new("secret-seal-", &name, plain.clone())
+            .map_err(|e| anyhow!("cannot create a FIFO: {e}"))?;
+        let path = fifo.path().to_path_buf();
+        (None, Some(fifo), path)
     };
     let shown = path.display().to_string();
     let mut args: Vec<String> = command.iter().map(|a| a.replace("{}", &shown)).collect();
@@ -1028,14 +1055,8 @@ fn exec_file(
         args.push(shown);
     }
     let code = run_child(command_of(&args));
-    if let Some(w) = writer {
-        // A command that never opened the FIFO must not leave the writer waiting.
-        use std::os::unix::fs::OpenOptionsExt;
-        let _ = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(nix::libc::O_NONBLOCK)
-            .open(&path);
-        let _ = w.join();
+    if let Some(f) = fifo {
+        f.finish();
     }
     drop(dir);
     Err(anyhow!(Exit(code?)))
@@ -1269,5 +1290,19 @@ fn edit_loop(temp: &Path, format: Format, original: &[u8]) -> anyhow::Result<Opt
             }
             Err(e) => return Err(anyhow!(e)),
         }
+    }
+}
+
+#[cfg(test)]
+mod help {
+    use clap::CommandFactory;
+
+    /// `--help` says something about every argument and flag.
+    #[test]
+    fn every_argument_and_flag_has_help() {
+        assert_eq!(
+            platform_cli::undocumented(&super::Cli::command()),
+            Vec::<String>::new()
+        );
     }
 }

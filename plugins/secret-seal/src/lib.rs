@@ -17,6 +17,7 @@ pub mod cipher;
 pub mod config;
 pub mod error;
 pub mod format;
+pub mod handoff;
 pub mod keys;
 pub mod metadata;
 pub mod rules;

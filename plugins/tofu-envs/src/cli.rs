@@ -1,11 +1,10 @@
 //! The command line: parses, calls the library, prints tables or JSON, maps results to exit codes
 //! (0 ok, 1 findings, 2 usage or input errors; `fmt` keeps tofu's 3 for `-check`).
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
-use owo_colors::OwoColorize;
 use tofu_envs::layout::{self, Layout};
 use tofu_envs::{check, envs};
 
@@ -35,16 +34,19 @@ enum Command {
     /// Format files exactly as `tofu fmt` (tofu's flags: -check, -diff, -list, -write, -recursive).
     #[command(disable_help_flag = true)]
     Fmt {
+        /// tofu fmt's flags and the files or directories to format (see `tofu-envs fmt -help`).
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
     /// Environments × stacks: which files exist, sealed or not, expiry.
     List {
-        #[arg(long, value_enum, default_value = "table")]
+        /// Output format: a table, or JSON for scripts.
+        #[arg(short = 'o', long, value_enum, default_value = "table")]
         output: Output,
     },
     /// Create an environment's files for every stack (secrets sealed at once).
     New {
+        /// The new environment's name (lowercase letters, digits and dashes).
         name: String,
         /// Copy the files of this environment.
         #[arg(long)]
@@ -60,33 +62,41 @@ enum Command {
     Check {
         /// The environment (default: every environment).
         env: Option<String>,
+        /// Only these stacks (names such as teams/team-a, or paths; default: every stack).
         stacks: Vec<String>,
-        #[arg(long, value_enum, default_value = "table")]
+        /// Output format: a table, or JSON for scripts.
+        #[arg(short = 'o', long, value_enum, default_value = "table")]
         output: Output,
     },
     /// Each variable's effective value and where it comes from, in tofu's precedence.
     Vars {
-        env: String,
-        stack: String,
+        /// [ENV] [STACK]: the environment (default: TOFU_ENV, else dev) and the stack (default: the one the working directory is in).
+        #[arg(value_name = "ENV_OR_STACK", num_args = 0..=2)]
+        words: Vec<String>,
         /// Show sensitive values.
         #[arg(long)]
         reveal: bool,
-        #[arg(long, value_enum, default_value = "table")]
+        /// Output format: a table, or JSON for scripts.
+        #[arg(short = 'o', long, value_enum, default_value = "table")]
         output: Output,
     },
     /// Variable-level differences between two environments (secrets compared, never shown).
     Diff {
+        /// The first environment.
         env_a: String,
+        /// The second environment.
         env_b: String,
+        /// Only these stacks (names such as teams/team-a, or paths; default: every stack).
         stacks: Vec<String>,
-        #[arg(long, value_enum, default_value = "table")]
+        /// Output format: a table, or JSON for scripts.
+        #[arg(short = 'o', long, value_enum, default_value = "table")]
         output: Output,
     },
     /// Run tofu/terragrunt for an environment: TOFU_ENV set, its var file, its secrets decrypted in memory.
     Run {
-        env: String,
-        /// Stacks to run in (names or paths, e.g. stacks/teams/team-a or .).
-        stacks: Vec<String>,
+        /// [ENV] [STACK...]: the environment (default: TOFU_ENV, else dev) and the stacks to run in, as names or paths (e.g. stacks/teams/team-a or .; default: the one the working directory is in).
+        #[arg(value_name = "ENV_OR_STACK")]
+        words: Vec<String>,
         /// Every stack, in dependency order (destroy: reverse order).
         #[arg(long)]
         all: bool,
@@ -102,16 +112,18 @@ enum Command {
     },
     /// Print `export TF_VAR_...` lines for an environment (for eval or direnv).
     Export {
-        env: String,
-        stack: Option<String>,
+        /// [ENV] [STACK]: the environment (default: TOFU_ENV, else dev) and the stack (default: every stack).
+        #[arg(value_name = "ENV_OR_STACK", num_args = 0..=2)]
+        words: Vec<String>,
         /// Include sealed values (prints secrets).
         #[arg(long)]
         reveal: bool,
     },
     /// Write TF_VAR_* values into an environment's files (secrets sealed, never in plain text).
     Import {
-        env: String,
-        stack: String,
+        /// [ENV] [STACK]: the environment (default: TOFU_ENV, else dev) and the stack (default: the one the working directory is in).
+        #[arg(value_name = "ENV_OR_STACK", num_args = 0..=2)]
+        words: Vec<String>,
         /// Read `export NAME=value` lines from this file instead of the environment.
         #[arg(long)]
         file: Option<PathBuf>,
@@ -130,6 +142,7 @@ enum Command {
     },
     /// Remove the files of expired short-lived environments (never their state).
     Gc {
+        /// Say what would be removed; remove nothing.
         #[arg(long)]
         dry_run: bool,
     },
@@ -158,6 +171,9 @@ pub fn run() -> i32 {
             return if e.use_stderr() { 2 } else { 0 };
         }
     };
+    if !matches!(cli.command, Command::Run { .. }) {
+        platform_cli::end_quietly_at_closed_pipe();
+    }
     match &cli.command {
         Command::Fmt { args } => return fmt(args),
         // Neither needs a repository.
@@ -171,13 +187,7 @@ pub fn run() -> i32 {
     match dispatch(cli) {
         Ok(code) => code,
         Err(Failure(code, msg)) => {
-            let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            let label = if color {
-                format!("{}", "error:".red().bold())
-            } else {
-                "error:".into()
-            };
-            eprintln!("tofu-envs: {label} {msg}");
+            platform_cli::print_error_message("tofu-envs", &msg);
             code
         }
     }
@@ -221,6 +231,47 @@ fn fmt(args: &[String]) -> i32 {
 }
 
 #[allow(clippy::too_many_arguments)]
+/// `[ENV] [STACK...]` as typed: the first word is the environment when the layout has it, or
+/// when it looks like one and names no stack (so a typo such as `prd` is reported as an unknown
+/// environment); otherwise the environment is `TOFU_ENV`, default `dev`, as every tool and
+/// terragrunt's root.hcl take it.
+fn split_env(layout: &Layout, mut words: Vec<String>) -> (String, Vec<String>) {
+    let first_is_env = words.first().is_some_and(|w| {
+        layout.environments().contains(w)
+            || (platform_layout::valid_env_name(w)
+                && layout.select(std::slice::from_ref(w)).is_err()
+                && !std::path::Path::new(w).exists())
+    });
+    let env = if first_is_env {
+        words.remove(0)
+    } else {
+        platform_layout::current_env()
+    };
+    (env, words)
+}
+
+/// The stack the working directory is in, by name.
+fn stack_here(layout: &Layout) -> Option<String> {
+    let cwd = std::env::current_dir().ok()?;
+    platform_layout::stack_containing(&layout.stacks, &cwd).map(|s| s.name.clone())
+}
+
+/// One environment and one stack: named, or the current ones.
+fn env_and_stack(layout: &Layout, words: Vec<String>) -> Result<(String, String), Failure> {
+    let (env, stacks) = split_env(layout, words);
+    let stack = match stacks.as_slice() {
+        [one] => one.clone(),
+        [] => stack_here(layout).ok_or_else(|| {
+            Failure(
+                2,
+                "name a stack (e.g. teams/team-a), or run inside a stack's directory".into(),
+            )
+        })?,
+        _ => return Err(Failure(2, format!("one stack, not {}", stacks.join(" ")))),
+    };
+    Ok((env, stack))
+}
+
 fn run_command(
     layout: &Layout,
     env: &str,
@@ -237,7 +288,7 @@ fn run_command(
         if stacks.is_empty() {
             return Err(Failure(
                 2,
-                "name the stacks to run in, or pass --all".into(),
+                "name the stacks to run in, run inside a stack's directory, or pass --all".into(),
             ));
         }
         let chosen = layout.select(stacks)?;
@@ -441,11 +492,11 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
             Ok(i32::from(!findings.is_empty()))
         }
         Command::Vars {
-            env,
-            stack,
+            words,
             reveal,
             output,
         } => {
+            let (env, stack) = env_and_stack(&layout, words)?;
             layout.require_environment(&env)?;
             let stack = layout.select(std::slice::from_ref(&stack))?[0];
             let mut rows = envs::resolve(&layout, stack, &env, &env_vars())?;
@@ -487,17 +538,22 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
             Ok(0)
         }
         Command::Run {
-            env,
-            stacks,
+            words,
             all,
             parallelism,
             keep_going,
             args,
         } => {
+            let (env, mut stacks) = split_env(&layout, words);
+            if stacks.is_empty() && !all {
+                stacks.extend(stack_here(&layout));
+            }
             layout.require_environment(&env)?;
             run_command(&layout, &env, &stacks, all, parallelism, keep_going, &args)
         }
-        Command::Export { env, stack, reveal } => {
+        Command::Export { words, reveal } => {
+            let (env, stack) = split_env(&layout, words);
+            let stack = stack.into_iter().next();
             layout.require_environment(&env)?;
             let selected = match &stack {
                 Some(s) => layout.select(std::slice::from_ref(s))?,
@@ -512,11 +568,11 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
             Ok(0)
         }
         Command::Import {
-            env,
-            stack,
+            words,
             file,
             from_env: _,
         } => {
+            let (env, stack) = env_and_stack(&layout, words)?;
             let stack = layout.select(std::slice::from_ref(&stack))?[0];
             let pairs: Vec<(String, zeroize::Zeroizing<String>)> = match &file {
                 Some(f) => tofu_envs::transfer::parse_exports(&zeroize::Zeroizing::new(
@@ -571,8 +627,7 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
                 }
                 eprintln!("ok: {} is up to date", path.display());
             } else {
-                secret_seal::atomic::write_with_mode(&path, text.as_bytes(), Some(0o644))
-                    .map_err(|e| e.to_string())?;
+                platform_fs::write(&path, text.as_bytes(), 0o644).map_err(|e| e.to_string())?;
                 println!("wrote {}", path.display());
             }
             Ok(0)
@@ -595,5 +650,19 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
             }
             Ok(0)
         }
+    }
+}
+
+#[cfg(test)]
+mod help {
+    use clap::CommandFactory;
+
+    /// `--help` says something about every argument and flag.
+    #[test]
+    fn every_argument_and_flag_has_help() {
+        assert_eq!(
+            platform_cli::undocumented(&super::Cli::command()),
+            Vec::<String>::new()
+        );
     }
 }

@@ -210,19 +210,13 @@ pub struct Created {
     pub expires: Option<String>,
 }
 
-pub fn valid_env_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 40
-        && name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-}
+pub use platform_layout::valid_env_name;
 
 pub fn new_env(layout: &Layout, name: &str, opts: &NewOptions) -> Result<Created, String> {
     if !valid_env_name(name) {
         return Err(format!(
-            "invalid environment name {name:?}: use 1-40 lowercase letters, digits and dashes"
+            "invalid environment name {name:?}: use {}",
+            platform_layout::ENV_NAME_RULE
         ));
     }
     if layout.environments().contains(name) {
@@ -271,8 +265,7 @@ pub fn new_env(layout: &Layout, name: &str, opts: &NewOptions) -> Result<Created
                     (stack.sealed_file(from), stack.sealed_file(name)),
                 ] {
                     if let Ok(bytes) = std::fs::read(&src) {
-                        secret_seal::atomic::write_with_mode(&dst, &bytes, Some(0o644))
-                            .map_err(|e| e.to_string())?;
+                        platform_fs::write(&dst, &bytes, 0o644).map_err(|e| e.to_string())?;
                         files.push(dst);
                     }
                 }
@@ -328,8 +321,7 @@ fn scaffold(stack: &Stack, env: &str) -> Result<Vec<PathBuf>, String> {
     let path = stack.plain_file(env);
     let formatted = crate::hcl::format(&plain, crate::hcl::Mode::Tofu)
         .map_err(|e| format!("{}: {e}", path.display()))?;
-    secret_seal::atomic::write_with_mode(&path, formatted.as_bytes(), Some(0o644))
-        .map_err(|e| e.to_string())?;
+    platform_fs::write(&path, formatted.as_bytes(), 0o644).map_err(|e| e.to_string())?;
     files.push(path);
     if !secrets.0.is_empty() {
         let path = stack.sealed_file(env);
@@ -363,7 +355,7 @@ pub fn seal_new(path: &std::path::Path, values: secret_seal::Branch) -> Result<P
     let bytes = sealed
         .to_bytes(secret_seal::Format::Json, config.stores)
         .map_err(|e| e.to_string())?;
-    secret_seal::atomic::write_with_mode(path, &bytes, Some(0o644)).map_err(|e| e.to_string())?;
+    platform_fs::write(path, &bytes, 0o644).map_err(|e| e.to_string())?;
     Ok(path.to_path_buf())
 }
 

@@ -276,8 +276,8 @@ pub fn run(
                     let _ = writeln!(out, "{name}");
                 }
                 if o.write {
-                    if let Err(e) = secret_seal::atomic::write(path, formatted.as_bytes()) {
-                        let _ = writeln!(err, "Error: cannot write {name}: {e}");
+                    if let Err(e) = platform_fs::write(path, formatted.as_bytes(), 0o644) {
+                        let _ = writeln!(err, "Error: {e}");
                         status = 2;
                     }
                 }

@@ -6,7 +6,6 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::{Arc, Condvar, Mutex};
@@ -276,7 +275,7 @@ pub fn execute(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut fifo_dir = None;
+    let mut fifo = None;
     let mut writer = None;
     let mut args = inv.args.clone();
     if let Some(secrets) = &inv.secrets {
@@ -292,21 +291,13 @@ pub fn execute(
                 writer = Some(spawn_writer(Box::new(w), secrets.clone()));
             }
             Engine::Terragrunt(_) => {
-                let dir = tempfile::Builder::new()
-                    .prefix("tofu-envs-")
-                    .tempdir()
-                    .map_err(|e| e.to_string())?;
-                let fifo = dir.path().join("secrets.tfvars");
-                nix::unistd::mkfifo(
-                    &fifo,
-                    nix::sys::stat::Mode::S_IRUSR | nix::sys::stat::Mode::S_IWUSR,
-                )
-                .map_err(|e| format!("cannot create a FIFO: {e}"))?;
+                let plaintext = Zeroizing::new(secrets.as_bytes().to_vec());
+                let f = secret_seal::handoff::Fifo::new("tofu-envs-", "secrets.tfvars", plaintext)
+                    .map_err(|e| format!("cannot create a FIFO: {e}"))?;
                 for a in &mut args {
-                    *a = a.replace("@SECRETS@", &fifo.display().to_string());
+                    *a = a.replace("@SECRETS@", &f.path().display().to_string());
                 }
-                writer = Some(spawn_fifo_writer(fifo, secrets.clone()));
-                fifo_dir = Some(dir);
+                fifo = Some(f);
             }
         }
     }
@@ -334,12 +325,9 @@ pub fn execute(
         child.wait()
     })
     .map_err(|e| e.to_string())?;
-    if let Some(dir) = &fifo_dir {
+    if let Some(f) = fifo {
         // A reader that never came (the command failed early) must not leave the writer waiting.
-        let _ = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(nix::libc::O_NONBLOCK)
-            .open(dir.path().join("secrets.tfvars"));
+        f.finish();
     }
     if let Some(w) = writer {
         let _ = w.join();
@@ -354,14 +342,6 @@ fn spawn_writer(
     std::thread::spawn(move || {
         // EPIPE when the command never reads them is fine.
         let _ = w.write_all(secrets.as_bytes());
-    })
-}
-
-fn spawn_fifo_writer(fifo: PathBuf, secrets: Zeroizing<String>) -> std::thread::JoinHandle<()> {
-    std::thread::spawn(move || {
-        if let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(&fifo) {
-            let _ = f.write_all(secrets.as_bytes());
-        }
     })
 }
 

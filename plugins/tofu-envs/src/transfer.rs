@@ -57,7 +57,15 @@ pub fn export(
             }
         }
     }
-    Ok(seen.into_values().collect())
+    // TOFU_ENV first: after `eval`, terragrunt's root.hcl picks this environment's state, not
+    // dev's, for these values.
+    let mut lines = vec![format!(
+        "export {}={}",
+        platform_layout::ENV_VAR,
+        shell_quote(env)
+    )];
+    lines.extend(seen.into_values());
+    Ok(lines)
 }
 
 /// Names that look secret even when not declared `sensitive`.
@@ -176,12 +184,8 @@ pub fn import(
         let formatted =
             crate::hcl::format(&text, crate::hcl::Mode::Tofu).map_err(|e| e.to_string())?;
         std::fs::create_dir_all(stack.env_dir()).map_err(|e| e.to_string())?;
-        secret_seal::atomic::write_with_mode(
-            &stack.plain_file(env),
-            formatted.as_bytes(),
-            Some(0o644),
-        )
-        .map_err(|e| e.to_string())?;
+        platform_fs::write(&stack.plain_file(env), formatted.as_bytes(), 0o644)
+            .map_err(|e| e.to_string())?;
     }
     if !result.sealed.is_empty() {
         let mut b = secret_seal::Branch::default();

@@ -466,7 +466,7 @@ fn import_then_check_passes_and_the_sealed_file_holds_exactly_the_secrets() {
         .args(["export", "dev", "teams/team-a"])
         .output()
         .unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "export TF_VAR_nginx_replicas='3'\nexport TF_VAR_team_config='{ owner = \"a@example.com\" }'\n");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "export TOFU_ENV='dev'\nexport TF_VAR_nginx_replicas='3'\nexport TF_VAR_team_config='{ owner = \"a@example.com\" }'\n");
     let revealed = w
         .cmd()
         .args(["export", "dev", "teams/team-a", "--reveal"])

@@ -7,13 +7,10 @@
 //!   renamed over it: a reader sees the old file or the new one, never a torn one (kubernetes#23964).
 //! - A symlinked kubeconfig (a dotfiles repository) is written through the link, not replaced.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use nix::fcntl::{Flock, FlockArg};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
@@ -30,54 +27,45 @@ pub enum Outcome {
 
 /// The path writes go to: the file a symlink points at, resolved relative to the link.
 pub fn resolve(path: &Path) -> PathBuf {
-    fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+    platform_fs::resolve(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+fn write_error(e: platform_fs::Error) -> Error {
+    Error::Write {
+        path: e.path,
+        source: e.source,
+    }
 }
 
 /// Holds the exclusive lock on a kubeconfig while it is read, edited and replaced.
 pub struct Locked {
-    path: PathBuf,
-    _lock: Flock<File>,
+    lock: platform_fs::Lock,
 }
 
 impl Locked {
     pub fn acquire(path: &Path) -> Result<Locked> {
-        let path = resolve(path);
-        let dir = parent(&path);
+        let dir = parent(path);
         if !dir.exists() {
             ensure_private_dir(dir)?;
         }
-        let lock_path = dir.join(format!(".{}.vteam.lock", file_name(&path)));
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .mode(0o600)
-            .open(&lock_path)
-            .map_err(|source| Error::Write {
-                path: lock_path.clone(),
-                source,
-            })?;
-        let lock =
-            Flock::lock(file, FlockArg::LockExclusive).map_err(|(_, errno)| Error::Write {
-                path: lock_path.clone(),
-                source: errno.into(),
-            })?;
-        wait_for_kubectl(&path)?;
-        sweep_orphans(&path);
-        Ok(Locked { path, _lock: lock })
+        let lock = platform_fs::Lock::exclusive(path, "vteam").map_err(write_error)?;
+        wait_for_kubectl(lock.target())?;
+        // Anyone still writing would hold the lock we hold now.
+        platform_fs::sweep_temp_files(lock.target());
+        Ok(Locked { lock })
     }
 
     pub fn path(&self) -> &Path {
-        &self.path
+        self.lock.target()
     }
 
     /// The current content; an absent file reads as empty (it will be created).
     pub fn read(&self) -> Result<String> {
-        match fs::read_to_string(&self.path) {
+        match fs::read_to_string(self.path()) {
             Ok(s) => Ok(s),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
             Err(source) => Err(Error::Read {
-                path: self.path.clone(),
+                path: self.path().to_path_buf(),
                 source,
             }),
         }
@@ -86,34 +74,14 @@ impl Locked {
     /// Replaces the file with the concatenated `pieces`; kubeconfigs hold credentials, so a
     /// new one is 0600.
     pub fn replace(&self, pieces: &[&str]) -> Result<()> {
-        write_pieces(&self.path, pieces, 0o600)
+        let pieces: Vec<&[u8]> = pieces.iter().map(|p| p.as_bytes()).collect();
+        platform_fs::write_pieces(self.path(), &pieces, 0o600).map_err(write_error)
     }
 }
 
 /// Temp file beside the target, the target's mode (or `new_mode`), fsync, rename.
 pub fn write_atomically(path: &Path, content: &str, new_mode: u32) -> Result<()> {
-    write_pieces(path, &[content], new_mode)
-}
-
-fn write_pieces(path: &Path, pieces: &[&str], new_mode: u32) -> Result<()> {
-    let err = |source| Error::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mode = fs::metadata(path)
-        .map(|m| m.permissions().mode() & 0o7777)
-        .unwrap_or(new_mode);
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&temp_prefix(path))
-        .permissions(fs::Permissions::from_mode(mode))
-        .tempfile_in(parent(path))
-        .map_err(err)?;
-    for piece in pieces {
-        tmp.write_all(piece.as_bytes()).map_err(err)?;
-    }
-    tmp.as_file().sync_all().map_err(err)?;
-    tmp.persist(path).map_err(|e| err(e.error))?;
-    Ok(())
+    platform_fs::write(path, content.as_bytes(), new_mode).map_err(write_error)
 }
 
 fn parent(path: &Path) -> &Path {
@@ -121,16 +89,6 @@ fn parent(path: &Path) -> &Path {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     }
-}
-
-fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "kubeconfig".into())
-}
-
-fn temp_prefix(path: &Path) -> String {
-    format!(".{}.vteam-", file_name(path))
 }
 
 /// kubectl (client-go) creates `<file>.lock` with O_EXCL for the length of a write. A fresh one
@@ -153,20 +111,6 @@ fn wait_for_kubectl(path: &Path) -> Result<()> {
     }
 }
 
-/// Temp files of writers killed before their rename. Anyone still writing would hold the lock
-/// we hold now, so every temp file left beside the target is an orphan.
-fn sweep_orphans(path: &Path) {
-    let prefix = temp_prefix(path);
-    let Ok(entries) = fs::read_dir(parent(path)) else {
-        return;
-    };
-    for e in entries.flatten() {
-        if e.file_name().to_string_lossy().starts_with(&prefix) {
-            let _ = fs::remove_file(e.path());
-        }
-    }
-}
-
 /// Where the plugin keeps the previous context and the per-team kubeconfigs of `env`:
 /// `$XDG_STATE_HOME/kubectl-vteam`, else `~/.local/state/kubectl-vteam`.
 pub fn state_dir() -> Result<PathBuf> {
@@ -178,14 +122,7 @@ pub fn state_dir() -> Result<PathBuf> {
 }
 
 fn ensure_private_dir(dir: &Path) -> Result<()> {
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(|source| Error::Write {
-            path: dir.to_path_buf(),
-            source,
-        })
+    platform_fs::create_private_dir(dir).map_err(write_error)
 }
 
 /// The context that was current before the last switch of this kubeconfig file (`use -`).

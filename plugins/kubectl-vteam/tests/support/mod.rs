@@ -458,7 +458,7 @@ impl Desk {
     pub fn hermetic(&self, c: &mut Command) {
         c.env("HOME", self.home.path())
             .env("KUBECONFIG", self.kubeconfig())
-            .env("VTEAM_ROOT", self.repo.root())
+            .env("PLATFORM_ROOT", self.repo.root())
             .env("NO_COLOR", "1")
             .env_remove("XDG_STATE_HOME")
             .env_remove("TOFU_ENV")

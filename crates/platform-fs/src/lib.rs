@@ -1,0 +1,220 @@
+//! Writing files so that nothing is lost, the one way every tool of the workspace writes:
+//!
+//! - through symlinks: the link stays a link and its target gets the content, as `sops`,
+//!   `tofu fmt` and kubectl do (a dotfiles repository links `~/.kube/config`);
+//! - the new content goes to a temp file beside the resolved target, with the target's mode and
+//!   (where we may) its owner and group, is synced, and renamed over it: a reader sees the old
+//!   file or the new one, never a torn one, and a crash or an error leaves the original as it was;
+//! - temp files are named for the file they replace (`.main.tf.tmp-XXXXXX`), so one left by a
+//!   killed writer says what it was, and [`sweep_temp_files`] (under a [`Lock`]) removes them;
+//! - a read-modify-write holds a [`Lock`]: `flock(2)` on a sidecar file, which the kernel drops
+//!   when its holder dies, so a crashed writer never leaves the next one stuck.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use nix::fcntl::{Flock, FlockArg};
+
+/// How deep a chain of symlinks may go (Linux's own limit, ELOOP).
+const MAX_LINKS: usize = 40;
+
+/// A write that did not happen; the file at `path` is as it was.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {}: {source}", path.display())]
+pub struct Error {
+    pub path: PathBuf,
+    #[source]
+    pub source: io::Error,
+}
+
+impl Error {
+    pub fn kind(&self) -> io::ErrorKind {
+        self.source.kind()
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+fn at(path: &Path) -> impl Fn(io::Error) -> Error + '_ {
+    move |source| Error {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// The file a write to `path` must replace: `path` itself, or the end of its symlink chain
+/// (relative links are relative to the link's directory). A dangling link resolves to the
+/// missing file it names, which the write then creates, as `sops` and `cp` do.
+pub fn resolve(path: &Path) -> io::Result<PathBuf> {
+    let mut current = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        match fs::symlink_metadata(&current) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let target = fs::read_link(&current)?;
+                current = parent(&current).join(target);
+            }
+            Ok(_) => return Ok(current),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(current),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::other(format!(
+        "{}: more than {MAX_LINKS} levels of symbolic links",
+        path.display()
+    )))
+}
+
+/// Replaces (or creates) the file at `path` with `bytes`; a new file gets `new_mode`.
+pub fn write(path: &Path, bytes: &[u8], new_mode: u32) -> Result<()> {
+    write_pieces(path, &[bytes], new_mode)
+}
+
+/// [`write`] of the concatenation of `pieces`, without building it in memory first (a 5 MB
+/// kubeconfig edited in two places is three slices of the original and two replacements).
+pub fn write_pieces(path: &Path, pieces: &[&[u8]], new_mode: u32) -> Result<()> {
+    let target = resolve(path).map_err(at(path))?;
+    let err = at(&target);
+    let existing = fs::metadata(&target).ok();
+    let mut tmp = temp_beside(&target).map_err(&err)?;
+    match &existing {
+        Some(m) => keep_mode_and_owner(tmp.as_file(), m),
+        None => tmp
+            .as_file()
+            .set_permissions(fs::Permissions::from_mode(new_mode)),
+    }
+    .map_err(&err)?;
+    for piece in pieces {
+        tmp.write_all(piece).map_err(&err)?;
+    }
+    tmp.as_file().sync_all().map_err(&err)?;
+    tmp.persist(&target).map_err(|e| err(e.error))?;
+    sync_dir(parent(&target));
+    Ok(())
+}
+
+/// Creates `path` with `bytes` and `mode`, atomically; fails with `AlreadyExists` rather than
+/// replace a file that is there (a key file is never overwritten).
+pub fn create_new(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+    let target = resolve(path).map_err(at(path))?;
+    let err = at(&target);
+    let mut tmp = temp_beside(&target).map_err(&err)?;
+    tmp.as_file()
+        .set_permissions(fs::Permissions::from_mode(mode))
+        .map_err(&err)?;
+    tmp.write_all(bytes).map_err(&err)?;
+    tmp.as_file().sync_all().map_err(&err)?;
+    tmp.persist_noclobber(&target).map_err(|e| err(e.error))?;
+    sync_dir(parent(&target));
+    Ok(())
+}
+
+/// Creates `dir` and its missing parents as 0700 (where keys and kubeconfigs live), as
+/// `mkdir -p -m 700` would for the last one; existing directories are left as they are.
+pub fn create_private_dir(dir: &Path) -> Result<()> {
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(at(dir))
+}
+
+/// The temp-file name prefix of writes to `target`.
+pub fn temp_prefix(target: &Path) -> String {
+    format!(".{}.tmp-", file_name(target))
+}
+
+/// Removes the temp files that writers of `path` left when they were killed before their
+/// rename. Call it holding the file's [`Lock`]: anyone still writing would hold it too, so
+/// every temp file found is an orphan.
+pub fn sweep_temp_files(path: &Path) {
+    let Ok(target) = resolve(path) else { return };
+    let prefix = temp_prefix(&target);
+    let Ok(entries) = fs::read_dir(parent(&target)) else {
+        return;
+    };
+    for e in entries.flatten() {
+        if e.file_name().to_string_lossy().starts_with(&prefix) {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
+/// An exclusive `flock(2)` on `.<name>.<purpose>.lock` beside the resolved file, held until
+/// dropped. Two writers of one file (through any of its links) take the same lock.
+pub struct Lock {
+    path: PathBuf,
+    _flock: Flock<File>,
+}
+
+impl Lock {
+    /// Waits for and takes the lock for `path`; `purpose` names the tool (`vteam`), so that
+    /// a lock file left in a user's directory says whose it is.
+    pub fn exclusive(path: &Path, purpose: &str) -> Result<Lock> {
+        let target = resolve(path).map_err(at(path))?;
+        let lock_path = parent(&target).join(format!(".{}.{purpose}.lock", file_name(&target)));
+        let err = at(&lock_path);
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(&lock_path)
+            .map_err(&err)?;
+        let flock =
+            Flock::lock(file, FlockArg::LockExclusive).map_err(|(_, e)| err(io::Error::from(e)))?;
+        Ok(Lock {
+            path: target,
+            _flock: flock,
+        })
+    }
+
+    /// The resolved file the lock protects: read and write this one.
+    pub fn target(&self) -> &Path {
+        &self.path
+    }
+}
+
+fn temp_beside(target: &Path) -> io::Result<tempfile::NamedTempFile> {
+    tempfile::Builder::new()
+        .prefix(&temp_prefix(target))
+        .tempfile_in(parent(target))
+}
+
+/// The original's permission bits, and its owner and group where we may set them (root editing
+/// a user's file must not leave it root's: `sudo kubectl vteam use` would lock the user out).
+fn keep_mode_and_owner(tmp: &File, original: &fs::Metadata) -> io::Result<()> {
+    tmp.set_permissions(fs::Permissions::from_mode(original.mode() & 0o7777))?;
+    let ours = tmp.metadata()?;
+    if ours.uid() != original.uid() || ours.gid() != original.gid() {
+        let owner = nix::unistd::Uid::from_raw(original.uid());
+        let group = nix::unistd::Gid::from_raw(original.gid());
+        // Only root may give a file away; anyone else writes it as their own, as an editor does.
+        let _ = nix::unistd::fchown(tmp, Some(owner), Some(group));
+        // chown clears the set-id bits; put the mode back.
+        tmp.set_permissions(fs::Permissions::from_mode(original.mode() & 0o7777))?;
+    }
+    Ok(())
+}
+
+/// The rename is durable once the directory is synced; a filesystem that cannot sync a
+/// directory still has the file, so this is best effort.
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+fn parent(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".into())
+}

@@ -1,0 +1,89 @@
+//! The promises every writer of the workspace makes, on a real filesystem.
+
+use std::fs;
+use std::os::unix::fs::{symlink, MetadataExt, PermissionsExt};
+
+#[test]
+fn a_symlink_stays_a_link_and_its_target_gets_the_content() {
+    let d = tempfile::tempdir().unwrap();
+    fs::create_dir(d.path().join("real")).unwrap();
+    fs::write(d.path().join("real/s.yaml"), "old\n").unwrap();
+    symlink("real/s.yaml", d.path().join("link.yaml")).unwrap();
+    symlink("link.yaml", d.path().join("link2.yaml")).unwrap();
+
+    platform_fs::write(&d.path().join("link2.yaml"), b"new\n", 0o644).unwrap();
+
+    assert!(fs::symlink_metadata(d.path().join("link.yaml"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(fs::symlink_metadata(d.path().join("link2.yaml"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        fs::read_to_string(d.path().join("real/s.yaml")).unwrap(),
+        "new\n"
+    );
+    // No temp file is left, beside the link or beside the target.
+    assert_eq!(fs::read_dir(d.path()).unwrap().count(), 3);
+    assert_eq!(fs::read_dir(d.path().join("real")).unwrap().count(), 1);
+}
+
+#[test]
+fn a_dangling_link_creates_the_file_it_names() {
+    let d = tempfile::tempdir().unwrap();
+    symlink("made.txt", d.path().join("link")).unwrap();
+    platform_fs::write(&d.path().join("link"), b"x", 0o600).unwrap();
+    assert_eq!(fs::read(d.path().join("made.txt")).unwrap(), b"x");
+    let mode = fs::metadata(d.path().join("made.txt")).unwrap().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+}
+
+#[test]
+fn the_mode_of_an_existing_file_is_kept_and_a_new_file_gets_the_given_one() {
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("kubeconfig");
+    fs::write(&f, "a").unwrap();
+    fs::set_permissions(&f, fs::Permissions::from_mode(0o640)).unwrap();
+    platform_fs::write(&f, b"b", 0o600).unwrap();
+    assert_eq!(fs::metadata(&f).unwrap().mode() & 0o777, 0o640);
+    let g = d.path().join("new.tf");
+    platform_fs::write(&g, b"b", 0o644).unwrap();
+    assert_eq!(fs::metadata(&g).unwrap().mode() & 0o777, 0o644);
+}
+
+#[test]
+fn create_new_never_replaces_a_file() {
+    let d = tempfile::tempdir().unwrap();
+    let key = d.path().join("keys.txt");
+    platform_fs::create_new(&key, b"first", 0o600).unwrap();
+    let again = platform_fs::create_new(&key, b"second", 0o600).unwrap_err();
+    assert_eq!(again.kind(), std::io::ErrorKind::AlreadyExists);
+    assert_eq!(fs::read(&key).unwrap(), b"first");
+    assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn temp_files_are_named_for_their_target_and_swept_under_the_lock() {
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("main.tf");
+    fs::write(&f, "a").unwrap();
+    let orphan = d.path().join(".main.tf.tmp-abc123");
+    fs::write(&orphan, "half").unwrap();
+    let unrelated = d.path().join(".other.tf.tmp-abc123");
+    fs::write(&unrelated, "someone else's").unwrap();
+    let lock = platform_fs::Lock::exclusive(&f, "test").unwrap();
+    assert_eq!(lock.target(), f);
+    platform_fs::sweep_temp_files(&f);
+    assert!(!orphan.exists());
+    assert!(unrelated.exists());
+}
+
+#[test]
+fn a_link_loop_is_an_error_not_a_hang() {
+    let d = tempfile::tempdir().unwrap();
+    symlink("b", d.path().join("a")).unwrap();
+    symlink("a", d.path().join("b")).unwrap();
+    assert!(platform_fs::write(&d.path().join("a"), b"x", 0o644).is_err());
+}

@@ -1,0 +1,381 @@
+//! The conventions every tool shares (DESIGN's "conventions shared by all parts"), checked on
+//! the four real binaries at once: the same root and environment from `PLATFORM_ROOT` and
+//! `TOFU_ENV`, writes through symlinks, quiet exits at a closed pipe, errors said once, and
+//! "did you mean" for a mistyped name.
+
+use std::os::unix::fs::{symlink, MetadataExt};
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn bin(name: &str) -> PathBuf {
+    let path = assert_cmd::cargo::cargo_bin(name);
+    assert!(
+        path.exists(),
+        "{name} is built by `cargo test` at the workspace root"
+    );
+    path
+}
+
+/// A command with a throw-away HOME and none of the user's settings, started elsewhere than the
+/// repository (so only what the test sets finds it).
+fn tool(name: &str, home: &Path) -> Command {
+    let mut c = Command::new(bin(name));
+    c.env("HOME", home)
+        .env("NO_COLOR", "1")
+        .env(
+            "SOPS_AGE_KEY_FILE",
+            repo_root().join("tests/fixtures/demo-age-key.txt"),
+        )
+        .current_dir(home);
+    for var in [
+        "PLATFORM_ROOT",
+        "VTEAM_ROOT",
+        "TOFU_ENV",
+        "KUBECONFIG",
+        "XDG_STATE_HOME",
+        "XDG_CONFIG_HOME",
+        "SOPS_AGE_KEY",
+        "SOPS_AGE_KEY_CMD",
+        "SOPS_AGE_RECIPIENTS",
+    ] {
+        c.env_remove(var);
+    }
+    c
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn ok(what: &str, out: Output) -> String {
+    assert!(
+        out.status.success(),
+        "{what}: {}\n{}{}",
+        out.status,
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
+/// A copy of the bundled layout (stacks/, root.hcl, .sops.yaml) to write in.
+fn layout_copy() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    let status = Command::new("cp")
+        .arg("-R")
+        .args(["stacks", "root.hcl", ".sops.yaml"].map(|f| repo_root().join(f)))
+        .arg(d.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    d
+}
+
+#[test]
+fn platform_root_and_tofu_env_mean_the_same_to_every_tool() {
+    let home = tempfile::tempdir().unwrap();
+    let root = repo_root();
+    // tofu-envs: the root from PLATFORM_ROOT, the environment from TOFU_ENV.
+    let named = ok(
+        "tofu-envs vars prod",
+        tool("tofu-envs", home.path())
+            .env("PLATFORM_ROOT", root)
+            .args(["vars", "prod", "teams/team-a"])
+            .output()
+            .unwrap(),
+    );
+    let from_env = ok(
+        "TOFU_ENV=prod tofu-envs vars",
+        tool("tofu-envs", home.path())
+            .env("PLATFORM_ROOT", root)
+            .env("TOFU_ENV", "prod")
+            .args(["vars", "teams/team-a"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(named, from_env);
+    assert!(
+        named.contains("stacks/teams/team-a/env/prod.tfvars:1"),
+        "{named}"
+    );
+    // Inside a stack's directory, the stack is the one you are in.
+    let here = ok(
+        "tofu-envs vars inside the stack",
+        tool("tofu-envs", home.path())
+            .env("TOFU_ENV", "prod")
+            .current_dir(root.join("stacks/teams/team-a/env"))
+            .arg("vars")
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(here, named);
+    let export_named = ok(
+        "tofu-envs export prod",
+        tool("tofu-envs", home.path())
+            .env("PLATFORM_ROOT", root)
+            .args(["export", "prod", "teams/team-a"])
+            .output()
+            .unwrap(),
+    );
+    let export_env = ok(
+        "TOFU_ENV=prod tofu-envs export",
+        tool("tofu-envs", home.path())
+            .env("PLATFORM_ROOT", root)
+            .env("TOFU_ENV", "prod")
+            .args(["export", "teams/team-a"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(export_named, export_env);
+    assert!(
+        export_named.starts_with("export TOFU_ENV='prod'\nexport TF_VAR_nginx_replicas='3'\n"),
+        "{export_named}"
+    );
+
+    // kubectl-vteam: the same root from PLATFORM_ROOT (it used to read only VTEAM_ROOT), the
+    // same environment from TOFU_ENV.
+    let teams = ok(
+        "kubectl-vteam list",
+        tool("kubectl-vteam", home.path())
+            .env("PLATFORM_ROOT", root)
+            .env("TOFU_ENV", "prod")
+            .env("KUBECONFIG", home.path().join("kubeconfig"))
+            .args(["list", "-o", "json"])
+            .output()
+            .unwrap(),
+    );
+    let teams: serde_json::Value = serde_json::from_str(&teams).unwrap();
+    let names: Vec<&str> = teams
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["team-a", "team-b"], "{teams}");
+    assert!(
+        teams.as_array().unwrap().iter().all(|t| t["env"] == "prod"),
+        "{teams}"
+    );
+
+    // A PLATFORM_ROOT without stacks/ is an error in every tool, never another repository.
+    let nowhere = tempfile::tempdir().unwrap();
+    for (name, args) in [
+        ("tofu-envs", &["list"][..]),
+        ("kubectl-vteam", &["list"][..]),
+    ] {
+        let out = tool(name, home.path())
+            .env("PLATFORM_ROOT", nowhere.path())
+            .env("KUBECONFIG", home.path().join("kubeconfig"))
+            .current_dir(root)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{name}");
+        let err = text(&out.stderr);
+        assert!(
+            err.starts_with(&format!("{name}: error: "))
+                && err.contains("has no stacks/ directory (from PLATFORM_ROOT)"),
+            "{name}: {err}"
+        );
+    }
+}
+
+#[test]
+fn sealing_and_formatting_through_a_symlink_write_the_target_and_keep_the_link() {
+    let d = layout_copy();
+    let root = d.path();
+    let home = tempfile::tempdir().unwrap();
+    // A secrets file kept elsewhere and linked in, as a dotfiles or shared-secrets checkout is.
+    std::fs::create_dir(root.join("real")).unwrap();
+    let target = root.join("real/prod.secrets.tfvars.json");
+    std::fs::write(&target, "{\"postgres_password\": \"hunter2-hunter2\"}\n").unwrap();
+    let link = root.join("stacks/teams/team-a/env/staging.secrets.tfvars.json");
+    symlink("../../../../real/prod.secrets.tfvars.json", &link).unwrap();
+    ok(
+        "secret-seal encrypt -i LINK",
+        tool("secret-seal", home.path())
+            .current_dir(root)
+            .args([
+                "encrypt",
+                "-i",
+                "stacks/teams/team-a/env/staging.secrets.tfvars.json",
+            ])
+            .output()
+            .unwrap(),
+    );
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    let sealed = std::fs::read_to_string(&target).unwrap();
+    assert!(
+        sealed.contains("ENC[AES256_GCM,") && !sealed.contains("hunter2"),
+        "the target is sealed: {sealed}"
+    );
+    let plain = ok(
+        "secret-seal decrypt LINK",
+        tool("secret-seal", home.path())
+            .current_dir(root)
+            .args([
+                "decrypt",
+                "stacks/teams/team-a/env/staging.secrets.tfvars.json",
+            ])
+            .output()
+            .unwrap(),
+    );
+    assert!(plain.contains("hunter2-hunter2"), "{plain}");
+
+    // tofu-envs fmt on a linked .tf formats its target; the link stays.
+    let tf_target = root.join("real/shared.tf");
+    std::fs::write(&tf_target, "locals {\n  a=1\n}\n").unwrap();
+    let tf_link = root.join("stacks/teams/team-a/shared.tf");
+    symlink("../../../real/shared.tf", &tf_link).unwrap();
+    ok(
+        "tofu-envs fmt LINK",
+        tool("tofu-envs", home.path())
+            .args(["fmt"])
+            .arg(&tf_link)
+            .output()
+            .unwrap(),
+    );
+    assert!(std::fs::symlink_metadata(&tf_link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        std::fs::read_to_string(&tf_target).unwrap(),
+        "locals {\n  a = 1\n}\n"
+    );
+    // Nothing left beside either file.
+    let mut left: Vec<String> = std::fs::read_dir(root.join("real"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["prod.secrets.tfvars.json", "shared.tf"]);
+}
+
+/// Runs the command with its standard output a pipe whose reader has gone, as `| head -1` leaves it.
+fn to_closed_pipe(mut c: Command) -> Output {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    c.stdout(Stdio::from(writer))
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn every_tool_piped_to_a_closed_reader_exits_quietly() {
+    let home = tempfile::tempdir().unwrap();
+    let root = repo_root();
+    let cases: &[(&str, &[&str])] = &[
+        ("tofu-envs", &["list"]),
+        ("tofu-envs", &["list", "--output", "json"]),
+        ("tofu-envs", &["vars", "dev", "teams/team-a"]),
+        ("tofu-envs", &["diff", "dev", "prod"]),
+        ("tofu-envs", &["completions", "bash"]),
+        ("secret-seal", &["completions", "bash"]),
+        ("secret-seal", &["man"]),
+        ("kubectl-vteam", &["list", "-o", "json"]),
+        ("kubectl-vteam", &["list"]),
+        ("platform-hooks", &["completions", "bash"]),
+        ("platform-hooks", &["man"]),
+    ];
+    for (name, args) in cases {
+        let mut c = tool(name, home.path());
+        c.env("PLATFORM_ROOT", root)
+            .env("KUBECONFIG", home.path().join("kubeconfig"))
+            .args(*args);
+        let out = to_closed_pipe(c);
+        let quiet_end = out.status.success() || out.status.signal() == Some(nix::libc::SIGPIPE);
+        assert!(
+            quiet_end && out.stderr.is_empty(),
+            "{name} {args:?}: {:?}, stderr: {}",
+            out.status,
+            text(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn keygen_makes_the_missing_key_directory_private() {
+    let home = tempfile::tempdir().unwrap();
+    let key = home.path().join(".config/sops/age/keys.txt");
+    ok(
+        "secret-seal keygen -o ~/.config/sops/age/keys.txt",
+        tool("secret-seal", home.path())
+            .arg("keygen")
+            .arg("-o")
+            .arg(&key)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(std::fs::metadata(&key).unwrap().mode() & 0o777, 0o600);
+    let dir = home.path().join(".config/sops/age");
+    assert_eq!(std::fs::metadata(&dir).unwrap().mode() & 0o777, 0o700);
+    assert!(std::fs::read_to_string(&key)
+        .unwrap()
+        .contains("AGE-SECRET-KEY-1"));
+}
+
+#[test]
+fn an_error_says_each_cause_once() {
+    let home = tempfile::tempdir().unwrap();
+    let out = tool("secret-seal", home.path())
+        .args(["decrypt", "no-such-file.yaml"])
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.starts_with("secret-seal: error: "), "{err}");
+    assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
+    assert!(err.contains("no-such-file.yaml"), "{err}");
+}
+
+#[test]
+fn a_mistyped_team_environment_or_stack_gets_a_suggestion() {
+    let home = tempfile::tempdir().unwrap();
+    let root = repo_root();
+    let kubeconfig = home.path().join("kubeconfig");
+    let vteam = tool("kubectl-vteam", home.path())
+        .env("PLATFORM_ROOT", root)
+        .env("KUBECONFIG", &kubeconfig)
+        .args(["use", "tema-a"])
+        .output()
+        .unwrap();
+    assert!(!vteam.status.success());
+    assert!(
+        text(&vteam.stderr).contains("did you mean `team-a`?"),
+        "{}",
+        text(&vteam.stderr)
+    );
+    assert!(!kubeconfig.exists(), "nothing written for a refused team");
+    for (args, hint) in [
+        (
+            &["vars", "prd", "teams/team-a"][..],
+            "did you mean \"prod\"?",
+        ),
+        (
+            &["vars", "prod", "teams/tema-a"][..],
+            "did you mean \"teams/team-a\"?",
+        ),
+    ] {
+        let out = tool("tofu-envs", home.path())
+            .env("PLATFORM_ROOT", root)
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            text(&out.stderr).contains(hint),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}
