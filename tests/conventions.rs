@@ -5,63 +5,10 @@
 
 use std::os::unix::fs::{symlink, MetadataExt};
 use std::os::unix::process::ExitStatusExt;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-fn repo_root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn bin(name: &str) -> PathBuf {
-    let path = assert_cmd::cargo::cargo_bin(name);
-    assert!(
-        path.exists(),
-        "{name} is built by `cargo test` at the workspace root"
-    );
-    path
-}
-
-/// A command with a throw-away HOME and none of the user's settings, started elsewhere than the
-/// repository (so only what the test sets finds it).
-fn tool(name: &str, home: &Path) -> Command {
-    let mut c = Command::new(bin(name));
-    c.env("HOME", home)
-        .env("NO_COLOR", "1")
-        .env(
-            "SOPS_AGE_KEY_FILE",
-            repo_root().join("tests/fixtures/demo-age-key.txt"),
-        )
-        .current_dir(home);
-    for var in [
-        "PLATFORM_ROOT",
-        "VTEAM_ROOT",
-        "TOFU_ENV",
-        "KUBECONFIG",
-        "XDG_STATE_HOME",
-        "XDG_CONFIG_HOME",
-        "SOPS_AGE_KEY",
-        "SOPS_AGE_KEY_CMD",
-        "SOPS_AGE_RECIPIENTS",
-    ] {
-        c.env_remove(var);
-    }
-    c
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn ok(what: &str, out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "{what}: {}\n{}{}",
-        out.status,
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
-}
+mod support;
+use support::{repo_root, succeeded as ok, text, tool};
 
 /// A copy of the bundled layout (stacks/, root.hcl, .sops.yaml) to write in.
 fn layout_copy() -> tempfile::TempDir {

@@ -2,36 +2,11 @@
 //! real peers (git, the pre-commit framework, kubectl, a Terraform engine).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-fn repo_root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn bin(name: &str) -> PathBuf {
-    let path = assert_cmd::cargo::cargo_bin(name);
-    assert!(
-        path.exists(),
-        "{name} is built by `cargo test` at the workspace root"
-    );
-    path
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn succeeded(what: &str, out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "{what} failed ({}):\n{}{}",
-        out.status,
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
-}
+mod support;
+use support::{bin, repo_root, succeeded, text};
 
 use test_peers::find as find_in_path;
 

@@ -4,18 +4,19 @@
 //! --archive=...` verifies).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
+
+mod support;
+use support::{repo_root, succeeded as ok};
 
 const BASE_URL: &str = "https://downloads.example.test/platform-tools/v0.1.0";
 
-fn repo_root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
 /// The directory `cargo test` built every binary of the workspace into.
 fn built_bin_dir() -> PathBuf {
-    let hooks = assert_cmd::cargo::cargo_bin("platform-hooks");
-    let dir = hooks.parent().unwrap().to_path_buf();
+    let dir = support::bin("platform-hooks")
+        .parent()
+        .unwrap()
+        .to_path_buf();
     for b in [
         "secret-seal",
         "tofu-envs",
@@ -29,17 +30,6 @@ fn built_bin_dir() -> PathBuf {
         );
     }
     dir
-}
-
-fn ok(what: &str, out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "{what} failed ({}):\n{}{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn release(out: &Path) -> String {

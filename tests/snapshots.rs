@@ -3,8 +3,8 @@
 //! is updated (`INSTA_UPDATE=always cargo test --test snapshots`, or `cargo insta review`), so it
 //! shows up in review as a diff of `tests/snapshots/`.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod support;
+use support::repo_root;
 
 const TOOLS: [&str; 4] = [
     "secret-seal",
@@ -13,46 +13,16 @@ const TOOLS: [&str; 4] = [
     "platform-hooks",
 ];
 
-fn repo_root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn bin(name: &str) -> PathBuf {
-    let path = assert_cmd::cargo::cargo_bin(name);
-    assert!(
-        path.exists(),
-        "{name} is built by `cargo test` at the workspace root"
-    );
-    path
-}
-
 /// The command as a user at the repository root runs it, with nothing of this machine in it.
 fn run(tool: &str, args: &[&str]) -> String {
     let home = tempfile::tempdir().unwrap();
-    let mut c = Command::new(bin(tool));
-    c.args(args)
+    let out = support::tool(tool, home.path())
+        .args(args)
         .current_dir(repo_root())
-        .env("HOME", home.path())
         .env("KUBECONFIG", home.path().join("kubeconfig"))
-        .env("NO_COLOR", "1")
         .env("COLUMNS", "100")
-        .env(
-            "SOPS_AGE_KEY_FILE",
-            repo_root().join("tests/fixtures/demo-age-key.txt"),
-        );
-    for var in [
-        "PLATFORM_ROOT",
-        "VTEAM_ROOT",
-        "TOFU_ENV",
-        "XDG_STATE_HOME",
-        "XDG_CONFIG_HOME",
-        "SOPS_AGE_KEY",
-        "SOPS_AGE_KEY_CMD",
-        "TERM",
-    ] {
-        c.env_remove(var);
-    }
-    let out = c.output().unwrap();
+        .output()
+        .unwrap();
     let mut said = format!("$ {tool} {}\n", args.join(" "));
     said.push_str(&String::from_utf8_lossy(&out.stdout));
     if !out.stderr.is_empty() {

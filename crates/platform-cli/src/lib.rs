@@ -55,6 +55,20 @@ pub fn undocumented(cmd: &clap::Command) -> Vec<String> {
     out
 }
 
+/// A test that `--help` of the clap `Parser` type `$cli` describes every argument and flag;
+/// each binary states it once, beside its definition: `platform_cli::every_argument_has_help!(Cli);`
+#[macro_export]
+macro_rules! every_argument_has_help {
+    ($cli:ty) => {
+        #[cfg(test)]
+        #[test]
+        fn every_argument_and_flag_has_help() {
+            let cmd = <$cli as clap::CommandFactory>::command();
+            assert_eq!($crate::undocumented(&cmd), Vec::<String>::new());
+        }
+    };
+}
+
 fn collect_undocumented(cmd: &clap::Command, path: &str, out: &mut Vec<String>) {
     for arg in cmd.get_arguments() {
         let builtin = matches!(arg.get_id().as_str(), "help" | "version");

@@ -670,16 +670,4 @@ fn paint(s: &str, style: Style, terminal: bool) -> String {
     }
 }
 
-#[cfg(test)]
-mod help {
-    use clap::CommandFactory;
-
-    /// `--help` says something about every argument and flag.
-    #[test]
-    fn every_argument_and_flag_has_help() {
-        assert_eq!(
-            platform_cli::undocumented(&super::Cli::command()),
-            Vec::<String>::new()
-        );
-    }
-}
+platform_cli::every_argument_has_help!(Cli);

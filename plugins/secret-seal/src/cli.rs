@@ -1293,16 +1293,4 @@ fn edit_loop(temp: &Path, format: Format, original: &[u8]) -> anyhow::Result<Opt
     }
 }
 
-#[cfg(test)]
-mod help {
-    use clap::CommandFactory;
-
-    /// `--help` says something about every argument and flag.
-    #[test]
-    fn every_argument_and_flag_has_help() {
-        assert_eq!(
-            platform_cli::undocumented(&super::Cli::command()),
-            Vec::<String>::new()
-        );
-    }
-}
+platform_cli::every_argument_has_help!(Cli);

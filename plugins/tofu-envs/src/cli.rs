@@ -653,16 +653,4 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
     }
 }
 
-#[cfg(test)]
-mod help {
-    use clap::CommandFactory;
-
-    /// `--help` says something about every argument and flag.
-    #[test]
-    fn every_argument_and_flag_has_help() {
-        assert_eq!(
-            platform_cli::undocumented(&super::Cli::command()),
-            Vec::<String>::new()
-        );
-    }
-}
+platform_cli::every_argument_has_help!(Cli);

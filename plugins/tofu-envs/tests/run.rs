@@ -7,17 +7,7 @@ use assert_cmd::Command;
 
 use crate::support::{demo_key, oracle, repo};
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
+use test_peers::copy_dir;
 
 /// A copy of the bundled layout, a scratch HOME and TMPDIR, and a recording `tofu` on PATH.
 struct World {
