@@ -245,7 +245,7 @@ fn must_be_sealed(f: &Staged) -> Vec<Finding> {
         .collect();
     if out.is_empty() {
         // The MAC is checked when a key is at hand: a hand-edited sealed file is refused.
-        match sealed.open(|| secret_seal::Identities::from_env(None), true) {
+        match sealed.open_for_user(true) {
             Ok(_)
             | Err(
                 secret_seal::Error::NoDataKey { .. }

@@ -326,3 +326,54 @@ fn a_mistyped_team_environment_or_stack_gets_a_suggestion() {
         );
     }
 }
+
+/// A key manager behind `SOPS_AGE_KEY_CMD` picks the key by `SOPS_AGE_RECIPIENT`, which sops
+/// sets to the file's recipient. Every tool that opens a sealed file sets it the same way.
+#[test]
+fn the_age_key_command_is_told_the_recipient_by_every_tool() {
+    let home = tempfile::tempdir().unwrap();
+    let key = repo_root().join("tests/fixtures/demo-age-key.txt");
+    let recipient = std::fs::read_to_string(&key)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("# public key: ").map(str::to_string))
+        .unwrap();
+    // Hands out the key only when asked for this recipient.
+    let key_cmd = format!(
+        "sh -c 'test \"$SOPS_AGE_RECIPIENT\" = {recipient} && cat {}'",
+        key.display()
+    );
+    let with_key_cmd = |name: &str| {
+        let mut c = tool(name, home.path());
+        c.env_remove("SOPS_AGE_KEY_FILE")
+            .env("SOPS_AGE_KEY_CMD", &key_cmd)
+            .env("PLATFORM_ROOT", repo_root())
+            .current_dir(repo_root());
+        c
+    };
+    let sealed = "stacks/teams/team-a/env/prod.secrets.tfvars.json";
+    let plain = ok(
+        "secret-seal decrypt",
+        with_key_cmd("secret-seal")
+            .args(["decrypt", sealed])
+            .output()
+            .unwrap(),
+    );
+    assert!(plain.contains("postgres_password"), "{plain}");
+    let revealed = ok(
+        "tofu-envs vars --reveal",
+        with_key_cmd("tofu-envs")
+            .args(["vars", "prod", "teams/team-a", "--reveal"])
+            .output()
+            .unwrap(),
+    );
+    let line = revealed
+        .lines()
+        .find(|l| l.starts_with("postgres_password"))
+        .unwrap();
+    // Opened: the value is shown with the line it is on, not "(sealed; no key to read it)".
+    assert!(
+        line.ends_with("stacks/teams/team-a/env/prod.secrets.tfvars.json:2"),
+        "{revealed}"
+    );
+}

@@ -9,6 +9,31 @@ use owo_colors::OwoColorize;
 
 pub use clap_complete::Shell;
 
+/// A duration as the tools take it on the command line: a number and a unit, `500ms`, `5s`,
+/// `30m`, `72h`, `2d` (decimals allowed: `1.5h`). The unit is required, so `--ttl 72` is an
+/// error rather than 72 seconds.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let split = s
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: f64 = num
+        .parse()
+        .ok()
+        .filter(|n: &f64| n.is_finite())
+        .ok_or_else(|| format!("`{s}` is not a duration: write a number and a unit, e.g. 72h or 500ms"))?;
+    let seconds = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        "d" => n * 86_400.0,
+        "" => return Err(format!("`{s}` has no unit: add one of ms, s, m, h, d (e.g. {s}h)")),
+        _ => return Err(format!("`{s}`: the unit must be ms, s, m, h or d")),
+    };
+    std::time::Duration::try_from_secs_f64(seconds).map_err(|e| format!("`{s}`: {e}"))
+}
+
 /// Whether to colour what goes to a stream: only a terminal, and never when `NO_COLOR` is set to
 /// anything but the empty string (no-color.org).
 pub fn colour(stream_is_terminal: bool) -> bool {
@@ -158,6 +183,18 @@ mod tests {
             describe(wrapped.as_ref()),
             "writing the identity: cannot write keys.txt: entity not found"
         );
+    }
+
+    #[test]
+    fn durations_need_a_unit() {
+        use std::time::Duration;
+        assert_eq!(parse_duration("72h"), Ok(Duration::from_secs(72 * 3600)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("1.5m"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("2d"), Ok(Duration::from_secs(172_800)));
+        assert!(parse_duration("72").unwrap_err().contains("no unit"));
+        assert!(parse_duration("3w").unwrap_err().contains("ms, s, m, h or d"));
+        assert!(parse_duration("h").is_err());
     }
 
     #[test]

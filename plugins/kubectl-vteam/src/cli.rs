@@ -137,21 +137,12 @@ enum Format {
     Name,
 }
 
+/// kubectl's `--request-timeout`: a bare number is seconds, as kubectl takes it.
 fn parse_duration(s: &str) -> Result<Duration, String> {
-    let (num, unit) = s
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .map(|i| s.split_at(i))
-        .unwrap_or((s, "s"));
-    let n: f64 = num
-        .parse()
-        .map_err(|_| format!("`{s}` is not a duration like 5s or 500ms"))?;
-    let secs = match unit {
-        "ms" => n / 1000.0,
-        "s" | "" => n,
-        "m" => n * 60.0,
-        _ => return Err(format!("`{s}`: use ms, s or m")),
-    };
-    Ok(Duration::from_secs_f64(secs))
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()) {
+        return platform_cli::parse_duration(&format!("{s}s"));
+    }
+    platform_cli::parse_duration(s)
 }
 
 pub fn main() -> i32 {

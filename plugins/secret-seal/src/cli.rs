@@ -8,8 +8,8 @@ use clap::{Args, Parser, Subcommand};
 use secret_seal::error::code;
 use secret_seal::store::EmitOptions;
 use secret_seal::{
-    atomic, config, keys, store, treepath, Error, Format, Identities, Recipient, Rule, SealOptions,
-    Sealed, Tree, Value,
+    atomic, config, keys, store, treepath, Error, Format, Recipient, Rule, SealOptions, Sealed,
+    Tree, Value,
 };
 
 #[derive(Parser)]
@@ -578,13 +578,13 @@ fn encrypt(args: EncryptArgs) -> anyhow::Result<()> {
                         .map_or(".".into(), |p| p.display().to_string())
                 )
             })?;
-        let rule = config.rule_for(&input.name)?;
-        opts.key_groups = rule.key_groups.clone();
-        opts.shamir_threshold = rule.shamir_threshold;
-        if opts.rule.is_none() {
-            opts.rule = rule.rule.clone();
-        }
-        opts.mac_only_encrypted |= rule.mac_only_encrypted;
+        let from_rule = SealOptions::from_rule(config.rule_for(&input.name)?);
+        opts = SealOptions {
+            // A rule given on the command line wins over the file's.
+            rule: opts.rule.or(from_rule.rule),
+            mac_only_encrypted: opts.mac_only_encrypted || from_rule.mac_only_encrypted,
+            ..from_rule
+        };
     }
     if let Some(t) = args.shamir_secret_sharing_threshold {
         opts.shamir_threshold = t;
@@ -605,12 +605,8 @@ fn decrypt(args: DecryptArgs) -> anyhow::Result<()> {
     let config = load_config(io, &input).ok().flatten();
     let sealed =
         Sealed::parse(in_fmt, &input.bytes).with_context(|| format!("{name}: cannot decrypt"))?;
-    let first_age = sealed.metadata.first_age_recipient();
     let opened = sealed
-        .open(
-            || Identities::from_env(first_age.as_deref()),
-            !args.ignore_mac,
-        )
+        .open_for_user(!args.ignore_mac)
         .with_context(|| format!("{name}: cannot decrypt"))?;
     let opts = emit_options(io, config.as_ref());
     let bytes = match &args.extract {
@@ -785,9 +781,8 @@ fn open_file(file: &Path, input_type: Option<&str>) -> anyhow::Result<OpenFile> 
     })?);
     let format = input_type.map_or_else(|| Format::from_path(file), Format::from_name);
     let sealed = Sealed::parse(format, &bytes).with_context(|| format!("{name}: cannot open"))?;
-    let first_age = sealed.metadata.first_age_recipient();
     let opened = sealed
-        .open(|| Identities::from_env(first_age.as_deref()), true)
+        .open_for_user(true)
         .with_context(|| format!("{name}: cannot open"))?;
     let stores = config::find(
         file.parent()
@@ -929,18 +924,12 @@ fn updatekeys(file: &Path, yes: bool, input_type: Option<&str>) -> anyhow::Resul
             return Ok(());
         }
     }
-    let first_age = sealed.metadata.first_age_recipient();
-    let key = secret_seal::keys::recover_data_key(&sealed.metadata, || {
-        Identities::from_env(first_age.as_deref())
-    })
-    .with_context(|| format!("{name}: cannot recover the data key"))?;
+    let key = sealed
+        .data_key_for_user()
+        .with_context(|| format!("{name}: cannot recover the data key"))?;
     sealed.metadata.key_groups = secret_seal::keys::wrap_data_key(&groups, threshold, &key)?;
     sealed.metadata.shamir_threshold = if groups.len() > 1 {
-        if threshold == 0 {
-            groups.len()
-        } else {
-            threshold
-        }
+        keys::shares_needed(groups.len(), threshold)
     } else {
         0
     };
@@ -1142,10 +1131,7 @@ fn textconv(file: &Path) -> anyhow::Result<()> {
     // git names the temp file it hands over after the original, so the format is recognised.
     let format = Format::from_path(file);
     let plain = Sealed::parse(format, &bytes).ok().and_then(|s| {
-        let first_age = s.metadata.first_age_recipient();
-        let opened = s
-            .open(|| Identities::from_env(first_age.as_deref()), true)
-            .ok()?;
+        let opened = s.open_for_user(true).ok()?;
         store::emit_plain(format, &opened.tree, EmitOptions::default())
             .ok()
             .map(zeroize::Zeroizing::new)

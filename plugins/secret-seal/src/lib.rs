@@ -44,6 +44,18 @@ pub struct SealOptions {
     pub mac_only_encrypted: bool,
 }
 
+impl SealOptions {
+    /// What a `.sops.yaml` creation rule says a new file is sealed with.
+    pub fn from_rule(rule: &config::CreationRule) -> SealOptions {
+        SealOptions {
+            key_groups: rule.key_groups.clone(),
+            shamir_threshold: rule.shamir_threshold,
+            rule: rule.rule.clone(),
+            mac_only_encrypted: rule.mac_only_encrypted,
+        }
+    }
+}
+
 /// An encrypted document: values still `ENC[...]`, metadata parsed.
 #[derive(Debug)]
 pub struct Sealed {
@@ -84,6 +96,23 @@ impl Sealed {
         self.open_with_key(data_key, verify_mac)
     }
 
+    /// Opens with the user's identities, found as sops finds them: `SOPS_AGE_KEY`,
+    /// `SOPS_AGE_KEY_FILE`, `SOPS_AGE_KEY_CMD` (run with `SOPS_AGE_RECIPIENT` set to the file's
+    /// first age recipient, so a key manager can pick the key), `~/.config/sops/age/keys.txt`,
+    /// and gpg for PGP. Every tool opens sealed files this way.
+    pub fn open_for_user(self, verify_mac: bool) -> Result<Opened> {
+        let first_age = self.metadata.first_age_recipient();
+        self.open(|| Identities::from_env(first_age.as_deref()), verify_mac)
+    }
+
+    /// The data key, recovered with the user's identities as [`Sealed::open_for_user`] finds them.
+    pub fn data_key_for_user(&self) -> Result<DataKey> {
+        let first_age = self.metadata.first_age_recipient();
+        keys::recover_data_key(&self.metadata, || {
+            Identities::from_env(first_age.as_deref())
+        })
+    }
+
     pub fn open_with_key(mut self, data_key: DataKey, verify_mac: bool) -> Result<Opened> {
         let mut stash = seal::Stash::default();
         let mac =
@@ -113,8 +142,8 @@ pub fn seal(tree: Tree, format: Format, opts: &SealOptions) -> Result<Sealed> {
     let data_key = DataKey::generate();
     let key_groups = keys::wrap_data_key(&opts.key_groups, opts.shamir_threshold, &data_key)?;
     let mut metadata = Metadata {
-        shamir_threshold: if key_groups.len() > 1 && opts.shamir_threshold == 0 {
-            key_groups.len()
+        shamir_threshold: if key_groups.len() > 1 {
+            keys::shares_needed(key_groups.len(), opts.shamir_threshold)
         } else {
             opts.shamir_threshold
         },

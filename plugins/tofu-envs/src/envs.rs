@@ -153,44 +153,14 @@ pub fn list(layout: &Layout) -> Result<Vec<ListRow>, String> {
     Ok(rows)
 }
 
-/// `72h`, `30m`, `1s`, `2d` → seconds.
+/// `72h`, `30m`, `2d` → seconds (a unit is required: `--ttl 72` is not 72 hours).
 pub fn parse_ttl(s: &str) -> Result<i64, String> {
-    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: i64 = num
-        .parse()
-        .map_err(|_| format!("invalid --ttl {s:?}: expected a number and a unit, e.g. 72h"))?;
-    let mult = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86400,
-        _ => {
-            return Err(format!(
-                "invalid --ttl {s:?}: the unit must be s, m, h or d"
-            ))
-        }
-    };
-    Ok(n * mult)
+    platform_cli::parse_duration(s)
+        .map(|d| d.as_secs() as i64)
+        .map_err(|e| format!("invalid --ttl: {e}"))
 }
 
-/// Seconds since the epoch of an RFC3339 UTC time as tofu-envs writes it.
-pub fn parse_utc(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[10] != b'T' {
-        return None;
-    }
-    let n = |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<i64>().ok());
-    let (y, m, d) = (n(0..4)?, n(5..7)?, n(8..10)?);
-    let (hh, mm, ss) = (n(11..13)?, n(14..16)?, n(17..19)?);
-    // Days from civil (Howard Hinnant).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86400 + hh * 3600 + mm * 60 + ss)
-}
+pub use secret_seal::time::parse_utc;
 
 fn now() -> i64 {
     std::time::SystemTime::now()
@@ -341,12 +311,7 @@ pub fn seal_new(path: &std::path::Path, values: secret_seal::Branch) -> Result<P
     })?;
     let config = secret_seal::config::Config::load(&config_path).map_err(|e| e.to_string())?;
     let rule = config.rule_for(path).map_err(|e| e.to_string())?;
-    let opts = secret_seal::SealOptions {
-        key_groups: rule.key_groups.clone(),
-        shamir_threshold: rule.shamir_threshold,
-        rule: rule.rule.clone(),
-        mac_only_encrypted: rule.mac_only_encrypted,
-    };
+    let opts = secret_seal::SealOptions::from_rule(rule);
     let tree = secret_seal::Tree {
         branches: vec![values],
     };

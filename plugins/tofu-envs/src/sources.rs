@@ -338,7 +338,7 @@ pub fn sealed_source(layout: &Layout, path: &Path) -> (Option<Source>, Sealed) {
             }),
         }
     };
-    let (entries, state) = match sealed.open(|| secret_seal::Identities::from_env(None), true) {
+    let (entries, state) = match sealed.open_for_user(true) {
         Ok(opened) => {
             let b = opened.tree.branches.first().cloned().unwrap_or_default();
             (

@@ -288,11 +288,7 @@ pub fn recover_data_key(
     let key = if meta.key_groups.len() == 1 {
         shares.pop().and_then(|s| DataKey::from_slice(&s))
     } else {
-        let threshold = if meta.shamir_threshold == 0 {
-            meta.key_groups.len()
-        } else {
-            meta.shamir_threshold
-        };
+        let threshold = shares_needed(meta.key_groups.len(), meta.shamir_threshold);
         if shares.len() >= threshold {
             shamir::combine(&shares)
                 .ok()
@@ -348,4 +344,14 @@ fn unwrap_group(
         }
     }
     None
+}
+
+/// How many key groups must be opened to recover the data key: the file's threshold, or every
+/// group when it says none (sops's rule for a missing or zero `shamir_threshold`).
+pub fn shares_needed(groups: usize, threshold: usize) -> usize {
+    if threshold == 0 {
+        groups
+    } else {
+        threshold
+    }
 }
