@@ -52,7 +52,7 @@ pub fn fmt(hook: Hook, repo: &Repo, files: &[Staged], fix: bool) -> Vec<Finding>
     };
     let mut out = Vec::new();
     for f in files {
-        if tofu_envs::fmt::mode_for(Path::new(&f.path)) != Some(want) {
+        if hcl_format::Mode::for_path(Path::new(&f.path)) != Some(want) {
             continue;
         }
         let Some(text) = f.text() else {

@@ -21,14 +21,20 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
         .parse()
         .ok()
         .filter(|n: &f64| n.is_finite())
-        .ok_or_else(|| format!("`{s}` is not a duration: write a number and a unit, e.g. 72h or 500ms"))?;
+        .ok_or_else(|| {
+            format!("`{s}` is not a duration: write a number and a unit, e.g. 72h or 500ms")
+        })?;
     let seconds = match unit {
         "ms" => n / 1000.0,
         "s" => n,
         "m" => n * 60.0,
         "h" => n * 3600.0,
         "d" => n * 86_400.0,
-        "" => return Err(format!("`{s}` has no unit: add one of ms, s, m, h, d (e.g. {s}h)")),
+        "" => {
+            return Err(format!(
+                "`{s}` has no unit: add one of ms, s, m, h, d (e.g. {s}h)"
+            ))
+        }
         _ => return Err(format!("`{s}`: the unit must be ms, s, m, h or d")),
     };
     std::time::Duration::try_from_secs_f64(seconds).map_err(|e| format!("`{s}`: {e}"))
@@ -193,7 +199,9 @@ mod tests {
         assert_eq!(parse_duration("1.5m"), Ok(Duration::from_secs(90)));
         assert_eq!(parse_duration("2d"), Ok(Duration::from_secs(172_800)));
         assert!(parse_duration("72").unwrap_err().contains("no unit"));
-        assert!(parse_duration("3w").unwrap_err().contains("ms, s, m, h or d"));
+        assert!(parse_duration("3w")
+            .unwrap_err()
+            .contains("ms, s, m, h or d"));
         assert!(parse_duration("h").is_err());
     }
 

@@ -20,6 +20,31 @@ pub enum Mode {
     Terragrunt,
 }
 
+impl Mode {
+    /// The formatter a file gets by its name, as `tofu fmt` and `terragrunt hcl fmt` choose
+    /// their files: tofu's own extensions (`.tf`, `.tofu`, `.tfvars`, test and mock files) are
+    /// tofu's, any other `.hcl` is terragrunt's; None for a file neither formats.
+    pub fn for_path(path: &std::path::Path) -> Option<Mode> {
+        let name = path.file_name()?.to_string_lossy();
+        const TOFU: [&str; 7] = [
+            ".tf",
+            ".tofu",
+            ".tfvars",
+            ".tftest.hcl",
+            ".tofutest.hcl",
+            ".tfmock.hcl",
+            ".tofumock.hcl",
+        ];
+        if TOFU.iter().any(|ext| name.ends_with(ext)) {
+            Some(Mode::Tofu)
+        } else if name.ends_with(".hcl") {
+            Some(Mode::Terragrunt)
+        } else {
+            None
+        }
+    }
+}
+
 /// Input tofu would reject: where, what, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{line}:{column}: {summary}: {detail}")]

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-#[path = "../tests/support/mod.rs"]
+#[path = "../../hcl-format/tests/support/mod.rs"]
 #[allow(dead_code)]
 mod support;
 
@@ -119,7 +119,7 @@ fn collect(dir: &Path, out: &mut Vec<(PathBuf, tofu_envs::hcl::Mode)>) {
             if !e.file_name().to_string_lossy().starts_with('.') {
                 collect(&p, out);
             }
-        } else if let Some(mode) = tofu_envs::fmt::mode_for(&p) {
+        } else if let Some(mode) = tofu_envs::hcl::Mode::for_path(&p) {
             // The same files terraform fmt takes, for a like-for-like comparison.
             let name = p.to_string_lossy();
             if name.ends_with(".tf") || name.ends_with(".tfvars") || name.ends_with(".tftest.hcl") {

@@ -93,27 +93,6 @@ Options:
   -terragrunt    Format standard input as terragrunt HCL (no terraform rewrites)
 ";
 
-/// The formatting mode for a file by its name, or `None` if fmt does not take it.
-pub fn mode_for(path: &Path) -> Option<Mode> {
-    let name = path.file_name()?.to_string_lossy();
-    const TOFU: [&str; 7] = [
-        ".tf",
-        ".tofu",
-        ".tfvars",
-        ".tftest.hcl",
-        ".tofutest.hcl",
-        ".tfmock.hcl",
-        ".tofumock.hcl",
-    ];
-    if TOFU.iter().any(|ext| name.ends_with(ext)) {
-        Some(Mode::Tofu)
-    } else if name.ends_with(".hcl") {
-        Some(Mode::Terragrunt)
-    } else {
-        None
-    }
-}
-
 /// Names tofu ignores while walking (`configs.IsIgnoredFile`), which also skips `.terraform`,
 /// `.terragrunt-cache` and `.git`.
 fn ignored(name: &str) -> bool {
@@ -134,7 +113,7 @@ fn walk(dir: &Path, recursive: bool, out: &mut Vec<PathBuf>) -> std::io::Result<
             if recursive {
                 walk(&path, recursive, out)?;
             }
-        } else if mode_for(&path).is_some() {
+        } else if Mode::for_path(&path).is_some() {
             out.push(path);
         }
     }
@@ -241,11 +220,11 @@ pub fn run(
                     status = 2;
                 }
                 files.extend(found.into_iter().map(|f| {
-                    let mode = mode_for(&f).expect("walk keeps formattable files");
+                    let mode = Mode::for_path(&f).expect("walk keeps formattable files");
                     (f, mode)
                 }));
             }
-            Ok(_) => match mode_for(&path) {
+            Ok(_) => match Mode::for_path(&path) {
                 Some(mode) => files.push((path, mode)),
                 None => {
                     let _ = writeln!(err, "Error: {p}: only .tf, .tofu, .tfvars, .tftest.hcl, .tofutest.hcl and terragrunt .hcl files can be processed with tofu-envs fmt");

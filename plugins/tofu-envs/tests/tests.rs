@@ -1,11 +1,8 @@
-//! tofu-envs integration tests: the formatter against terraform's output, and the command.
+//! tofu-envs integration tests: the command (the formatter's own tests are hcl-format's).
 
 mod support;
 
 mod cli;
-mod differential;
 mod envs;
 mod envs_precedence;
-mod golden;
-mod properties;
 mod run;

@@ -1,28 +1,8 @@
-//! Test plumbing: a seeded generator of valid HCL, whitespace perturbation, and the oracle.
-
-pub mod gen;
+//! Test plumbing: the repository with its bundled stacks, and the demo key.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-/// A `terraform fmt`-compatible command to compare against (see [`test_peers::terraform_engine`]).
 pub use test_peers::terraform_engine as oracle;
-
-/// Formats every file of `dir` in place with the oracle (`fmt -write=true -list=false DIR`).
-pub fn oracle_format_dir(oracle: &[String], dir: &Path) -> std::process::Output {
-    Command::new(&oracle[0])
-        .args(&oracle[1..])
-        .args(["fmt", "-write=true", "-list=false", "-no-color"])
-        .arg(dir)
-        .env("TF_CLI_CONFIG_FILE", "/dev/null")
-        .current_dir(dir)
-        .output()
-        .expect("the oracle runs")
-}
-
-pub fn golden_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
-}
 
 /// The repository, with the bundled stacks/ and the demo key.
 pub fn repo() -> PathBuf {

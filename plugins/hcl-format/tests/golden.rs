@@ -3,7 +3,7 @@
 //! `golden/terragrunt/*.golden` are terragrunt mode: terraform's output except at the rewrite
 //! sites (unquoted labels, `"${...}"`), which terragrunt keeps as written.
 
-use tofu_envs::hcl::{format, Mode};
+use hcl_format::{format, Mode};
 
 use crate::support::golden_dir;
 

@@ -1,8 +1,8 @@
 //! Properties: formatting never panics, is idempotent, and changes nothing but whitespace apart
 //! from the documented terraform rewrites.
 
+use hcl_format::{format, Mode};
 use proptest::prelude::*;
-use tofu_envs::hcl::{format, Mode};
 
 use crate::support::gen;
 
