@@ -40,6 +40,36 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     std::time::Duration::try_from_secs_f64(seconds).map_err(|e| format!("`{s}`: {e}"))
 }
 
+/// The one table style of every tool, as kubectl prints its own: a header of capitals, columns
+/// padded to their widest cell and two spaces apart, no trailing spaces. One line a row, the
+/// header first.
+pub fn table<S: AsRef<str>>(header: &[&str], rows: &[Vec<S>]) -> Vec<String> {
+    let widths: Vec<usize> = (0..header.len())
+        .map(|i| {
+            rows.iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| c.as_ref().chars().count())
+                .chain([header[i].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        padded.join("  ").trim_end().to_string()
+    };
+    std::iter::once(line(header.to_vec()))
+        .chain(
+            rows.iter()
+                .map(|r| line(r.iter().map(AsRef::as_ref).collect())),
+        )
+        .collect()
+}
+
 /// Whether to colour what goes to a stream: only a terminal, and never when `NO_COLOR` is set to
 /// anything but the empty string (no-color.org).
 pub fn colour(stream_is_terminal: bool) -> bool {
@@ -188,6 +218,19 @@ mod tests {
         assert_eq!(
             describe(wrapped.as_ref()),
             "writing the identity: cannot write keys.txt: entity not found"
+        );
+    }
+
+    #[test]
+    fn tables_pad_columns_two_spaces_apart() {
+        let rows = vec![vec!["team-a", "dev", ""], vec!["b", "production", "x"]];
+        assert_eq!(
+            table(&["TEAM", "ENV", "NOTE"], &rows),
+            [
+                "TEAM    ENV         NOTE",
+                "team-a  dev",
+                "b       production  x"
+            ]
         );
     }
 

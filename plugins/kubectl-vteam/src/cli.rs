@@ -320,16 +320,16 @@ fn list(ctx: &Ctx, output: Format) -> Result<i32> {
                 return Ok(0);
             }
             let color = std::io::stdout().is_terminal();
-            let rows: Vec<[String; 6]> = teams
+            let rows: Vec<Vec<String>> = teams
                 .teams
                 .iter()
                 .map(|t| {
                     let mark = if current.as_deref() == Some(t.context.as_str()) {
                         "*"
                     } else {
-                        " "
+                        ""
                     };
-                    [
+                    vec![
                         mark.to_string(),
                         t.key(teams.qualified),
                         t.env.clone(),
@@ -339,9 +339,8 @@ fn list(ctx: &Ctx, output: Format) -> Result<i32> {
                     ]
                 })
                 .collect();
-            let header = ["", "TEAM", "ENV", "SOURCE", "SERVER", "NAMESPACE"].map(String::from);
-            let table = std::iter::once(header).chain(rows);
-            for (i, line) in align(table).into_iter().enumerate() {
+            let header = ["CURRENT", "TEAM", "ENV", "SOURCE", "SERVER", "NAMESPACE"];
+            for (i, line) in platform_cli::table(&header, &rows).into_iter().enumerate() {
                 let current_row = line.starts_with('*');
                 let line = if i == 0 {
                     paint(&line, Style::Bold, color)
@@ -355,25 +354,6 @@ fn list(ctx: &Ctx, output: Format) -> Result<i32> {
         }
     }
     Ok(0)
-}
-
-fn align<const N: usize>(rows: impl Iterator<Item = [String; N]>) -> Vec<String> {
-    let rows: Vec<[String; N]> = rows.collect();
-    let mut widths = [0usize; N];
-    for r in &rows {
-        for (w, c) in widths.iter_mut().zip(r) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    rows.iter()
-        .map(|r| {
-            r.iter()
-                .zip(widths)
-                .map(|(c, w)| format!("{c:<w$}"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect()
 }
 
 fn use_cmd(ctx: &Ctx, team: Option<String>) -> Result<i32> {
@@ -598,7 +578,7 @@ fn status(ctx: &Ctx, output: Format) -> Result<i32> {
         writeln!(out)?;
     } else {
         let color = std::io::stdout().is_terminal();
-        let header = ["TEAM", "SERVER", "STATE", "LATENCY", "DETAIL"].map(String::from);
+        let header = ["TEAM", "SERVER", "STATE", "LATENCY", "DETAIL"];
         let rows = teams.teams.iter().zip(&results).map(|(t, h)| {
             let (state, latency, detail) = match h {
                 Health::Reachable {
@@ -612,7 +592,7 @@ fn status(ctx: &Ctx, output: Format) -> Result<i32> {
                 ),
                 Health::Unreachable { reason } => ("unreachable", "-".into(), reason.clone()),
             };
-            [
+            vec![
                 t.key(teams.qualified),
                 t.server.clone().unwrap_or_else(|| "-".into()),
                 state.to_string(),
@@ -620,10 +600,8 @@ fn status(ctx: &Ctx, output: Format) -> Result<i32> {
                 detail,
             ]
         });
-        for (i, line) in align(std::iter::once(header).chain(rows))
-            .into_iter()
-            .enumerate()
-        {
+        let rows: Vec<Vec<String>> = rows.collect();
+        for (i, line) in platform_cli::table(&header, &rows).into_iter().enumerate() {
             let style = if i == 0 {
                 Style::Bold
             } else if results[i - 1].is_up() {

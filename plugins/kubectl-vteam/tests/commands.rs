@@ -43,13 +43,13 @@ fn list_marks_the_current_team() {
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(
         lines[0].split_whitespace().collect::<Vec<_>>(),
-        ["TEAM", "ENV", "SOURCE", "SERVER", "NAMESPACE"]
+        ["CURRENT", "TEAM", "ENV", "SOURCE", "SERVER", "NAMESPACE"]
     );
     assert_eq!(
         lines[2].split_whitespace().collect::<Vec<_>>(),
         ["*", "team-b", "dev", "layout", url.as_str(), "team-b-apps"]
     );
-    assert!(lines[1].starts_with("  team-a "));
+    assert!(lines[1].starts_with("         team-a  "), "{out}");
     // No command at all lists too, as kubectx does.
     assert_eq!(stdout(&mut desk.vteam()), out);
     assert_eq!(
