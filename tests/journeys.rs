@@ -197,7 +197,7 @@ fn readme_demo_runs_the_platform_teams_day_without_touching_home() {
         );
     }
     assert!(
-        section(11).contains("team-a dev layout https://127.0.0.1:30443 team-a-apps"),
+        section(11).contains("         team-a  dev  layout  https://127.0.0.1:30443  team-a-apps"),
         "{}",
         section(11)
     );

@@ -155,12 +155,18 @@ enum Command {
     Man,
 }
 
+/// What the command line says when it fails, and its exit code.
 struct Failure(i32, String);
 
-impl From<String> for Failure {
-    fn from(s: String) -> Self {
-        Failure(2, s)
+impl From<tofu_envs::Error> for Failure {
+    fn from(e: tofu_envs::Error) -> Self {
+        Failure(e.exit_code(), platform_cli::describe(&e))
     }
+}
+
+/// A usage error of the command line itself (exit 2).
+fn usage(message: impl Into<String>) -> Failure {
+    Failure(2, message.into())
 }
 
 pub fn run() -> i32 {
@@ -262,12 +268,9 @@ fn env_and_stack(layout: &Layout, words: Vec<String>) -> Result<(String, String)
     let stack = match stacks.as_slice() {
         [one] => one.clone(),
         [] => stack_here(layout).ok_or_else(|| {
-            Failure(
-                2,
-                "name a stack (e.g. teams/team-a), or run inside a stack's directory".into(),
-            )
+            usage("name a stack (e.g. teams/team-a), or run inside a stack's directory")
         })?,
-        _ => return Err(Failure(2, format!("one stack, not {}", stacks.join(" ")))),
+        _ => return Err(usage(format!("one stack, not {}", stacks.join(" ")))),
     };
     Ok((env, stack))
 }
@@ -286,9 +289,8 @@ fn run_command(
         (0..layout.stacks.len()).collect()
     } else {
         if stacks.is_empty() {
-            return Err(Failure(
-                2,
-                "name the stacks to run in, run inside a stack's directory, or pass --all".into(),
+            return Err(usage(
+                "name the stacks to run in, run inside a stack's directory, or pass --all",
             ));
         }
         let chosen = layout.select(stacks)?;
@@ -375,7 +377,7 @@ fn emit<T: serde::Serialize>(
 fn json<T: serde::Serialize>(v: &T) -> Result<(), Failure> {
     println!(
         "{}",
-        serde_json::to_string_pretty(v).map_err(|e| e.to_string())?
+        serde_json::to_string_pretty(v).expect("rows serialize")
     );
     Ok(())
 }
@@ -389,7 +391,7 @@ fn table(header: &[&str], rows: &[Vec<String>]) {
 fn dispatch(cli: Cli) -> Result<i32, Failure> {
     let root = layout::find_root(
         cli.root.as_deref(),
-        &std::env::current_dir().map_err(|e| e.to_string())?,
+        &std::env::current_dir().map_err(tofu_envs::Error::read("."))?,
     )?;
     let layout = Layout::load(&root)?;
     match cli.command {
@@ -551,7 +553,7 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
             let stack = layout.select(std::slice::from_ref(&stack))?[0];
             let pairs: Vec<(String, zeroize::Zeroizing<String>)> = match &file {
                 Some(f) => tofu_envs::transfer::parse_exports(&zeroize::Zeroizing::new(
-                    std::fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))?,
+                    std::fs::read_to_string(f).map_err(tofu_envs::Error::read(f))?,
                 )),
                 None => std::env::vars()
                     .filter(|(k, _)| k.starts_with("TF_VAR_"))
@@ -602,7 +604,8 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
                 }
                 eprintln!("ok: {} is up to date", path.display());
             } else {
-                platform_fs::write(&path, text.as_bytes(), 0o644).map_err(|e| e.to_string())?;
+                platform_fs::write(&path, text.as_bytes(), 0o644)
+                    .map_err(tofu_envs::Error::from)?;
                 println!("wrote {}", path.display());
             }
             Ok(0)

@@ -2,6 +2,7 @@
 //! environments (`diff`), the environments × stacks table (`list`), creating one (`new`) and
 //! collecting expired short-lived ones (`gc`).
 
+use crate::error::{Error, Result};
 use std::path::PathBuf;
 
 use globset::Glob;
@@ -29,7 +30,7 @@ pub fn resolve(
     stack: &Stack,
     env: &str,
     env_vars: &[(String, String)],
-) -> Result<Vec<Resolved>, String> {
+) -> Result<Vec<Resolved>> {
     let vars = variables::read_dir(&stack.dir)?;
     let srcs = sources::collect(layout, stack, env, env_vars);
     Ok(vars
@@ -79,7 +80,7 @@ pub fn diff(
     b: &str,
     stacks: &[&Stack],
     env_vars: &[(String, String)],
-) -> Result<Vec<Difference>, String> {
+) -> Result<Vec<Difference>> {
     let mut out = Vec::new();
     for stack in stacks {
         let ra = resolve(layout, stack, a, env_vars)?;
@@ -127,7 +128,7 @@ pub struct ListRow {
     pub expires: Option<String>,
 }
 
-pub fn list(layout: &Layout) -> Result<Vec<ListRow>, String> {
+pub fn list(layout: &Layout) -> Result<Vec<ListRow>> {
     let registry = layout.registry()?;
     let mut rows = Vec::new();
     for env in layout.environments() {
@@ -154,10 +155,10 @@ pub fn list(layout: &Layout) -> Result<Vec<ListRow>, String> {
 }
 
 /// `72h`, `30m`, `2d` → seconds (a unit is required: `--ttl 72` is not 72 hours).
-pub fn parse_ttl(s: &str) -> Result<i64, String> {
+pub fn parse_ttl(s: &str) -> Result<i64> {
     platform_cli::parse_duration(s)
         .map(|d| d.as_secs() as i64)
-        .map_err(|e| format!("invalid --ttl: {e}"))
+        .map_err(|e| Error::Usage(format!("invalid --ttl: {e}")))
 }
 
 pub use secret_seal::time::parse_utc;
@@ -182,23 +183,23 @@ pub struct Created {
 
 pub use platform_layout::valid_env_name;
 
-pub fn new_env(layout: &Layout, name: &str, opts: &NewOptions) -> Result<Created, String> {
+pub fn new_env(layout: &Layout, name: &str, opts: &NewOptions) -> Result<Created> {
     if !valid_env_name(name) {
-        return Err(format!(
+        return Err(Error::Usage(format!(
             "invalid environment name {name:?}: use {}",
             platform_layout::ENV_NAME_RULE
-        ));
+        )));
     }
     if layout.environments().contains(name) {
-        return Err(format!(
+        return Err(Error::Usage(format!(
             "environment {name:?} already exists; remove its files or pick another name"
-        ));
+        )));
     }
     if let Some(from) = &opts.from {
         if !layout.environments().contains(from) {
-            return Err(format!(
+            return Err(Error::Usage(format!(
                 "no environment {from:?} to copy from; `tofu-envs list` shows them"
-            ));
+            )));
         }
     }
     let glob = opts
@@ -207,7 +208,7 @@ pub fn new_env(layout: &Layout, name: &str, opts: &NewOptions) -> Result<Created
         .map(|g| {
             Glob::new(g)
                 .map(|g| g.compile_matcher())
-                .map_err(|e| format!("invalid --stacks glob: {e}"))
+                .map_err(|e| Error::Usage(format!("invalid --stacks glob: {e}")))
         })
         .transpose()?;
     let stacks: Vec<&Stack> = layout
@@ -219,13 +220,15 @@ pub fn new_env(layout: &Layout, name: &str, opts: &NewOptions) -> Result<Created
         })
         .collect();
     if stacks.is_empty() {
-        return Err("no stack matches --stacks".into());
+        return Err(Error::Usage("no stack matches --stacks".into()));
     }
     let ttl = opts.ttl.as_deref().map(parse_ttl).transpose()?;
     let mut files = Vec::new();
     for stack in stacks {
-        std::fs::create_dir_all(stack.env_dir())
-            .map_err(|e| format!("{}: {e}", stack.env_dir().display()))?;
+        std::fs::create_dir_all(stack.env_dir()).map_err(|source| platform_fs::Error {
+            path: stack.env_dir(),
+            source,
+        })?;
         match &opts.from {
             Some(from) => {
                 // Copied as they are: a sealed file stays sealed (same data key; its AAD is
@@ -235,7 +238,7 @@ pub fn new_env(layout: &Layout, name: &str, opts: &NewOptions) -> Result<Created
                     (stack.sealed_file(from), stack.sealed_file(name)),
                 ] {
                     if let Ok(bytes) = std::fs::read(&src) {
-                        platform_fs::write(&dst, &bytes, 0o644).map_err(|e| e.to_string())?;
+                        platform_fs::write(&dst, &bytes, 0o644)?;
                         files.push(dst);
                     }
                 }
@@ -263,7 +266,7 @@ pub fn new_env(layout: &Layout, name: &str, opts: &NewOptions) -> Result<Created
 
 /// Env files from the stack's variables: placeholders for required ones (secrets sealed at
 /// once), the others commented out with their defaults.
-fn scaffold(stack: &Stack, env: &str) -> Result<Vec<PathBuf>, String> {
+fn scaffold(stack: &Stack, env: &str) -> Result<Vec<PathBuf>> {
     let vars = variables::read_dir(&stack.dir)?;
     let mut plain = String::new();
     let mut secrets = secret_seal::Branch::default();
@@ -290,8 +293,8 @@ fn scaffold(stack: &Stack, env: &str) -> Result<Vec<PathBuf>, String> {
     let mut files = Vec::new();
     let path = stack.plain_file(env);
     let formatted = crate::hcl::format(&plain, crate::hcl::Mode::Tofu)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    platform_fs::write(&path, formatted.as_bytes(), 0o644).map_err(|e| e.to_string())?;
+        .map_err(|e| Error::invalid(&path)(e.to_string()))?;
+    platform_fs::write(&path, formatted.as_bytes(), 0o644)?;
     files.push(path);
     if !secrets.0.is_empty() {
         let path = stack.sealed_file(env);
@@ -301,26 +304,27 @@ fn scaffold(stack: &Stack, env: &str) -> Result<Vec<PathBuf>, String> {
 }
 
 /// Seals a new secrets file with the `.sops.yaml` rule that covers it; plaintext never touches disk.
-pub fn seal_new(path: &std::path::Path, values: secret_seal::Branch) -> Result<PathBuf, String> {
+pub fn seal_new(path: &std::path::Path, values: secret_seal::Branch) -> Result<PathBuf> {
     let dir = path.parent().unwrap_or(std::path::Path::new("."));
     let config_path = secret_seal::config::find(dir).ok_or_else(|| {
-        format!(
-            "no .sops.yaml above {} to seal its secrets with",
+        Error::Usage(format!(
+            "no .sops.yaml above {} to seal its secrets with: add one with a creation rule for it",
             dir.display()
-        )
+        ))
     })?;
-    let config = secret_seal::config::Config::load(&config_path).map_err(|e| e.to_string())?;
-    let rule = config.rule_for(path).map_err(|e| e.to_string())?;
+    let config =
+        secret_seal::config::Config::load(&config_path).map_err(Error::seal(&config_path))?;
+    let rule = config.rule_for(path).map_err(Error::seal(path))?;
     let opts = secret_seal::SealOptions::from_rule(rule);
     let tree = secret_seal::Tree {
         branches: vec![values],
     };
-    let sealed = secret_seal::seal(tree, secret_seal::Format::Json, &opts)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let sealed =
+        secret_seal::seal(tree, secret_seal::Format::Json, &opts).map_err(Error::seal(path))?;
     let bytes = sealed
         .to_bytes(secret_seal::Format::Json, config.stores)
-        .map_err(|e| e.to_string())?;
-    platform_fs::write(path, &bytes, 0o644).map_err(|e| e.to_string())?;
+        .map_err(Error::seal(path))?;
+    platform_fs::write(path, &bytes, 0o644)?;
     Ok(path.to_path_buf())
 }
 
@@ -332,7 +336,7 @@ pub struct Expired {
 
 /// Expired short-lived environments; with `remove`, their env files and registry entries go.
 /// State is never touched.
-pub fn gc(layout: &Layout, remove: bool) -> Result<Vec<Expired>, String> {
+pub fn gc(layout: &Layout, remove: bool) -> Result<Vec<Expired>> {
     let mut reg = layout.registry()?;
     let now = now();
     let expired: Vec<(String, String)> = reg
@@ -351,7 +355,10 @@ pub fn gc(layout: &Layout, remove: bool) -> Result<Vec<Expired>, String> {
             .collect();
         if remove {
             for f in &files {
-                std::fs::remove_file(f).map_err(|e| format!("{}: {e}", f.display()))?;
+                std::fs::remove_file(f).map_err(|source| platform_fs::Error {
+                    path: f.clone(),
+                    source,
+                })?;
             }
             reg.environments.remove(&env);
         }

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::{Error, Result};
+
 pub const REGISTRY: &str = "tofu-envs.json";
 
 pub use platform_layout::Stack;
@@ -30,13 +32,13 @@ pub struct RegistryEntry {
 
 /// The repository root: `--root`, else `PLATFORM_ROOT`, else the nearest ancestor of `start`
 /// holding `stacks/` (the rule every tool shares, in `platform_layout`).
-pub fn find_root(explicit: Option<&Path>, start: &Path) -> Result<PathBuf, String> {
-    platform_layout::find_root(explicit, start).map_err(|e| e.to_string())
+pub fn find_root(explicit: Option<&Path>, start: &Path) -> Result<PathBuf> {
+    Ok(platform_layout::find_root(explicit, start)?)
 }
 
 impl Layout {
-    pub fn load(root: &Path) -> Result<Layout, String> {
-        let stacks = platform_layout::stacks(root).map_err(|e| e.to_string())?;
+    pub fn load(root: &Path) -> Result<Layout> {
+        let stacks = platform_layout::stacks(root)?;
         Ok(Layout {
             root: root.to_path_buf(),
             stacks,
@@ -45,18 +47,17 @@ impl Layout {
 
     /// An environment named on the command line must have files: a typo (`prd`) would otherwise
     /// run tofu with no var file at all, on defaults.
-    pub fn require_environment(&self, env: &str) -> Result<(), String> {
+    pub fn require_environment(&self, env: &str) -> Result<()> {
         let known = self.environments();
         if known.contains(env) {
             return Ok(());
         }
-        let hint = platform_layout::closest(env, known.iter().map(String::as_str))
-            .map(|s| format!("did you mean {s:?}? "))
-            .unwrap_or_default();
-        Err(format!(
-            "no environment {env:?}: no stack has env/{env}.tfvars or env/{env}.secrets.tfvars.json (known: {}); {hint}`tofu-envs new {env}` creates it",
-            known.into_iter().collect::<Vec<_>>().join(", ")
-        ))
+        Err(Error::UnknownEnvironment {
+            env: env.to_string(),
+            suggestion: platform_layout::closest(env, known.iter().map(String::as_str))
+                .map(str::to_string),
+            known: known.into_iter().collect(),
+        })
     }
 
     /// Every environment that has a file in any stack.
@@ -65,7 +66,7 @@ impl Layout {
     }
 
     /// Stacks selected by name (`teams/team-a`, `stacks/teams/team-a` or a path); all if empty.
-    pub fn select(&self, names: &[String]) -> Result<Vec<&Stack>, String> {
+    pub fn select(&self, names: &[String]) -> Result<Vec<&Stack>> {
         if names.is_empty() {
             return Ok(self.stacks.iter().collect());
         }
@@ -82,13 +83,12 @@ impl Layout {
                     })
                     .ok_or_else(|| {
                         let names = self.stacks.iter().map(|s| s.name.as_str());
-                        let hint = platform_layout::closest(short, names.clone())
-                            .map(|s| format!("did you mean {s:?}? "))
-                            .unwrap_or_default();
-                        format!(
-                            "no stack {n:?}: {hint}stacks are {}",
-                            names.collect::<Vec<_>>().join(", ")
-                        )
+                        Error::UnknownStack {
+                            name: n.to_string(),
+                            suggestion: platform_layout::closest(short, names.clone())
+                                .map(str::to_string),
+                            known: names.map(str::to_string).collect(),
+                        }
                     })
             })
             .collect()
@@ -98,25 +98,29 @@ impl Layout {
         self.root.join(REGISTRY)
     }
 
-    pub fn registry(&self) -> Result<Registry, String> {
-        match std::fs::read_to_string(self.registry_path()) {
-            Ok(text) => serde_json::from_str(&text)
-                .map_err(|e| format!("{}: {e}", self.registry_path().display())),
+    pub fn registry(&self) -> Result<Registry> {
+        let path = self.registry_path();
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                serde_json::from_str(&text).map_err(|e| Error::invalid(&path)(e.to_string()))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Registry::default()),
-            Err(e) => Err(format!("{}: {e}", self.registry_path().display())),
+            Err(e) => Err(Error::read(&path)(e)),
         }
     }
 
-    pub fn save_registry(&self, reg: &Registry) -> Result<(), String> {
+    pub fn save_registry(&self, reg: &Registry) -> Result<()> {
         let path = self.registry_path();
         if reg.environments.is_empty() {
             return match std::fs::remove_file(&path) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.to_string()),
+                Err(source) if source.kind() != std::io::ErrorKind::NotFound => {
+                    Err(platform_fs::Error { path, source }.into())
+                }
                 _ => Ok(()),
             };
         }
-        let text = serde_json::to_string_pretty(reg).map_err(|e| e.to_string())? + "\n";
-        platform_fs::write(&path, text.as_bytes(), 0o644).map_err(|e| e.to_string())
+        let text = serde_json::to_string_pretty(reg).expect("a registry serializes") + "\n";
+        Ok(platform_fs::write(&path, text.as_bytes(), 0o644)?)
     }
 
     /// The pinned OpenTofu version: `.opentofu-version` (tenv's file), or the platform docs'

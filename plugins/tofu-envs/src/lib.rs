@@ -4,6 +4,8 @@
 pub mod atlantis;
 pub mod check;
 pub mod envs;
+pub mod error;
+pub use error::{Error, Result};
 pub mod fmt;
 /// The HCL lexer, parser and formatter (its own crate, shared with secret-seal's tfvars).
 pub use hcl_format as hcl;

@@ -4,6 +4,7 @@
 //! closes inherited descriptors). `--all` runs every stack in dependency order, independent stacks
 //! in parallel. Secrets never touch the disk.
 
+use crate::error::{Error, Result};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -47,7 +48,7 @@ pub fn find_in_path(name: &str) -> Option<PathBuf> {
 
 /// terragrunt where the stack has a terragrunt.hcl and terragrunt is installed; otherwise
 /// `TOFU_BINARY`, else `tofu`, else `terraform`.
-pub fn engine(stack: &Stack) -> Result<Engine, String> {
+pub fn engine(stack: &Stack) -> Result<Engine> {
     if stack.terragrunt_file().is_some() {
         let tg = std::env::var("TERRAGRUNT_BINARY").unwrap_or_else(|_| "terragrunt".into());
         if let Some(p) = find_in_path(&tg) {
@@ -62,7 +63,11 @@ pub fn engine(stack: &Stack) -> Result<Engine, String> {
         .iter()
         .find_map(|c| find_in_path(c))
         .map(Engine::Tofu)
-        .ok_or_else(|| "neither tofu nor terraform is on PATH (or set TOFU_BINARY)".into())
+        .ok_or_else(|| {
+            Error::Engine(
+                "neither tofu nor terraform is on PATH: install one, or set TOFU_BINARY".into(),
+            )
+        })
 }
 
 /// A warning when the engine's version differs from the pinned `.opentofu-version`.
@@ -114,19 +119,15 @@ fn wants_vars(args: &[String]) -> bool {
 
 /// The environment's secrets as an HCL var file (tofu picks the format from the file name, and
 /// `/dev/fd/3` has none, so not JSON). `None` when the stack has no sealed file.
-pub fn secrets_hcl(
-    layout: &Layout,
-    stack: &Stack,
-    env: &str,
-) -> Result<Option<Zeroizing<String>>, String> {
+pub fn secrets_hcl(layout: &Layout, stack: &Stack, env: &str) -> Result<Option<Zeroizing<String>>> {
     let (source, state) = sources::sealed_source(layout, &stack.sealed_file(env));
     match state {
         Sealed::Absent => Ok(None),
-        Sealed::NoKey => Err(format!(
+        Sealed::NoKey => Err(Error::Usage(format!(
             "{}: no key to open it; set SOPS_AGE_KEY_FILE (or SOPS_AGE_KEY) to an identity it is sealed for",
             sources::relative(layout, &stack.sealed_file(env)).display()
-        )),
-        Sealed::Broken(why) => Err(format!("{}: {why}", sources::relative(layout, &stack.sealed_file(env)).display())),
+        ))),
+        Sealed::Broken(why) => Err(Error::invalid(sources::relative(layout, &stack.sealed_file(env)))(why)),
         Sealed::Opened => {
             let mut text = Zeroizing::new(String::new());
             for e in source.map(|s| s.entries).unwrap_or_default() {
@@ -213,7 +214,7 @@ pub fn invocation(
     stack: &Stack,
     env: &str,
     args: &[String],
-) -> Result<Invocation, String> {
+) -> Result<Invocation> {
     let engine = engine(stack)?;
     let vars = wants_vars(args);
     let secrets = if vars {
@@ -264,7 +265,7 @@ pub fn execute(
     env: &str,
     inv: &Invocation,
     line: &(dyn Fn(&str, bool) + Sync),
-) -> Result<ExitStatus, String> {
+) -> Result<ExitStatus> {
     let mut cmd = Command::new(inv.engine.program());
     if let Some(note) = &inv.note {
         line(note, true);
@@ -281,19 +282,19 @@ pub fn execute(
     if let Some(secrets) = &inv.secrets {
         match inv.engine {
             Engine::Tofu(_) => {
-                let (reader, w) =
-                    std::io::pipe().map_err(|e| format!("cannot create a pipe: {e}"))?;
+                let (reader, w) = std::io::pipe()
+                    .map_err(|e| Error::Engine(format!("cannot create a pipe: {e}")))?;
                 cmd.fd_mappings(vec![FdMapping {
                     parent_fd: reader.into(),
                     child_fd: 3,
                 }])
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| Error::Engine(format!("cannot hand the secrets over: {e}")))?;
                 writer = Some(spawn_writer(Box::new(w), secrets.clone()));
             }
             Engine::Terragrunt(_) => {
                 let plaintext = Zeroizing::new(secrets.as_bytes().to_vec());
                 let f = secret_seal::handoff::Fifo::new("tofu-envs-", "secrets.tfvars", plaintext)
-                    .map_err(|e| format!("cannot create a FIFO: {e}"))?;
+                    .map_err(|e| Error::Engine(format!("cannot create a FIFO: {e}")))?;
                 for a in &mut args {
                     *a = a.replace("@SECRETS@", &f.path().display().to_string());
                 }
@@ -302,9 +303,12 @@ pub fn execute(
         }
     }
     cmd.args(&args);
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| format!("cannot run {}: {e}", inv.engine.program().display()))?;
+    let mut child = cmd.spawn().map_err(|e| {
+        Error::Engine(format!(
+            "cannot run {}: {e}",
+            inv.engine.program().display()
+        ))
+    })?;
     // The parent's copy of the pipe's read end goes with the Command.
     drop(cmd);
     let out = child.stdout.take().expect("piped");
@@ -324,7 +328,12 @@ pub fn execute(
         });
         child.wait()
     })
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| {
+        Error::Engine(format!(
+            "waiting for {}: {e}",
+            inv.engine.program().display()
+        ))
+    })?;
     if let Some(f) = fifo {
         // A reader that never came (the command failed early) must not leave the writer waiting.
         f.finish();
@@ -418,13 +427,18 @@ fn normalize(p: &Path) -> PathBuf {
 }
 
 /// Stacks in dependency order (ties by name), for `--all` and `atlantis`.
-pub fn order(deps: &[Vec<usize>]) -> Result<Vec<usize>, String> {
+pub fn order(deps: &[Vec<usize>]) -> Result<Vec<usize>> {
     let mut done = vec![false; deps.len()];
     let mut out = Vec::new();
     while out.len() < deps.len() {
         let next = (0..deps.len())
             .find(|&i| !done[i] && deps[i].iter().all(|&d| done[d]))
-            .ok_or("the stacks' dependencies form a cycle")?;
+            .ok_or_else(|| {
+                Error::Usage(
+                    "the stacks' dependencies form a cycle (terragrunt dependency blocks or terramate `after`)"
+                        .into(),
+                )
+            })?;
         done[next] = true;
         out.push(next);
     }
@@ -459,7 +473,7 @@ pub fn run_all(
     env: &str,
     args: &[String],
     opts: &AllOptions,
-) -> Result<Vec<StackResult>, String> {
+) -> Result<Vec<StackResult>> {
     let all_deps = dependencies(layout);
     order(&all_deps)?;
     let reverse = command_word(args) == Some("destroy");
@@ -556,7 +570,7 @@ pub fn run_all(
                     Ok(status) => Outcome::Failed(status.code().unwrap_or(1)),
                     Err(e) => {
                         line(&format!("error: {e}"), true);
-                        Outcome::Error(e)
+                        Outcome::Error(e.to_string())
                     }
                 };
                 let mut st = lock.lock().expect("not poisoned");

@@ -2,6 +2,7 @@
 //! (for `eval` or direnv), `import` takes `TF_VAR_*` and writes them where they belong: sensitive
 //! or secret-looking names into the sealed file, the rest into the plain tfvars.
 
+use crate::error::{Error, Result};
 use std::collections::BTreeMap;
 
 use zeroize::Zeroizing;
@@ -25,12 +26,7 @@ pub fn env_text(v: &Value) -> String {
 }
 
 /// `export` lines for the env's values (plain, and sealed ones only with `reveal`).
-pub fn export(
-    layout: &Layout,
-    stacks: &[&Stack],
-    env: &str,
-    reveal: bool,
-) -> Result<Vec<String>, String> {
+pub fn export(layout: &Layout, stacks: &[&Stack], env: &str, reveal: bool) -> Result<Vec<String>> {
     let mut seen = BTreeMap::new();
     for stack in stacks {
         let srcs = sources::collect(layout, stack, env, &[]);
@@ -38,10 +34,10 @@ pub fn export(
             matches!(s.kind, SourceKind::EnvFile) || (reveal && s.kind == SourceKind::SealedFile)
         }) {
             if s.kind == SourceKind::SealedFile && srcs.sealed != Sealed::Opened {
-                return Err(format!(
+                return Err(Error::Usage(format!(
                     "{}: cannot open it (no key); set SOPS_AGE_KEY_FILE",
                     s.label
-                ));
+                )));
             }
             for e in &s.entries {
                 if let Some(v) = &e.value {
@@ -110,7 +106,7 @@ pub fn import(
     stack: &Stack,
     env: &str,
     vars_in: &[(String, Zeroizing<String>)],
-) -> Result<Imported, String> {
+) -> Result<Imported> {
     let declared = variables::read_dir(&stack.dir)?;
     let mut result = Imported {
         plain: Vec::new(),
@@ -120,7 +116,7 @@ pub fn import(
     let mut plain: Vec<(String, Value)> = Vec::new();
     if let Ok(text) = std::fs::read_to_string(stack.plain_file(env)) {
         plain = value::parse_tfvars(&text)
-            .map_err(|e| format!("{}: {e}", stack.plain_file(env).display()))?
+            .map_err(|e| Error::invalid(stack.plain_file(env))(e.to_string()))?
             .into_iter()
             .map(|a| (a.name, a.value.value))
             .collect();
@@ -137,10 +133,10 @@ pub fn import(
             })
             .unwrap_or_default(),
         _ => {
-            return Err(format!(
-                "{}: cannot open the existing sealed file to add to it (no key?)",
+            return Err(Error::Usage(format!(
+                "{}: cannot open the existing sealed file to add to it (no key?): set SOPS_AGE_KEY_FILE",
                 sources::relative(layout, &stack.sealed_file(env)).display()
-            ))
+            )))
         }
     };
     for (k, raw) in vars_in {
@@ -181,18 +177,17 @@ pub fn import(
             .iter()
             .map(|(n, v)| format!("{n} = {}\n", v.to_hcl()))
             .collect();
-        let formatted =
-            crate::hcl::format(&text, crate::hcl::Mode::Tofu).map_err(|e| e.to_string())?;
-        std::fs::create_dir_all(stack.env_dir()).map_err(|e| e.to_string())?;
-        platform_fs::write(&stack.plain_file(env), formatted.as_bytes(), 0o644)
-            .map_err(|e| e.to_string())?;
+        let formatted = crate::hcl::format(&text, crate::hcl::Mode::Tofu)
+            .map_err(|e| Error::invalid(stack.plain_file(env))(e.to_string()))?;
+        create_env_dir(stack)?;
+        platform_fs::write(&stack.plain_file(env), formatted.as_bytes(), 0o644)?;
     }
     if !result.sealed.is_empty() {
         let mut b = secret_seal::Branch::default();
         for (n, v) in &secret {
             b.push(n.clone(), to_sealed(v));
         }
-        std::fs::create_dir_all(stack.env_dir()).map_err(|e| e.to_string())?;
+        create_env_dir(stack)?;
         crate::envs::seal_new(&stack.sealed_file(env), b)?;
     }
     Ok(result)
@@ -216,4 +211,13 @@ fn to_sealed(v: &Value) -> secret_seal::Value {
                 .collect(),
         )),
     }
+}
+
+fn create_env_dir(stack: &Stack) -> Result<()> {
+    std::fs::create_dir_all(stack.env_dir()).map_err(|source| {
+        Error::Write(platform_fs::Error {
+            path: stack.env_dir(),
+            source,
+        })
+    })
 }

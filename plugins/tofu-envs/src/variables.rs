@@ -1,6 +1,7 @@
 //! The variables a stack declares, read from its `*.tf` files with hcl-rs; positions (for
 //! findings) come from the lexer, since hcl-rs keeps none.
 
+use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
 
 use crate::hcl::lexer::{self, Kind};
@@ -33,9 +34,9 @@ fn flag(body: &hcl::Body, name: &str, default: bool) -> bool {
 }
 
 /// Reads every `variable` block of the `.tf`/`.tofu` files directly in `dir`, sorted by name.
-pub fn read_dir(dir: &Path) -> Result<Vec<Variable>, String> {
+pub fn read_dir(dir: &Path) -> Result<Vec<Variable>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .map_err(Error::read(dir))?
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "tf" || x == "tofu"))
@@ -43,15 +44,15 @@ pub fn read_dir(dir: &Path) -> Result<Vec<Variable>, String> {
     files.sort();
     let mut vars = Vec::new();
     for file in files {
-        let src = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+        let src = std::fs::read_to_string(&file).map_err(Error::read(&file))?;
         vars.extend(read_source(&src, &file)?);
     }
     vars.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(vars)
 }
 
-pub fn read_source(src: &str, file: &Path) -> Result<Vec<Variable>, String> {
-    let body = hcl::parse(src).map_err(|e| format!("{}: {e}", file.display()))?;
+pub fn read_source(src: &str, file: &Path) -> Result<Vec<Variable>> {
+    let body = hcl::parse(src).map_err(|e| Error::invalid(file)(e.to_string()))?;
     let positions = variable_positions(src);
     let mut vars = Vec::new();
     for block in body
@@ -64,7 +65,7 @@ pub fn read_source(src: &str, file: &Path) -> Result<Vec<Variable>, String> {
         let name = label.as_str().to_string();
         let ty = match block.body.attributes().find(|a| a.key.as_str() == "type") {
             Some(a) => Type::from_hcl(&a.expr)
-                .map_err(|e| format!("{}: variable {name:?}: {e}", file.display()))?,
+                .map_err(|e| Error::invalid(file)(format!("variable {name:?}: {e}")))?,
             None => Type::Any,
         };
         let default = block

@@ -1,0 +1,80 @@
+//! What can go wrong in tofu-envs, each with the exit code it maps to (DESIGN: 1 the operation
+//! failed, 2 bad usage or bad input), and saying what to do where it can.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// No repository here, or a named root without `stacks/`.
+    #[error(transparent)]
+    Layout(#[from] platform_layout::Error),
+    #[error(transparent)]
+    Write(#[from] platform_fs::Error),
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A file whose content we cannot take: not HCL, not JSON, not a valid var file.
+    #[error("{}: {message}", path.display())]
+    Invalid { path: PathBuf, message: String },
+    /// Sealing or opening a secrets file.
+    #[error("{}: {source}", path.display())]
+    Seal {
+        path: PathBuf,
+        source: secret_seal::Error,
+    },
+    #[error("no environment {env:?}: no stack has env/{env}.tfvars or env/{env}.secrets.tfvars.json (known: {}); {}`tofu-envs new {env}` creates it", known.join(", "), did_you_mean(suggestion.as_deref()))]
+    UnknownEnvironment {
+        env: String,
+        known: Vec<String>,
+        suggestion: Option<String>,
+    },
+    #[error("no stack {name:?}: {}stacks are {}", did_you_mean(suggestion.as_deref()), known.join(", "))]
+    UnknownStack {
+        name: String,
+        known: Vec<String>,
+        suggestion: Option<String>,
+    },
+    /// A command-line value that cannot be used (a name, a glob, a duration...).
+    #[error("{0}")]
+    Usage(String),
+    /// The engine (tofu, terraform, terragrunt) could not be run, or not with its secrets.
+    #[error("{0}")]
+    Engine(String),
+}
+
+fn did_you_mean(s: Option<&str>) -> String {
+    s.map(|s| format!("did you mean {s:?}? "))
+        .unwrap_or_default()
+}
+
+impl Error {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Write(_) | Error::Read { .. } | Error::Seal { .. } | Error::Engine(_) => 1,
+            Error::Layout(_)
+            | Error::Invalid { .. }
+            | Error::UnknownEnvironment { .. }
+            | Error::UnknownStack { .. }
+            | Error::Usage(_) => 2,
+        }
+    }
+
+    pub fn read(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.into();
+        move |source| Error::Read { path, source }
+    }
+
+    pub(crate) fn invalid(path: impl Into<PathBuf>) -> impl FnOnce(String) -> Error {
+        let path = path.into();
+        move |message| Error::Invalid { path, message }
+    }
+
+    pub(crate) fn seal(path: impl Into<PathBuf>) -> impl FnOnce(secret_seal::Error) -> Error {
+        let path = path.into();
+        move |source| Error::Seal { path, source }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
