@@ -1,0 +1,224 @@
+//! `edit`, `set` and `unset`: changes that keep the data key, so unchanged values keep their ciphertext.
+
+use super::*;
+
+/// Opens a sealed file, lets `change` edit its tree, and re-seals it in place with the same data
+/// key (unchanged values keep their ciphertext). `change` says whether anything changed; nothing
+/// is written when it did not and `write_unchanged` is false.
+pub(super) fn modify(
+    file: &Path,
+    input_type: Option<&str>,
+    write_unchanged: bool,
+    change: impl FnOnce(&mut secret_seal::Branch) -> anyhow::Result<bool>,
+) -> anyhow::Result<()> {
+    let name = file.display().to_string();
+    let mut f = open_file(file, input_type)?;
+    if f.opened.tree.branches.is_empty() {
+        f.opened.tree.branches.push(secret_seal::Branch::default());
+    }
+    let changed = change(&mut f.opened.tree.branches[0]).with_context(|| name.clone())?;
+    if !changed && !write_unchanged {
+        return Ok(());
+    }
+    let (format, stores) = (f.format, f.stores);
+    let resealed = f
+        .opened
+        .reseal()
+        .with_context(|| format!("{name}: cannot re-seal"))?;
+    atomic::write(file, &resealed.to_bytes(format, stores)?)?;
+    Ok(())
+}
+
+pub(super) fn set(
+    file: &Path,
+    path: &str,
+    value: Option<String>,
+    value_file: Option<PathBuf>,
+    value_stdin: bool,
+    idempotent: bool,
+    input_type: Option<&str>,
+) -> anyhow::Result<()> {
+    let text = zeroize::Zeroizing::new(match (value, value_file, value_stdin) {
+        (Some(v), _, _) => v,
+        (_, Some(f), _) => {
+            std::fs::read_to_string(&f).map_err(|source| Error::Read { path: f, source })?
+        }
+        (_, _, true) => {
+            let mut s = String::new();
+            std::io::stdin().read_to_string(&mut s)?;
+            s
+        }
+        _ => {
+            return Err(anyhow!(Error::Invalid(
+                "give the value as JSON, or --value-file / --value-stdin".into()
+            )))
+        }
+    });
+    let steps = treepath::parse(path)?;
+    let value = secret_seal::store::json::parse_value(text.trim()).map_err(|e| {
+        anyhow!(Error::Invalid(format!(
+            "the value is not valid JSON ({e}); quote strings: '\"text\"'"
+        )))
+    })?;
+    modify(file, input_type, !idempotent, |root| {
+        Ok(treepath::set(root, &steps, value, path)?)
+    })
+}
+
+pub(super) fn unset(
+    file: &Path,
+    path: &str,
+    idempotent: bool,
+    input_type: Option<&str>,
+) -> anyhow::Result<()> {
+    let steps = treepath::parse(path)?;
+    modify(file, input_type, false, |root| {
+        let removed = treepath::unset(root, &steps, path)?;
+        if !removed && !idempotent {
+            return Err(anyhow!(Error::TreePath {
+                path: path.into(),
+                message: "no such key or index in the file (--idempotent to accept that)".into()
+            }));
+        }
+        Ok(removed)
+    })
+}
+
+/// The document a new file starts from, per format.
+pub(super) fn example_document(format: Format) -> &'static str {
+    match format {
+        Format::Json | Format::Binary => "{\n\t\"example_key\": \"example_value\"\n}\n",
+        Format::Dotenv => "example_key=example_value\n",
+        Format::Ini => "[example]\nexample_key = example_value\n",
+        Format::Tfvars => "example_key = \"example_value\"\n",
+        Format::Yaml => "# Welcome to secret-seal! Edit this file and save it; it is sealed when you quit.\nexample_key: example_value\nexample_array:\n    - example_value1\n    - example_value2\n",
+    }
+}
+
+/// Runs the editor on `path`: `$SOPS_EDITOR`, else `$EDITOR` (shell-split), else vi.
+pub(super) fn run_editor(path: &Path) -> anyhow::Result<()> {
+    let spec = std::env::var("SOPS_EDITOR")
+        .ok()
+        .filter(|e| !e.is_empty())
+        .or_else(|| std::env::var("EDITOR").ok().filter(|e| !e.is_empty()))
+        .unwrap_or_else(|| "vi".into());
+    let words = shell_words::split(&spec)
+        .map_err(|e| anyhow!("cannot parse the editor command {spec:?}: {e}"))?;
+    let (program, args) = words
+        .split_first()
+        .ok_or_else(|| anyhow!("the editor command is empty"))?;
+    let mut cmd = std::process::Command::new(program);
+    cmd.args(args).arg(path);
+    let code = run_child(cmd).with_context(|| {
+        format!("cannot run the editor {program:?} (set SOPS_EDITOR or EDITOR)")
+    })?;
+    if code != 0 {
+        return Err(anyhow!(Error::Invalid(format!(
+            "the editor {program:?} exited with {code}; nothing was changed"
+        ))));
+    }
+    Ok(())
+}
+
+/// Overwrites and removes the plaintext file (the directory is removed when dropped).
+pub(super) fn shred(path: &Path) {
+    if let Ok(meta) = std::fs::metadata(path) {
+        let _ = std::fs::write(path, vec![0u8; meta.len() as usize]);
+    }
+    let _ = std::fs::remove_file(path);
+}
+
+pub(super) fn edit(file: &Path, input_type: Option<&str>) -> anyhow::Result<()> {
+    let name = file.display().to_string();
+    let format = input_type.map_or_else(|| Format::from_path(file), Format::from_name);
+    let existing = if file.exists() {
+        Some(open_file(file, input_type)?)
+    } else {
+        None
+    };
+    let original = zeroize::Zeroizing::new(match &existing {
+        Some(f) => store::emit_plain(format, &f.opened.tree, f.stores)?,
+        None => example_document(format).as_bytes().to_vec(),
+    });
+    // A private directory (0700) and file (0600), named like the original for the editor.
+    let dir = tempfile::Builder::new()
+        .prefix("secret-seal-edit-")
+        .tempdir()?;
+    let temp = dir
+        .path()
+        .join(file.file_name().unwrap_or(std::ffi::OsStr::new("secrets")));
+    atomic::create_new(&temp, &original, 0o600)?;
+    let result = edit_loop(&temp, format, &original);
+    let edited = match result {
+        Ok(Some(tree)) => tree,
+        Ok(None) => {
+            shred(&temp);
+            eprintln!("{name}: file has not changed");
+            return Err(anyhow!(Exit(code::FILE_NOT_MODIFIED)));
+        }
+        Err(e) => {
+            shred(&temp);
+            return Err(e.context(format!("{name}: not changed")));
+        }
+    };
+    shred(&temp);
+    drop(dir);
+    let bytes = match existing {
+        Some(mut f) => {
+            f.opened.tree = edited;
+            let stores = f.stores;
+            f.opened.reseal()?.to_bytes(format, stores)?
+        }
+        None => {
+            let config = config::find(
+                file.parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                    .unwrap_or(Path::new(".")),
+            )
+            .map(|p| config::Config::load(&p))
+            .transpose()?;
+            let config = config
+                .ok_or_else(|| anyhow!(Error::NoRecipients))
+                .with_context(|| format!("{name}: a new file needs a .sops.yaml creation rule"))?;
+            let rule = config.rule_for(file)?;
+            let opts = SealOptions {
+                key_groups: rule.key_groups.clone(),
+                shamir_threshold: rule.shamir_threshold,
+                rule: rule.rule.clone(),
+                mac_only_encrypted: rule.mac_only_encrypted,
+            };
+            secret_seal::seal(edited, format, &opts)?.to_bytes(format, config.stores)?
+        }
+    };
+    atomic::write_with_mode(file, &bytes, Some(0o600))?;
+    Ok(())
+}
+
+/// Edits until the result parses (asking to reopen on a terminal); `None` when unchanged.
+pub(super) fn edit_loop(
+    temp: &Path,
+    format: Format,
+    original: &[u8],
+) -> anyhow::Result<Option<Tree>> {
+    loop {
+        run_editor(temp)?;
+        let edited = zeroize::Zeroizing::new(std::fs::read(temp)?);
+        if *edited == *original {
+            return Ok(None);
+        }
+        match store::load_plain(format, &edited) {
+            Ok(tree) => return Ok(Some(tree)),
+            Err(e) if std::io::stdin().is_terminal() => {
+                eprint!(
+                    "{e}\npress Enter to return to the editor, or type q and Enter to give up: "
+                );
+                let mut answer = String::new();
+                std::io::stdin().read_line(&mut answer)?;
+                if answer.trim() == "q" {
+                    return Err(anyhow!(e));
+                }
+            }
+            Err(e) => return Err(anyhow!(e)),
+        }
+    }
+}
