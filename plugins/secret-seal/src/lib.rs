@@ -19,6 +19,7 @@ pub mod error;
 pub mod format;
 pub mod handoff;
 pub mod keys;
+pub mod merge;
 pub mod metadata;
 pub mod rules;
 pub mod seal;

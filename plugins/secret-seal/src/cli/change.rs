@@ -180,18 +180,31 @@ pub(super) fn edit(file: &Path, input_type: Option<&str>) -> anyhow::Result<()> 
             let config = config
                 .ok_or_else(|| anyhow!(Error::NoRecipients))
                 .with_context(|| format!("{name}: a new file needs a .sops.yaml creation rule"))?;
-            let rule = config.rule_for(file)?;
-            let opts = SealOptions {
-                key_groups: rule.key_groups.clone(),
-                shamir_threshold: rule.shamir_threshold,
-                rule: rule.rule.clone(),
-                mac_only_encrypted: rule.mac_only_encrypted,
-            };
+            let opts = SealOptions::from_rule(config.rule_for(file)?);
             secret_seal::seal(edited, format, &opts)?.to_bytes(format, config.stores)?
         }
     };
     atomic::write_with_mode(file, &bytes, Some(0o600))?;
     Ok(())
+}
+
+/// The tree, unless a value still holds both sides of a merge conflict.
+fn resolved(tree: Tree) -> anyhow::Result<Tree> {
+    let left: Vec<String> = tree
+        .branches
+        .iter()
+        .flat_map(secret_seal::merge::unresolved)
+        .collect();
+    if left.is_empty() {
+        return Ok(tree);
+    }
+    Err(anyhow!(Error::Invalid(format!(
+        "{} still hold(s) both sides of a merge conflict: keep the lines of one side and delete the `{}`, `{}` and `{}` lines",
+        left.join(", "),
+        secret_seal::merge::OURS_MARK,
+        secret_seal::merge::SPLIT_MARK,
+        secret_seal::merge::THEIRS_MARK
+    ))))
 }
 
 /// Edits until the result parses (asking to reopen on a terminal); `None` when unchanged.
@@ -206,7 +219,10 @@ pub(super) fn edit_loop(
         if *edited == *original {
             return Ok(None);
         }
-        match store::load_plain(format, &edited) {
+        let parsed = store::load_plain(format, &edited)
+            .map_err(anyhow::Error::from)
+            .and_then(resolved);
+        match parsed {
             Ok(tree) => return Ok(Some(tree)),
             Err(e) if std::io::stdin().is_terminal() => {
                 eprint!(

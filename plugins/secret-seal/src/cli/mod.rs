@@ -22,7 +22,7 @@ mod seal;
 use change::{edit, set, unset};
 use exec::{exec_env, exec_file, run_child};
 use files::*;
-use git::{git_setup, textconv};
+use git::{git_setup, merge, textconv};
 use rekey::{reseal, rotate, updatekeys};
 use seal::{decrypt, encrypt, filestatus, keygen};
 
@@ -167,11 +167,25 @@ enum Command {
         #[arg(last = true, required = true)]
         command: Vec<String>,
     },
-    /// Set up git so `git diff` / `git log -p` show sealed files decrypted for key holders.
+    /// Set up git so `git diff` / `git log -p` show sealed files decrypted for key holders, and `git merge` merges them value by value.
     GitSetup {
         /// The repository (default: the current directory's).
         #[arg(long)]
         repo: Option<PathBuf>,
+    },
+    /// git's merge driver (`git-setup` installs it): merges three versions of a sealed file value by value, for key holders; the result stays sealed.
+    Merge {
+        /// The common ancestor's version (git's %O).
+        base: PathBuf,
+        /// Our version, which the result replaces (git's %A).
+        ours: PathBuf,
+        /// Their version (git's %B).
+        theirs: PathBuf,
+        /// The file's path in the repository (git's %P), for its format and messages.
+        path: Option<PathBuf>,
+        /// Format of the file: yaml, json, dotenv, ini, binary or tfvars (default: from PATH's extension).
+        #[arg(long)]
+        input_type: Option<String>,
     },
     /// git's textconv driver: a sealed file decrypted when a key opens it, else as it is.
     Textconv {
@@ -356,6 +370,19 @@ pub fn run() -> i32 {
             &command,
         ),
         Command::GitSetup { repo } => git_setup(repo.as_deref()),
+        Command::Merge {
+            base,
+            ours,
+            theirs,
+            path,
+            input_type,
+        } => merge(
+            &base,
+            &ours,
+            &theirs,
+            path.as_deref(),
+            input_type.as_deref(),
+        ),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let script = platform_cli::completion_script(&mut Cli::command(), shell);
