@@ -642,3 +642,110 @@ fn developer_switches_to_a_team_and_back_and_runs_in_all_teams() {
     lines.sort();
     assert_eq!(lines, ["[team-a] team-a 1", "[team-b] team-b 1"]);
 }
+
+/// Journey 6: Bob and Carol change different secrets of one sealed file on two branches, with the
+/// repository's hooks installed through the pre-commit framework. The merge is clean and sealed;
+/// where they both changed the same password, the conflict stays sealed, Carol resolves it with
+/// `secret-seal edit`, and the hooks accept the resolution.
+#[test]
+fn two_people_change_one_sealed_file_and_git_merges_it() {
+    let Some(pre_commit) = required_peer(
+        find_in_path("pre-commit"),
+        "the pre-commit framework",
+        "pip install pre-commit",
+    ) else {
+        return;
+    };
+    let carol = Person::new("carol", true);
+    let bob = Person::new("bob", true);
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    write_sops_yaml(repo, "password", &[&bob, &carol]);
+    let secrets = "stacks/teams/team-a/env/prod.secrets.tfvars.json";
+    std::fs::create_dir_all(repo.join("stacks/teams/team-a/env")).unwrap();
+    std::fs::write(
+        repo.join(secrets),
+        "{\n  \"postgres_password\": \"first-prod-password-2026\",\n  \"replica_password\": \"first-replica-password-2026\",\n  \"admin_password\": \"first-admin-password-2026\"\n}\n",
+    )
+    .unwrap();
+    std::fs::write(repo.join(".pre-commit-config.yaml"), pre_commit_config()).unwrap();
+    carol.git(repo, &["init", "-q", "-b", "main"]);
+    carol.tool("secret-seal", repo, &["encrypt", "-i", secrets]);
+    carol.tool("secret-seal", repo, &["git-setup"]);
+    succeeded(
+        "pre-commit install",
+        carol
+            .cmd(&pre_commit, repo)
+            .arg("install")
+            .output()
+            .unwrap(),
+    );
+    carol.git(repo, &["add", "-A"]);
+    carol.git(repo, &["commit", "-q", "-m", "team-a prod secrets"]);
+    let set = |who: &Person, key: &str, value: &str| {
+        who.tool(
+            "secret-seal",
+            repo,
+            &[
+                "set",
+                secrets,
+                &format!("[\"{key}\"]"),
+                &format!("\"{value}\""),
+            ],
+        );
+    };
+    // Bob's branch: the replica password, and the admin password.
+    carol.git(repo, &["checkout", "-q", "-b", "bob"]);
+    set(&bob, "replica_password", "bobs-replica-password-2026");
+    set(&bob, "admin_password", "bobs-admin-password-2026");
+    bob.git(repo, &["commit", "-q", "-am", "bob: replica and admin"]);
+    // Carol's main: the primary password, and the admin password too.
+    carol.git(repo, &["checkout", "-q", "main"]);
+    set(&carol, "postgres_password", "carols-prod-password-2026");
+    set(&carol, "admin_password", "carols-admin-password-2026");
+    carol.git(repo, &["commit", "-q", "-am", "carol: primary and admin"]);
+
+    let merge = carol
+        .cmd("git", repo)
+        .args(["merge", "--no-edit", "bob"])
+        .output()
+        .unwrap();
+    let said = format!("{}{}", text(&merge.stdout), text(&merge.stderr));
+    assert!(!merge.status.success(), "{said}");
+    assert!(
+        said.contains(r#"both sides changed ["admin_password"]"#),
+        "{said}"
+    );
+    // Nothing but sealed text on disk (Carol's `git diff` shows her the plain text: she holds a key).
+    let on_disk = std::fs::read_to_string(repo.join(secrets)).unwrap();
+    assert!(
+        !on_disk.contains("password-2026") && on_disk.contains("ENC[AES256_GCM,"),
+        "{on_disk}"
+    );
+    // Carol keeps Bob's admin password: the conflicting value, replaced in the editor.
+    let keep_theirs = carol.home.path().join("keep-theirs.sh");
+    std::fs::write(
+        &keep_theirs,
+        "#!/bin/sh\nsed -i 's/\"admin_password\": \".*\"/\"admin_password\": \"bobs-admin-password-2026\"/' \"$1\"\n",
+    )
+    .unwrap();
+    succeeded(
+        "secret-seal edit",
+        carol
+            .cmd(bin("secret-seal"), repo)
+            .env("SOPS_EDITOR", format!("sh {}", keep_theirs.display()))
+            .args(["edit", secrets])
+            .output()
+            .unwrap(),
+    );
+    carol.git(repo, &["add", secrets]);
+    // The pre-commit framework runs the hooks on the resolution: sealed, valid MAC.
+    carol.git(repo, &["commit", "-q", "--no-edit"]);
+    let merged = carol.tool("secret-seal", repo, &["decrypt", secrets]);
+    assert_eq!(
+        merged,
+        "{\n\t\"postgres_password\": \"carols-prod-password-2026\",\n\t\"replica_password\": \"bobs-replica-password-2026\",\n\t\"admin_password\": \"bobs-admin-password-2026\"\n}\n"
+    );
+    // Bob, the other recipient, reads the same.
+    assert_eq!(bob.tool("secret-seal", repo, &["decrypt", secrets]), merged);
+}
