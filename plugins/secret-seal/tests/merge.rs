@@ -8,8 +8,7 @@ use std::process::{Command as StdCommand, Output};
 use crate::support::*;
 
 const FILE: &str = "app.secrets.yaml";
-const PLAIN: &str =
-    "db:\n    password: base-password\n    user: app\ntoken: base-token\nuntouched: keep-me\n";
+const PLAIN: &str = "# the app's database\ndb:\n    password: base-password # rotated monthly\n    user: app\ntoken: base-token\nuntouched: keep-me\n";
 
 struct Repo {
     env: Env,
@@ -115,7 +114,7 @@ fn assert_both_changes(r: &Repo, untouched_before: &str) {
     let plain = r.plaintext();
     assert_eq!(
         plain,
-        "db:\n    password: main-password\n    user: app\ntoken: feature-token\nuntouched: keep-me\n"
+        "# the app's database\ndb:\n    password: main-password # rotated monthly\n    user: app\ntoken: feature-token\nuntouched: keep-me\n"
     );
     // Values nobody changed keep their exact ciphertext: the diff of the merge stays minimal.
     assert_eq!(r.sealed_line("untouched:"), untouched_before);
@@ -276,7 +275,7 @@ fn a_real_conflict_stays_sealed_and_edit_resolves_it() {
         .success();
     assert_eq!(
         r.plaintext(),
-        "db:\n    password: main-password\n    user: app\ntoken: main-token\nuntouched: keep-me\n"
+        "# the app's database\ndb:\n    password: main-password # rotated monthly\n    user: app\ntoken: main-token\nuntouched: keep-me\n"
     );
     r.ok(&["add", FILE]);
     r.ok(&["commit", "-q", "--no-edit"]);
