@@ -52,7 +52,8 @@ pub fn fmt(hook: Hook, repo: &Repo, files: &[Staged], fix: bool) -> Vec<Finding>
     };
     let mut out = Vec::new();
     for f in files {
-        if hcl_format::Mode::for_path(Path::new(&f.path)) != Some(want) {
+        // A link is not HCL: what it points to is judged where it is staged.
+        if f.symlink || hcl_format::Mode::for_path(Path::new(&f.path)) != Some(want) {
             continue;
         }
         let Some(text) = f.text() else {
@@ -66,7 +67,8 @@ pub fn fmt(hook: Hook, repo: &Repo, files: &[Staged], fix: bool) -> Vec<Finding>
             ));
             continue;
         };
-        let formatted = match tofu_envs::hcl::format(text, want) {
+        // As `tofu fmt -check FILE` judges the file on disk: hclwrite's bytes, no newline added.
+        let formatted = match tofu_envs::hcl::format_file(text, want) {
             Ok(s) => s,
             Err(e) => {
                 out.push(Finding::new(
@@ -83,16 +85,12 @@ pub fn fmt(hook: Hook, repo: &Repo, files: &[Staged], fix: bool) -> Vec<Finding>
         if formatted == text {
             continue;
         }
-        let line = text
-            .lines()
-            .zip(formatted.lines())
-            .position(|(a, b)| a != b)
-            .map_or(1, |i| i + 1);
+        let line = first_differing_line(text, &formatted);
         let command = if want == Mode::Tofu {
             format!("tofu-envs fmt {}", f.path)
         } else {
             format!(
-                "terragrunt hcl fmt --file {} (or tofu-envs fmt {})",
+                "terragrunt hcl fmt --file {} (or tofu-envs fmt -terragrunt {})",
                 f.path, f.path
             )
         };
@@ -447,4 +445,15 @@ fn check_staged(
             )
         })
         .collect())
+}
+
+/// The 1-based line where `formatted` first differs from `text`: the first line that changes, or,
+/// when every line they share is the same, the first line one has and the other does not.
+fn first_differing_line(text: &str, formatted: &str) -> usize {
+    let (a, b): (Vec<&str>, Vec<&str>) = (text.lines().collect(), formatted.lines().collect());
+    a.iter().zip(&b).position(|(x, y)| x != y).unwrap_or(
+        a.len()
+            .min(b.len())
+            .saturating_sub(usize::from(a.len() == b.len())),
+    ) + 1
 }

@@ -17,6 +17,8 @@ pub struct Repo {
 pub struct Staged {
     pub path: String,
     pub content: Vec<u8>,
+    /// A symbolic link: `content` is the path it points to, not a file's text.
+    pub symlink: bool,
 }
 
 impl Staged {
@@ -60,15 +62,26 @@ impl Repo {
 
     /// The staged content of `path`, or the working tree's when the file is not in the index.
     pub fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self.read_entry(path)?.map(|(content, _)| content))
+    }
+
+    /// The staged content of `path` and whether it is a symbolic link (git mode 120000).
+    fn read_entry(&self, path: &str) -> Result<Option<(Vec<u8>, bool)>> {
+        const SYMLINK: u32 = 0o120000;
         if let Some(entry) = self.index.get_path(Path::new(path), 0) {
             let blob = self
                 .repo
                 .find_blob(entry.id)
                 .with_context(|| format!("reading the staged {path}"))?;
-            return Ok(Some(blob.content().to_vec()));
+            return Ok(Some((
+                blob.content().to_vec(),
+                entry.mode & 0o170000 == SYMLINK,
+            )));
         }
-        match std::fs::read(self.root.join(path)) {
-            Ok(b) => Ok(Some(b)),
+        let on_disk = self.root.join(path);
+        let symlink = std::fs::symlink_metadata(&on_disk).is_ok_and(|m| m.file_type().is_symlink());
+        match std::fs::read(&on_disk) {
+            Ok(b) => Ok(Some((b, symlink))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e).with_context(|| format!("reading {path}")),
         }
@@ -92,8 +105,12 @@ impl Repo {
         };
         let mut out = Vec::new();
         for path in paths {
-            if let Some(content) = self.read(&path)? {
-                out.push(Staged { path, content });
+            if let Some((content, symlink)) = self.read_entry(&path)? {
+                out.push(Staged {
+                    path,
+                    content,
+                    symlink,
+                });
             }
         }
         Ok(out)

@@ -208,3 +208,32 @@ fn json_output_lists_findings() {
     assert_eq!(v[0]["hook"], "tofu-fmt");
     assert_eq!(v[0]["file"], "stacks/teams/team-a/x.tf");
 }
+
+/// The hook judges a staged file as `tofu fmt -check FILE` judges it on disk: a file without a
+/// final newline is formatted (only `tofu fmt -` adds one); a staged symlink is not HCL, and
+/// what it points to is judged where it is staged.
+#[test]
+fn files_tofu_fmt_check_accepts_and_symlinks_are_committed() {
+    let r = installed();
+    r.write("stacks/teams/team-a/locals.tf", "locals {\n  a = 1\n}");
+    r.write("stacks/teams/team-a/empty.tf", "");
+    std::os::unix::fs::symlink(
+        "../team-a/locals.tf",
+        r.path().join("stacks/teams/team-b/locals.tf"),
+    )
+    .unwrap();
+    r.git(&["add", "-A"]);
+    let (ok, out) = r.commit("no final newline, an empty file, a symlink");
+    assert!(ok, "refused:\n{out}");
+
+    // A difference at the end of the file is reported on the last line, not at 1:1.
+    r.write(
+        "stacks/teams/team-a/locals.tf",
+        "locals {\n  a = 1\n}\n\n\n\nb=1",
+    );
+    r.git(&["add", "-A"]);
+    refused(
+        &r,
+        &["stacks/teams/team-a/locals.tf:7:1: [tofu-fmt] not formatted as `tofu fmt` formats it"],
+    );
+}

@@ -383,8 +383,10 @@ impl<'a> Lexer<'a> {
             let trimmed = rest.trim_start_matches([' ', '\t']);
             if let Some(after) = trimmed.strip_prefix(marker) {
                 // Whitespace may follow the marker; it belongs to the marker token, so it stays.
+                // A line break must end it: hclsyntax does not close a heredoc at the end of
+                // the file, and tofu rejects such a file.
                 let after = after.trim_start_matches([' ', '\t']);
-                if after.is_empty() || after.starts_with('\n') || after.starts_with("\r\n") {
+                if after.starts_with('\n') || after.starts_with("\r\n") {
                     let len = rest.len() - after.len();
                     self.push(Kind::CHeredoc, len);
                     self.modes.pop();

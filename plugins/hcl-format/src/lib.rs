@@ -76,8 +76,20 @@ pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
     (line, src[line_start..offset].chars().count() + 1)
 }
 
-/// Formats one file's contents.
+/// Formats source as `tofu fmt -` prints it: hclwrite's bytes, and a final newline when they
+/// lack one (tofu's standard-output writer adds it).
 pub fn format(src: &str, mode: Mode) -> Result<String, SyntaxError> {
+    let mut out = format_file(src, mode)?;
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// Formats a file as `tofu fmt FILE` (and `terragrunt hcl fmt`) write it: hclwrite's bytes
+/// unchanged, so a file without a final newline, or an empty one, stays so, and `tofu fmt
+/// -check` accepts it.
+pub fn format_file(src: &str, mode: Mode) -> Result<String, SyntaxError> {
     let src = src.strip_prefix('\u{FEFF}').unwrap_or(src);
     let tokens = lexer::lex(src)?;
     let body = parse::parse(src, &tokens)?;
@@ -99,9 +111,6 @@ pub fn format(src: &str, mode: Mode) -> Result<String, SyntaxError> {
     format::format(&mut toks);
     let mut out = String::with_capacity(src.len() + src.len() / 8);
     format::write(&toks, &mut out);
-    if !out.ends_with('\n') {
-        out.push('\n');
-    }
     Ok(out)
 }
 

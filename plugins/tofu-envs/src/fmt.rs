@@ -1,5 +1,6 @@
 //! `tofu-envs fmt`: `tofu fmt`'s command line (`-check`, `-diff`, `-list`, `-write`, `-recursive`,
-//! `-` for stdin) over the formatter, plus terragrunt's `.hcl` files in terragrunt mode.
+//! `-` for stdin) over the formatter, choosing the files tofu chooses; with `-terragrunt`,
+//! `terragrunt hcl fmt`'s files (every `.hcl` below the paths) in terragrunt mode instead.
 //! Files are formatted in parallel; output order is the walk order, as tofu's.
 
 use std::io::Write;
@@ -17,7 +18,7 @@ pub struct Options {
     pub diff: bool,
     pub check: bool,
     pub recursive: bool,
-    /// Format standard input as terragrunt HCL (no terraform rewrites).
+    /// terragrunt's files and rules (no terraform rewrites), as `terragrunt hcl fmt`.
     pub terragrunt: bool,
     pub paths: Vec<String>,
 }
@@ -80,9 +81,10 @@ pub fn parse_args(args: &[String]) -> Result<Options, String> {
 pub const USAGE: &str = "\
 Usage: tofu-envs fmt [options] [target...]
 
-  Rewrites OpenTofu configuration files (.tf .tofu .tfvars .tftest.hcl .tofutest.hcl) to the
-  canonical format and style, byte-identical to `tofu fmt`; terragrunt .hcl files are formatted as
-  `terragrunt hcl fmt` does. With no target, the current directory; `-` reads standard input.
+  Rewrites OpenTofu configuration files (.tf .tofu .tfvars .tftest.hcl .tofutest.hcl and the
+  mock files) to the canonical format and style, byte-identical to `tofu fmt`. With no target,
+  the current directory; `-` reads standard input. With -terragrunt, terragrunt's .hcl files
+  instead, as `terragrunt hcl fmt` formats them (directories recursively).
 
 Options:
   -list=false    Don't list files whose formatting differs
@@ -90,7 +92,7 @@ Options:
   -diff          Display diffs of formatting changes
   -check         Check if the input is formatted; exit status 3 if not
   -recursive     Also process files in subdirectories
-  -terragrunt    Format standard input as terragrunt HCL (no terraform rewrites)
+  -terragrunt    terragrunt's .hcl files and rules instead of tofu's
 ";
 
 /// Names tofu ignores while walking (`configs.IsIgnoredFile`), which also skips `.terraform`,
@@ -99,7 +101,24 @@ fn ignored(name: &str) -> bool {
     name.starts_with('.') || name.ends_with('~') || (name.starts_with('#') && name.ends_with('#'))
 }
 
-fn walk(dir: &Path, recursive: bool, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// The mode a file gets, if this run formats it: tofu's files, or with `-terragrunt` every
+/// `.hcl` file (terragrunt's walk takes them all).
+fn chosen(path: &Path, terragrunt: bool) -> Option<Mode> {
+    if terragrunt {
+        path.extension()
+            .is_some_and(|e| e == "hcl")
+            .then_some(Mode::Terragrunt)
+    } else {
+        Mode::for_path(path).filter(|m| *m == Mode::Tofu)
+    }
+}
+
+fn walk(
+    dir: &Path,
+    recursive: bool,
+    terragrunt: bool,
+    out: &mut Vec<PathBuf>,
+) -> std::io::Result<()> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
@@ -111,9 +130,9 @@ fn walk(dir: &Path, recursive: bool, out: &mut Vec<PathBuf>) -> std::io::Result<
         let path = e.path();
         if e.file_type()?.is_dir() {
             if recursive {
-                walk(&path, recursive, out)?;
+                walk(&path, recursive, terragrunt, out)?;
             }
-        } else if Mode::for_path(&path).is_some() {
+        } else if chosen(&path, terragrunt).is_some() {
             out.push(path);
         }
     }
@@ -135,7 +154,7 @@ pub fn format_file(path: &Path, mode: Mode) -> Outcome {
     let Ok(text) = String::from_utf8(original) else {
         return Outcome::Invalid(format!("{}: the file is not valid UTF-8", path.display()));
     };
-    match hcl::format(&text, mode) {
+    match hcl::format_file(&text, mode) {
         Ok(formatted) if formatted == text => Outcome::Unchanged,
         Ok(formatted) => Outcome::Changed {
             original: text,
@@ -196,14 +215,14 @@ fn unified_diff(name: &str, old: &str, new: &str) -> String {
 pub fn run(
     mut o: Options,
     stdin: &mut dyn std::io::Read,
-    out: &mut dyn Write,
+    real_out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
     if o.check {
         o.write = false;
     }
     if o.paths.len() == 1 && o.paths[0] == "-" {
-        return run_stdin(&o, stdin, out, err);
+        return run_stdin(&o, stdin, real_out, err);
     }
     if o.paths.is_empty() {
         o.paths.push(".".into());
@@ -215,19 +234,25 @@ pub fn run(
         match std::fs::metadata(&path) {
             Ok(m) if m.is_dir() => {
                 let mut found = Vec::new();
-                if let Err(e) = walk(&path, o.recursive, &mut found) {
+                // terragrunt hcl fmt always descends; tofu fmt only with -recursive.
+                let recursive = o.recursive || o.terragrunt;
+                if let Err(e) = walk(&path, recursive, o.terragrunt, &mut found) {
                     let _ = writeln!(err, "Error: cannot read directory {}: {e}", path.display());
                     status = 2;
                 }
                 files.extend(found.into_iter().map(|f| {
-                    let mode = Mode::for_path(&f).expect("walk keeps formattable files");
+                    let mode = chosen(&f, o.terragrunt).expect("walk keeps chosen files");
                     (f, mode)
                 }));
             }
-            Ok(_) => match Mode::for_path(&path) {
+            Ok(_) => match chosen(&path, o.terragrunt) {
                 Some(mode) => files.push((path, mode)),
+                None if o.terragrunt => {
+                    let _ = writeln!(err, "Error: {p}: only .hcl files can be processed with tofu-envs fmt -terragrunt");
+                    status = 2;
+                }
                 None => {
-                    let _ = writeln!(err, "Error: {p}: only .tf, .tofu, .tfvars, .tftest.hcl, .tofutest.hcl and terragrunt .hcl files can be processed with tofu-envs fmt");
+                    let _ = writeln!(err, "Error: {p}: only .tf, .tofu, .tfvars, .tftest.hcl and .tofutest.hcl files (and mocks) can be processed with tofu-envs fmt; for terragrunt's .hcl files add -terragrunt");
                     status = 2;
                 }
             },
@@ -238,6 +263,10 @@ pub fn run(
         }
     }
     let mut changed = false;
+    // With -check, tofu prints nothing but the errors when any file cannot be parsed: what it
+    // would list is held back until every file is read.
+    let mut held: Vec<u8> = Vec::new();
+    let out: &mut dyn Write = if o.check { &mut held } else { &mut *real_out };
     for ((path, _), outcome) in files.iter().zip(format_all(&files)) {
         let name = display(path);
         match outcome {
@@ -278,8 +307,12 @@ pub fn run(
         }
     }
     if status != 0 {
-        status
-    } else if o.check && changed {
+        return status;
+    }
+    if o.check {
+        let _ = real_out.write_all(&held);
+    }
+    if o.check && changed {
         EXIT_CHECK_FAILED
     } else {
         0

@@ -45,12 +45,23 @@ fn writes_and_lists_changed_files_like_tofu() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // tofu's files only, as `tofu fmt -recursive` chooses them.
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        "main.tf\nstack/child.tofu\nstack/terragrunt.hcl\nvars.tfvars\n"
+        "main.tf\nstack/child.tofu\nvars.tfvars\n"
     );
     assert_eq!(read(&d, "main.tf"), "a  = 1\nbb = var.x\n");
-    // terragrunt files: formatted, but without the terraform rewrites.
+    assert_eq!(
+        read(&d, "stack/terragrunt.hcl"),
+        "dependency vpc {\n  config_path=\"../vpc\"\n}\nx = \"${local.y}\"\n",
+        "a terragrunt file is not tofu fmt's to format"
+    );
+    // terragrunt files by explicit choice: formatted, but without the terraform rewrites.
+    let tg = fmt(d.path()).arg("-terragrunt").output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&tg.stdout),
+        "stack/terragrunt.hcl\n"
+    );
     assert_eq!(
         read(&d, "stack/terragrunt.hcl"),
         "dependency vpc {\n  config_path = \"../vpc\"\n}\nx = \"${local.y}\"\n"
@@ -190,4 +201,34 @@ fn rewriting_keeps_the_file_mode() {
         std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
         0o640
     );
+}
+
+/// `tofu fmt FILE` writes hclwrite's bytes as they are: a file without a final newline, or an
+/// empty one, is already formatted (only `tofu fmt -` adds the newline), and `-check` agrees.
+#[test]
+fn files_keep_their_end_as_tofu_fmt_keeps_it() {
+    let d = tempfile::tempdir().unwrap();
+    let w = |p: &str, s: &str| std::fs::write(d.path().join(p), s).unwrap();
+    w("no-newline.tf", "a = 1");
+    w("empty.tf", "");
+    w("unformatted.tf", "b=2");
+    w("image.pkr.hcl", "source  \"x\"  \"y\" {}\n");
+    let check = fmt(d.path())
+        .args(["-check", "-list=true"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&check.stdout), "unformatted.tf\n");
+    assert_eq!(check.status.code(), Some(3));
+    fmt(d.path()).assert().success();
+    assert_eq!(read(&d, "no-newline.tf"), "a = 1");
+    assert_eq!(read(&d, "empty.tf"), "");
+    assert_eq!(read(&d, "unformatted.tf"), "b = 2");
+    assert_eq!(
+        read(&d, "image.pkr.hcl"),
+        "source  \"x\"  \"y\" {}\n",
+        "not tofu's file"
+    );
+    // Standard input is `tofu fmt -`: the newline is added.
+    let stdin = fmt(d.path()).arg("-").write_stdin("b=2").output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&stdin.stdout), "b = 2\n");
 }

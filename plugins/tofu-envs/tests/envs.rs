@@ -141,7 +141,7 @@ fn the_bundled_stacks_are_formatted() {
     );
     let root = Command::cargo_bin("tofu-envs")
         .unwrap()
-        .args(["fmt", "-check", "root.hcl"])
+        .args(["fmt", "-check", "-terragrunt", "root.hcl"])
         .current_dir(repo())
         .output()
         .unwrap();

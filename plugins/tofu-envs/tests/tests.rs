@@ -5,4 +5,5 @@ mod support;
 mod cli;
 mod envs;
 mod envs_precedence;
+mod fmt_files;
 mod run;

