@@ -186,22 +186,56 @@ pub fn secrets(repo: &Repo, files: &[Staged]) -> Vec<Finding> {
                 continue;
             }
         }
-        if p.secret_name.is_match(path) || covered_by_rule(repo, path) {
-            out.extend(must_be_sealed(f));
+        let rule = match repo_rule(repo, path) {
+            Ok(rule) => rule,
+            Err(broken) => {
+                // Fail closed: without the rules nobody knows what must be sealed, so the commit
+                // stops until .sops.yaml is fixed (secret-seal and sops refuse it too).
+                if !out.iter().any(|o: &Finding| o.file == broken.file) {
+                    out.push(broken);
+                }
+                None
+            }
+        };
+        if p.secret_name.is_match(path) || rule.is_some() {
+            out.extend(must_be_sealed(f, rule));
         }
     }
     out
 }
 
-fn covered_by_rule(repo: &Repo, path: &str) -> bool {
+/// What the repository's `.sops.yaml` says must be encrypted in `path`: None when no rule
+/// covers it, and a finding on the `.sops.yaml` when it cannot be read.
+fn repo_rule(repo: &Repo, path: &str) -> Result<Option<secret_seal::Rule>, Finding> {
     let file = repo.root.join(path);
     let dir = file.parent().unwrap_or(&repo.root);
-    secret_seal::config::find(dir)
-        .and_then(|c| secret_seal::config::Config::load(&c).ok())
-        .is_some_and(|c| c.rule_for(&file).is_ok())
+    let Some(config) = secret_seal::config::find(dir) else {
+        return Ok(None);
+    };
+    let loaded = secret_seal::config::Config::load(&config).map_err(|e| {
+        let shown = config
+            .strip_prefix(&repo.root)
+            .unwrap_or(&config)
+            .to_string_lossy()
+            .replace('\\', "/");
+        Finding::new(
+            Hook::SecretsSealed,
+            &shown,
+            1,
+            1,
+            format!("cannot be read, so what must be sealed is unknown: {e}"),
+            format!("fix {shown}; `secret-seal encrypt` refuses it too"),
+        )
+    })?;
+    Ok(loaded
+        .rule_for(&file)
+        .ok()
+        .map(|r| r.rule.clone().unwrap_or_default()))
 }
 
-fn must_be_sealed(f: &Staged) -> Vec<Finding> {
+/// `rule`, the repository's, decides which values must be encrypted; the file's own rule (which
+/// whoever sealed it chose) only when no repository rule covers the file.
+fn must_be_sealed(f: &Staged, rule: Option<secret_seal::Rule>) -> Vec<Finding> {
     let hook = Hook::SecretsSealed;
     let fix = format!("secret-seal encrypt -i {}", f.path);
     let format = secret_seal::Format::from_path(Path::new(&f.path));
@@ -228,7 +262,11 @@ fn must_be_sealed(f: &Staged) -> Vec<Finding> {
             )]
         }
     };
-    let mut out: Vec<Finding> = secret_seal::seal::unsealed_values(&sealed.tree, &sealed.metadata)
+    let mut metadata = sealed.metadata.clone();
+    if let Some(rule) = rule {
+        metadata.rule = rule;
+    }
+    let mut out: Vec<Finding> = secret_seal::seal::unsealed_values(&sealed.tree, &metadata)
         .into_iter()
         .map(|key| {
             Finding::new(

@@ -377,3 +377,89 @@ fn the_age_key_command_is_told_the_recipient_by_every_tool() {
         "{revealed}"
     );
 }
+
+/// Read-modify-writes are serialized: 100 `secret-seal set`s of different keys at once keep all
+/// 100 values, and 20 `tofu-envs new --ttl` at once record 20 expiries.
+#[test]
+fn concurrent_writers_lose_no_update() {
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("app.secrets.json");
+    std::fs::write(&file, "{\"seed\": \"x\"}\n").unwrap();
+    let key = repo_root().join("tests/fixtures/demo-age-key.txt");
+    let recipient = std::fs::read_to_string(&key)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("# public key: ").map(str::to_string))
+        .unwrap();
+    ok(
+        "secret-seal encrypt -i",
+        tool("secret-seal", home.path())
+            .args(["encrypt", "-i", "--age", &recipient])
+            .arg(&file)
+            .output()
+            .unwrap(),
+    );
+    let sets: Vec<std::process::Child> = (0..100)
+        .map(|i| {
+            tool("secret-seal", home.path())
+                .arg("set")
+                .arg(&file)
+                .args([format!("[\"k{i}\"]"), format!("\"v{i}\"")])
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in sets {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let plain: serde_json::Value = serde_json::from_str(&ok(
+        "secret-seal decrypt",
+        tool("secret-seal", home.path())
+            .arg("decrypt")
+            .arg(&file)
+            .output()
+            .unwrap(),
+    ))
+    .unwrap();
+    let kept = (0..100)
+        .filter(|i| plain[format!("k{i}")] == format!("v{i}"))
+        .count();
+    assert_eq!(kept, 100, "{plain}");
+    let beside: Vec<_> = std::fs::read_dir(home.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        beside.len(),
+        1,
+        "no lock or temp file left beside it: {beside:?}"
+    );
+
+    let layout = layout_copy();
+    let news: Vec<std::process::Child> = (0..20)
+        .map(|i| {
+            tool("tofu-envs", home.path())
+                .env("PLATFORM_ROOT", layout.path())
+                .args(["new", &format!("demo-{i}"), "--from", "dev", "--ttl", "72h"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in news {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let registry: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(layout.path().join("tofu-envs.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        registry["environments"].as_object().unwrap().len(),
+        20,
+        "{registry}"
+    );
+}

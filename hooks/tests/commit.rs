@@ -237,3 +237,53 @@ fn files_tofu_fmt_check_accepts_and_symlinks_are_committed() {
         &["stacks/teams/team-a/locals.tf:7:1: [tofu-fmt] not formatted as `tofu fmt` formats it"],
     );
 }
+
+/// The secrets check fails closed: a `.sops.yaml` it cannot read stops the commit (it cannot know
+/// what must be sealed), and a sealed file is judged by the repository's rule, not by the rule
+/// its sealer chose.
+#[test]
+fn the_secrets_check_fails_closed() {
+    let r = installed();
+    let sops_yaml = std::fs::read_to_string(r.path().join(".sops.yaml")).unwrap();
+    // A rule for config/ and a second rule with a broken regex: the whole file is unreadable.
+    r.write(
+        ".sops.yaml",
+        &format!(
+            "{sops_yaml}  - path_regex: ^config/\n    age: age1v7z65ade8ju0kgd5tdzrsv67x8zqdgh0ejn4tz23s8kydmxnqfzs2z70pm\n  - path_regex: '[unclosed'\n    age: age1v7z65ade8ju0kgd5tdzrsv67x8zqdgh0ejn4tz23s8kydmxnqfzs2z70pm\n"
+        ),
+    );
+    r.write("config/app.yaml", "db_password: hunter2-in-plain-text\n");
+    r.git(&["add", "-A"]);
+    refused(
+        &r,
+        &[".sops.yaml:1:1: [secrets-sealed] cannot be read, so what must be sealed is unknown"],
+    );
+
+    // The rules restored: a file sealed with its own encrypted_regex that leaves the password in
+    // plain text is refused by the repository's rule.
+    r.write(".sops.yaml", &sops_yaml);
+    r.git(&["rm", "-q", "--cached", "config/app.yaml"]);
+    std::fs::remove_file(r.path().join("config/app.yaml")).unwrap();
+    let file = "stacks/teams/team-a/env/qa.secrets.tfvars.json";
+    r.write(
+        file,
+        "{\"postgres_password\": \"a-very-long-qa-password\"}\n",
+    );
+    let sealed = r
+        .cmd(
+            assert_cmd::cargo::cargo_bin("secret-seal")
+                .to_str()
+                .unwrap(),
+        )
+        .args(["encrypt", "-i", "--encrypted-regex", "^nothing$", file])
+        .output()
+        .unwrap();
+    assert!(sealed.status.success(), "{}", text(&sealed));
+    assert!(r.read(file).contains("a-very-long-qa-password"));
+    r.write("stacks/teams/team-a/env/qa.tfvars", "nginx_replicas = 1\n");
+    r.git(&["add", "-A"]);
+    refused(
+        &r,
+        &["stacks/teams/team-a/env/qa.secrets.tfvars.json:2:1: [secrets-sealed] [\"postgres_password\"] is in plain text in a sealed file"],
+    );
+}

@@ -170,6 +170,41 @@ impl Lock {
         })
     }
 
+    /// Waits for and takes a lock on the file itself, leaving nothing beside it (a secrets file
+    /// in a repository must not grow a lock file next to it). A writer replaces the file by
+    /// renaming a new one over it, so a lock that was waited for may be on the old file: it is
+    /// then taken again on the new one, until the lock and the path agree.
+    pub fn on_file(path: &Path) -> Result<Lock> {
+        let target = resolve(path).map_err(at(path))?;
+        let err = at(&target);
+        loop {
+            let file = File::open(&target).map_err(&err)?;
+            let flock = Flock::lock(file, FlockArg::LockExclusive)
+                .map_err(|(_, e)| err(io::Error::from(e)))?;
+            let held = flock.metadata().map_err(&err)?;
+            let now = fs::metadata(&target).map_err(&err)?;
+            if (held.dev(), held.ino()) == (now.dev(), now.ino()) {
+                return Ok(Lock {
+                    path: target.clone(),
+                    _flock: flock,
+                });
+            }
+        }
+    }
+
+    /// Waits for and takes a lock on the directory `dir` (for a file that may not exist yet,
+    /// such as a registry created by its first writer).
+    pub fn on_dir(dir: &Path) -> Result<Lock> {
+        let err = at(dir);
+        let file = File::open(dir).map_err(&err)?;
+        let flock =
+            Flock::lock(file, FlockArg::LockExclusive).map_err(|(_, e)| err(io::Error::from(e)))?;
+        Ok(Lock {
+            path: dir.to_path_buf(),
+            _flock: flock,
+        })
+    }
+
     /// The resolved file the lock protects: read and write this one.
     pub fn target(&self) -> &Path {
         &self.path

@@ -87,3 +87,28 @@ fn a_link_loop_is_an_error_not_a_hang() {
     symlink("a", d.path().join("b")).unwrap();
     assert!(platform_fs::write(&d.path().join("a"), b"x", 0o644).is_err());
 }
+
+#[test]
+fn a_lock_on_the_file_follows_it_across_a_replace() {
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("s.yaml");
+    fs::write(&f, "0").unwrap();
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let f = f.clone();
+            std::thread::spawn(move || {
+                for _ in 0..25 {
+                    let _lock = platform_fs::Lock::on_file(&f).unwrap();
+                    let n: u32 = fs::read_to_string(&f).unwrap().parse().unwrap();
+                    platform_fs::write(&f, (n + 1).to_string().as_bytes(), 0o644).unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    // Every read-modify-write saw the one before it: nothing lost, nothing left beside the file.
+    assert_eq!(fs::read_to_string(&f).unwrap(), "200");
+    assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1);
+}

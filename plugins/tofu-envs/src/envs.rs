@@ -248,6 +248,9 @@ pub fn new_env(layout: &Layout, name: &str, opts: &NewOptions) -> Result<Created
     }
     let expires = match ttl {
         Some(secs) => {
+            // Read-modify-write of the registry under the root's lock: environments created at
+            // once must all be recorded.
+            let _lock = platform_fs::Lock::on_dir(&layout.root)?;
             let mut reg: Registry = layout.registry()?;
             let now = now();
             let entry = RegistryEntry {
@@ -337,6 +340,7 @@ pub struct Expired {
 /// Expired short-lived environments; with `remove`, their env files and registry entries go.
 /// State is never touched.
 pub fn gc(layout: &Layout, remove: bool) -> Result<Vec<Expired>> {
+    let _lock = platform_fs::Lock::on_dir(&layout.root)?;
     let mut reg = layout.registry()?;
     let now = now();
     let expired: Vec<(String, String)> = reg

@@ -12,6 +12,11 @@ pub(super) fn modify(
     change: impl FnOnce(&mut secret_seal::Branch) -> anyhow::Result<bool>,
 ) -> anyhow::Result<()> {
     let name = file.display().to_string();
+    // Read, change and write under the file's lock: two `set`s at once must not lose one.
+    let _lock = platform_fs::Lock::on_file(file).map_err(|e| Error::Write {
+        path: e.path,
+        source: e.source,
+    })?;
     let mut f = open_file(file, input_type)?;
     if f.opened.tree.branches.is_empty() {
         f.opened.tree.branches.push(secret_seal::Branch::default());
