@@ -27,58 +27,35 @@ fn layout_copy() -> tempfile::TempDir {
 fn platform_root_and_tofu_env_mean_the_same_to_every_tool() {
     let home = tempfile::tempdir().unwrap();
     let root = repo_root();
-    // tofu-envs: the root from PLATFORM_ROOT, the environment from TOFU_ENV.
-    let named = ok(
-        "tofu-envs vars prod",
-        tool("tofu-envs", home.path())
-            .env("PLATFORM_ROOT", root)
-            .args(["vars", "prod", "teams/team-a"])
-            .output()
-            .unwrap(),
+    // tofu-envs: the root from PLATFORM_ROOT, the environment from TOFU_ENV, the stack from
+    // the working directory.
+    let envs = |args: &[&str], tofu_env: Option<&str>, cwd: &std::path::Path| {
+        let mut c = tool("tofu-envs", home.path());
+        c.env("PLATFORM_ROOT", root).current_dir(cwd).args(args);
+        if let Some(e) = tofu_env {
+            c.env("TOFU_ENV", e);
+        }
+        ok(
+            &format!("tofu-envs {args:?} (TOFU_ENV={tofu_env:?})"),
+            c.output().unwrap(),
+        )
+    };
+    let named = envs(&["vars", "prod", "teams/team-a"], None, home.path());
+    assert_eq!(
+        named,
+        envs(&["vars", "teams/team-a"], Some("prod"), home.path())
     );
-    let from_env = ok(
-        "TOFU_ENV=prod tofu-envs vars",
-        tool("tofu-envs", home.path())
-            .env("PLATFORM_ROOT", root)
-            .env("TOFU_ENV", "prod")
-            .args(["vars", "teams/team-a"])
-            .output()
-            .unwrap(),
-    );
-    assert_eq!(named, from_env);
     assert!(
         named.contains("stacks/teams/team-a/env/prod.tfvars:1"),
         "{named}"
     );
-    // Inside a stack's directory, the stack is the one you are in.
-    let here = ok(
-        "tofu-envs vars inside the stack",
-        tool("tofu-envs", home.path())
-            .env("TOFU_ENV", "prod")
-            .current_dir(root.join("stacks/teams/team-a/env"))
-            .arg("vars")
-            .output()
-            .unwrap(),
+    let stack_dir = root.join("stacks/teams/team-a/env");
+    assert_eq!(envs(&["vars"], Some("prod"), &stack_dir), named);
+    let export_named = envs(&["export", "prod", "teams/team-a"], None, home.path());
+    assert_eq!(
+        export_named,
+        envs(&["export", "teams/team-a"], Some("prod"), home.path())
     );
-    assert_eq!(here, named);
-    let export_named = ok(
-        "tofu-envs export prod",
-        tool("tofu-envs", home.path())
-            .env("PLATFORM_ROOT", root)
-            .args(["export", "prod", "teams/team-a"])
-            .output()
-            .unwrap(),
-    );
-    let export_env = ok(
-        "TOFU_ENV=prod tofu-envs export",
-        tool("tofu-envs", home.path())
-            .env("PLATFORM_ROOT", root)
-            .env("TOFU_ENV", "prod")
-            .args(["export", "teams/team-a"])
-            .output()
-            .unwrap(),
-    );
-    assert_eq!(export_named, export_env);
     assert!(
         export_named.starts_with("export TOFU_ENV='prod'\nexport TF_VAR_nginx_replicas='3'\n"),
         "{export_named}"

@@ -317,6 +317,15 @@ fn bob_seals_prod_secrets_and_only_key_holders_read_the_diff() {
     assert!(!denied.status.success());
 }
 
+/// The pre-commit framework (from PyPI), or a skip that says how to get it.
+fn pre_commit_framework() -> Option<PathBuf> {
+    required_peer(
+        find_in_path("pre-commit"),
+        "the pre-commit framework",
+        "pip install pre-commit",
+    )
+}
+
 /// The configuration a team writes for the pre-commit framework: our hooks, from this build.
 fn pre_commit_config() -> String {
     let hooks = bin("platform-hooks");
@@ -341,11 +350,7 @@ fn pre_commit_config() -> String {
 /// holding an unsealed secret and an unformatted file, and accepts it once both are fixed.
 #[test]
 fn git_refuses_an_unsealed_secret_and_an_unformatted_file_until_fixed() {
-    let Some(pre_commit) = required_peer(
-        find_in_path("pre-commit"),
-        "the pre-commit framework",
-        "pip install pre-commit",
-    ) else {
+    let Some(pre_commit) = pre_commit_framework() else {
         return;
     };
     let bob = Person::new("bob", true);
@@ -649,11 +654,7 @@ fn developer_switches_to_a_team_and_back_and_runs_in_all_teams() {
 /// `secret-seal edit`, and the hooks accept the resolution.
 #[test]
 fn two_people_change_one_sealed_file_and_git_merges_it() {
-    let Some(pre_commit) = required_peer(
-        find_in_path("pre-commit"),
-        "the pre-commit framework",
-        "pip install pre-commit",
-    ) else {
+    let Some(pre_commit) = pre_commit_framework() else {
         return;
     };
     let carol = Person::new("carol", true);
