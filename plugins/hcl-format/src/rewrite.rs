@@ -4,6 +4,8 @@
 
 use std::borrow::Cow;
 
+use unicode_normalization::{is_nfc, UnicodeNormalization};
+
 use super::format::Spaced;
 use super::lexer::Kind;
 use super::parse::{Body, Item};
@@ -46,8 +48,14 @@ fn walk<'a>(body: &Body, toks: &[Spaced<'a>], blocks: &mut Vec<String>, out: &mu
                         .iter()
                         .flat_map(|&(s, e)| quoted_label(&toks[s..e]))
                         .collect();
+                    // tofu replaces everything from the block type to the last label, so
+                    // comments before and between the labels go (`resource /* a */ "x" {}`).
+                    let mut start = first.0;
+                    while start > 0 && toks[start - 1].kind == Kind::Comment {
+                        start -= 1;
+                    }
                     out.push(Edit {
-                        start: first.0,
+                        start,
                         end: last.1,
                         with,
                     });
@@ -153,6 +161,12 @@ fn quoted_label<'a>(toks: &[Spaced<'a>]) -> Vec<Spaced<'a>> {
             }
         }
         _ => Cow::Borrowed(""),
+    };
+    // tofu writes each label through cty.StringVal, which normalizes it to NFC.
+    let value: Cow<'a, str> = if is_nfc(&value) {
+        value
+    } else {
+        Cow::Owned(value.nfc().collect())
     };
     let mut out = vec![Spaced::new(Kind::OQuote, "\"")];
     if !value.is_empty() {
