@@ -287,3 +287,28 @@ fn the_secrets_check_fails_closed() {
         &["stacks/teams/team-a/env/qa.secrets.tfvars.json:2:1: [secrets-sealed] [\"postgres_password\"] is in plain text in a sealed file"],
     );
 }
+
+/// A hostile pull request cannot crash the hooks: a staged file nested 100,000 deep is a finding.
+#[test]
+fn a_deeply_nested_file_is_a_finding_not_a_crash() {
+    let r = installed();
+    let n = 100_000;
+    r.write(
+        "stacks/teams/team-a/deep.tf",
+        &format!("locals {{\n  a = {}{}\n}}\n", "[".repeat(n), "]".repeat(n)),
+    );
+    r.write(
+        "stacks/teams/team-a/env/deep.secrets.tfvars.json",
+        &format!("{{\"a\": {}{}}}\n", "[".repeat(n), "]".repeat(n)),
+    );
+    r.git(&["add", "-A"]);
+    let (ok, out) = r.commit("deep");
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("stacks/teams/team-a/deep.tf:2:")
+            && out.contains("[tofu-fmt] Nesting too deep")
+            && !out.contains("overflow its stack\n\nthread"),
+        "{out}"
+    );
+    assert!(!out.contains("has overflowed its stack"), "{out}");
+}

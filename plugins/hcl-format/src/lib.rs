@@ -76,6 +76,15 @@ pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
     (line, src[line_start..offset].chars().count() + 1)
 }
 
+/// Whether tofu could parse `src`, with hclsyntax's message where it could not. A cheap gate
+/// before a parser that recurses without a limit (hcl-rs): a file nested deeper than
+/// [`parse::MAX_DEPTH`] is an error here, not a stack overflow there.
+pub fn check(src: &str) -> Result<(), SyntaxError> {
+    let src = src.strip_prefix('\u{FEFF}').unwrap_or(src);
+    let tokens = lexer::lex(src)?;
+    parse::parse(src, &tokens).map(|_| ())
+}
+
 /// Formats source as `tofu fmt -` prints it: hclwrite's bytes, and a final newline when they
 /// lack one (tofu's standard-output writer adds it).
 pub fn format(src: &str, mode: Mode) -> Result<String, SyntaxError> {

@@ -38,6 +38,7 @@ pub fn parse(src: &str, toks: &[Token]) -> Result<Body, SyntaxError> {
         toks,
         pos: 0,
         newlines: vec![true],
+        depth: 0,
     };
     match (p.body(false), invalid) {
         // The first problem in the file is the one reported, as hclsyntax does.
@@ -48,12 +49,19 @@ pub fn parse(src: &str, toks: &[Token]) -> Result<Body, SyntaxError> {
     }
 }
 
+/// How deep expressions and blocks may nest. The parser recurses, so a hostile file nested
+/// thousands deep would overflow the stack and abort the process (a hook crashed by a pull
+/// request); real configuration nests a few levels.
+pub const MAX_DEPTH: usize = 400;
+
 struct Parser<'s, 't> {
     src: &'s str,
     toks: &'t [Token<'s>],
     pos: usize,
     /// Whether newlines are significant here (bodies, objects) or not (inside brackets).
     newlines: Vec<bool>,
+    /// Expressions and bodies open around the current position.
+    depth: usize,
 }
 
 impl<'s> Parser<'s, '_> {
@@ -123,7 +131,28 @@ impl<'s> Parser<'s, '_> {
         r
     }
 
+    /// One level deeper, or the error that says the file nests too deep.
+    fn descend(&mut self) -> Result<(), SyntaxError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            let at = self.peek_index();
+            return Err(self.err(
+                at,
+                "Nesting too deep",
+                &format!("Expressions and blocks are nested more than {MAX_DEPTH} levels deep here; tofu-envs and the hooks stop there rather than overflow their stack. Split the expression up."),
+            ));
+        }
+        Ok(())
+    }
+
     fn body(&mut self, in_block: bool) -> Result<Body, SyntaxError> {
+        self.descend()?;
+        let body = self.body_items(in_block);
+        self.depth -= 1;
+        body
+    }
+
+    fn body_items(&mut self, in_block: bool) -> Result<Body, SyntaxError> {
         let mut body = Body::default();
         let mut names: Vec<(String, usize)> = Vec::new();
         loop {
@@ -266,6 +295,13 @@ impl<'s> Parser<'s, '_> {
     // Expressions ------------------------------------------------------------------------------
 
     fn expr(&mut self) -> Result<(), SyntaxError> {
+        self.descend()?;
+        let parsed = self.conditional();
+        self.depth -= 1;
+        parsed
+    }
+
+    fn conditional(&mut self) -> Result<(), SyntaxError> {
         self.binary(0)?;
         if self.peek() == Kind::Question {
             self.next();
@@ -302,9 +338,9 @@ impl<'s> Parser<'s, '_> {
     }
 
     fn unary(&mut self) -> Result<(), SyntaxError> {
-        if matches!(self.peek(), Kind::Bang | Kind::Minus) {
+        // A loop, not recursion: `!!!!…x` may be as long as a file.
+        while matches!(self.peek(), Kind::Bang | Kind::Minus) {
             self.next();
-            return self.unary();
         }
         self.postfix()
     }

@@ -54,3 +54,30 @@ fn tofu_mode_differs_only_by_the_rewrites() {
         );
     }
 }
+
+/// A hostile file nested far deeper than any configuration is refused with a position, never a
+/// stack overflow that aborts the process (a hook crashed by a pull request); up to the limit it
+/// formats. On the main thread's stack size, as the tools run it.
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    let run = || {
+        let deep = |n: usize| format!("a = {}{}\n", "[".repeat(n), "]".repeat(n));
+        let limit = hcl_format::parse::MAX_DEPTH;
+        assert!(format(&deep(limit - 1), Mode::Tofu).is_ok());
+        for n in [limit + 1, 100_000] {
+            let e = format(&deep(n), Mode::Tofu).unwrap_err();
+            assert_eq!(e.summary, "Nesting too deep", "{n}");
+            assert_eq!((e.line, e.column), (1, limit + 4), "{n}");
+        }
+        let blocks = format!("{}{}", "b {\n".repeat(100_000), "}\n".repeat(100_000));
+        assert!(format(&blocks, Mode::Terragrunt).is_err());
+        let nots = format!("a = {}true\n", "!".repeat(200_000));
+        assert!(format(&nots, Mode::Tofu).is_ok());
+    };
+    std::thread::Builder::new()
+        .stack_size(8 << 20)
+        .spawn(run)
+        .unwrap()
+        .join()
+        .unwrap();
+}

@@ -192,5 +192,7 @@ fn json(v: hcl_format::literal::Value) -> Value {
 /// variables.tf as JSON-like data (hcl-rs, as tofu-envs reads it); None if absent or not HCL.
 fn read_hcl(path: &Path) -> Option<Value> {
     let src = std::fs::read_to_string(path).ok()?;
+    // hcl-rs recurses without a limit; a file tofu could not parse is skipped before it.
+    hcl_format::check(&src).ok()?;
     hcl::from_str::<Value>(&src).ok()
 }

@@ -219,3 +219,36 @@ fn unreadable_and_malformed_key_files_are_named() {
         &["bad-keys.txt line 3", "unknown identity type"],
     );
 }
+
+/// A document nested far deeper than any secrets file is refused with its line and column, and
+/// never overflows the stack; what `encrypt` accepts, `decrypt` reads back.
+#[test]
+fn deep_nesting_is_refused_not_a_crash() {
+    let env = Env::new();
+    let (key, public) = env.keygen("key.txt");
+    for (name, open, close) in [("deep.json", "{\"a\": ", "}"), ("deep.yaml", "a: ", "")] {
+        let text = format!(
+            "{open}{}{}{close}\n",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        let file = env.write(name, &text);
+        let out = env.encrypt(&public, &file);
+        assert_eq!(out.status.code(), Some(2), "{name}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("nested more than 500 levels deep")
+                && stderr(&out).contains("line 1, column "),
+            "{name}: {}",
+            stderr(&out)
+        );
+    }
+    let ok = env.write(
+        "ok.json",
+        &format!("{{\"a\": {}{}}}\n", "[".repeat(400), "]".repeat(400)),
+    );
+    let sealed = env.encrypt(&public, &ok);
+    assert!(sealed.status.success(), "{}", stderr(&sealed));
+    let sealed = env.write("ok.enc.json", &stdout(&sealed));
+    let back = env.decrypt(&key, &sealed);
+    assert!(back.status.success(), "{}", stderr(&back));
+}

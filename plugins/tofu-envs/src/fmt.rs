@@ -175,14 +175,19 @@ pub fn format_all(files: &[(PathBuf, Mode)]) -> Vec<Outcome> {
         results.iter_mut().map(std::sync::Mutex::new).collect();
     std::thread::scope(|s| {
         for _ in 0..workers {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some((path, mode)) = files.get(i) else {
-                    break;
-                };
-                let outcome = format_file(path, *mode);
-                **slots[i].lock().expect("not poisoned") = Some(outcome);
-            });
+            // The main thread's stack (8 MiB), not a spawned thread's 2 MiB: the parser
+            // recurses up to hcl_format's nesting limit.
+            let worker = std::thread::Builder::new().stack_size(8 << 20);
+            worker
+                .spawn_scoped(s, || loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some((path, mode)) = files.get(i) else {
+                        break;
+                    };
+                    let outcome = format_file(path, *mode);
+                    **slots[i].lock().expect("not poisoned") = Some(outcome);
+                })
+                .expect("a formatting thread starts");
         }
     });
     drop(slots);

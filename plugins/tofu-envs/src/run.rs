@@ -367,7 +367,7 @@ pub fn dependencies(layout: &Layout) -> Vec<Vec<usize>> {
         .map(|s| {
             let mut deps = Vec::new();
             if let Ok(text) = std::fs::read_to_string(s.dir.join("terragrunt.hcl")) {
-                if let Ok(body) = hcl::parse(&text) {
+                if let Some(body) = parse_checked(&text) {
                     for b in body
                         .blocks()
                         .filter(|b| b.identifier.as_str() == "dependency")
@@ -384,7 +384,7 @@ pub fn dependencies(layout: &Layout) -> Vec<Vec<usize>> {
                 }
             }
             if let Ok(text) = std::fs::read_to_string(s.dir.join("stack.tm.hcl")) {
-                if let Ok(body) = hcl::parse(&text) {
+                if let Some(body) = parse_checked(&text) {
                     for b in body.blocks().filter(|b| b.identifier.as_str() == "stack") {
                         if let Some(hcl::Expression::Array(items)) = b
                             .body
@@ -603,4 +603,11 @@ pub fn run_all(
         results.reverse();
     }
     Ok(results)
+}
+
+/// hcl-rs's parse of a file our own parser accepts first: hcl-rs recurses without a limit, so a
+/// hostile file must stop at `hcl_format`'s nesting limit instead of overflowing the stack.
+fn parse_checked(text: &str) -> Option<hcl::Body> {
+    hcl_format::check(text).ok()?;
+    hcl::parse(text).ok()
 }

@@ -164,6 +164,8 @@ fn input_position(text: &str, name: &str) -> (usize, usize) {
 /// The `inputs` of a terragrunt file, literal where possible.
 fn terragrunt_inputs(layout: &Layout, path: &Path, env: &str) -> Option<Source> {
     let text = std::fs::read_to_string(path).ok()?;
+    // hcl-rs recurses without a limit: a file tofu could not parse is skipped before it.
+    hcl_format::check(&text).ok()?;
     let body = hcl::parse(&text).ok()?;
     let inputs = body.attributes().find(|a| a.key.as_str() == "inputs")?;
     let hcl::Expression::Object(obj) = &inputs.expr else {

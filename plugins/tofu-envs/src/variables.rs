@@ -52,6 +52,8 @@ pub fn read_dir(dir: &Path) -> Result<Vec<Variable>> {
 }
 
 pub fn read_source(src: &str, file: &Path) -> Result<Vec<Variable>> {
+    // hcl-rs recurses without a limit: a hostile file must fail here, not overflow the stack.
+    hcl_format::check(src).map_err(|e| Error::invalid(file)(e.to_string()))?;
     let body = hcl::parse(src).map_err(|e| Error::invalid(file)(e.to_string()))?;
     let positions = variable_positions(src);
     let mut vars = Vec::new();

@@ -9,6 +9,7 @@ pub fn parse(input: &str) -> Result<Branch> {
     let mut p = Parser {
         s: input.as_bytes(),
         pos: 0,
+        depth: 0,
     };
     p.ws();
     if p.peek() != Some(b'{') {
@@ -24,6 +25,8 @@ pub fn parse(input: &str) -> Result<Branch> {
 struct Parser<'a> {
     s: &'a [u8],
     pos: usize,
+    /// Maps and lists open around the current position.
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -55,6 +58,16 @@ impl Parser<'_> {
     }
 
     fn value(&mut self) -> Result<Value> {
+        self.depth += 1;
+        if self.depth > super::MAX_DEPTH {
+            return Err(self.err(&super::too_deep()));
+        }
+        let value = self.value_at_depth();
+        self.depth -= 1;
+        value
+    }
+
+    fn value_at_depth(&mut self) -> Result<Value> {
         self.ws();
         match self.peek() {
             Some(b'{') => {
@@ -212,6 +225,7 @@ pub fn parse_value(input: &str) -> Result<Value> {
     let mut p = Parser {
         s: input.as_bytes(),
         pos: 0,
+        depth: 0,
     };
     let v = p.value()?;
     p.ws();

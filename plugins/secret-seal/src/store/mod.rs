@@ -2,6 +2,16 @@
 //! or with its `sops` metadata, byte-compatible with sops.
 
 pub mod dotenv;
+
+/// How deep maps and lists may nest in a YAML or JSON document. The readers, the encryption
+/// walk and the writers recurse, so a file nested thousands deep would overflow the stack and
+/// abort the process (Go's JSON decoder stops at 10,000); real secrets files nest a few levels.
+/// What `encrypt` accepts, `decrypt` reads back: both stop at the same depth.
+pub const MAX_DEPTH: usize = 500;
+
+fn too_deep() -> String {
+    format!("maps and lists are nested more than {MAX_DEPTH} levels deep; secret-seal stops there rather than overflow its stack")
+}
 pub mod flatten;
 pub mod ini;
 pub mod json;

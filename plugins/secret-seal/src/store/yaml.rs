@@ -30,6 +30,7 @@ pub fn parse(input: &str) -> Result<Vec<Branch>> {
         pending: Vec::new(),
         anchors: HashMap::new(),
         inline: None,
+        depth: 0,
     };
     let mut docs = Vec::new();
     loop {
@@ -98,6 +99,8 @@ struct Parser<'a> {
     anchors: HashMap<String, Value>,
     /// A comment on the same line as the scalar just read (`k: v # c`).
     inline: Option<String>,
+    /// Nodes open around the current position.
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -227,6 +230,16 @@ impl Parser<'_> {
     /// Parses a node starting at the current position; `indent` is the column of the
     /// enclosing block (continuation lines of plain scalars must be deeper than it).
     fn node(&mut self, indent: usize, ctx: Ctx) -> Result<Value> {
+        self.depth += 1;
+        if self.depth > super::MAX_DEPTH {
+            return Err(self.err(&super::too_deep()));
+        }
+        let node = self.node_at_depth(indent, ctx);
+        self.depth -= 1;
+        node
+    }
+
+    fn node_at_depth(&mut self, indent: usize, ctx: Ctx) -> Result<Value> {
         let mut anchor = None;
         let mut tag = None;
         loop {
@@ -562,6 +575,16 @@ impl Parser<'_> {
     }
 
     fn flow(&mut self) -> Result<Value> {
+        self.depth += 1;
+        if self.depth > super::MAX_DEPTH {
+            return Err(self.err(&super::too_deep()));
+        }
+        let flow = self.flow_at_depth();
+        self.depth -= 1;
+        flow
+    }
+
+    fn flow_at_depth(&mut self) -> Result<Value> {
         let open = self.peek().expect("flow start");
         self.pos += 1;
         let close = if open == '[' { ']' } else { '}' };
@@ -734,6 +757,7 @@ impl Parser<'_> {
                     pending: Vec::new(),
                     anchors: HashMap::new(),
                     inline: None,
+                    depth: 0,
                 };
                 if tmp.is_key_ahead() || content.starts_with("- ") {
                     break None;
