@@ -2,6 +2,7 @@
 //! judge what is being committed (the git index), in-process, with the project's own libraries:
 //! no terraform binary, no per-directory `terraform fmt`.
 
+pub mod fix;
 pub mod install;
 pub mod report;
 pub mod rules;

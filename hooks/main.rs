@@ -61,6 +61,12 @@ enum Command {
         #[arg(long)]
         fix: bool,
     },
+    /// Fix what the hooks found in these working-tree files: format them, or seal them with the .sops.yaml rule (what the hints say to run).
+    Fix {
+        /// The files the findings name.
+        #[arg(required = true)]
+        files: Vec<String>,
+    },
     /// Write .git/hooks/pre-commit (an existing hook is kept and chained).
     Install,
     /// Remove it (and restore a hook it replaced).
@@ -115,6 +121,19 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
                 None => println!("removed"),
             }
             return Ok(0);
+        }
+        Command::Fix { files } => {
+            let mut failed = false;
+            for f in files {
+                match platform_hooks::fix::fix(&cwd.join(f)) {
+                    Ok(done) => println!("{done}"),
+                    Err(e) => {
+                        platform_cli::print_error("platform-hooks", e.as_ref());
+                        failed = true;
+                    }
+                }
+            }
+            return Ok(i32::from(failed));
         }
         Command::Completions { shell } => {
             let script = platform_cli::completion_script(&mut Cli::command(), *shell);

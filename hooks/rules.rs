@@ -86,14 +86,7 @@ pub fn fmt(hook: Hook, repo: &Repo, files: &[Staged], fix: bool) -> Vec<Finding>
             continue;
         }
         let line = first_differing_line(text, &formatted);
-        let command = if want == Mode::Tofu {
-            format!("tofu-envs fmt {}", f.path)
-        } else {
-            format!(
-                "terragrunt hcl fmt --file {} (or tofu-envs fmt -terragrunt {})",
-                f.path, f.path
-            )
-        };
+        let command = crate::fix::hint(&f.path);
         if fix && repo.worktree_matches_index(f) {
             match platform_fs::write(&repo.root.join(&f.path), formatted.as_bytes(), 0o644) {
                 Ok(()) => out.push(Finding::new(
@@ -237,7 +230,7 @@ fn repo_rule(repo: &Repo, path: &str) -> Result<Option<secret_seal::Rule>, Findi
 /// whoever sealed it chose) only when no repository rule covers the file.
 fn must_be_sealed(f: &Staged, rule: Option<secret_seal::Rule>) -> Vec<Finding> {
     let hook = Hook::SecretsSealed;
-    let fix = format!("secret-seal encrypt -i {}", f.path);
+    let fix = crate::fix::hint(&f.path);
     let format = secret_seal::Format::from_path(Path::new(&f.path));
     let sealed = match secret_seal::Sealed::parse(format, &f.content) {
         Ok(s) => s,
@@ -275,7 +268,7 @@ fn must_be_sealed(f: &Staged, rule: Option<secret_seal::Rule>) -> Vec<Finding> {
                 key_line(f, &key),
                 1,
                 format!("{key} is in plain text in a sealed file"),
-                format!("secret-seal set / edit the value, or reseal: {fix}"),
+                fix.clone(),
             )
         })
         .collect();
@@ -473,14 +466,14 @@ fn check_staged(
                 Some(v) => format!("{v}: {}", f.message),
                 None => f.message.clone(),
             };
-            Finding::new(
-                Hook::TfvarsValid,
-                &format!("{prefix}{}", f.file.display()),
-                f.line,
-                f.column,
-                message,
-                f.hint,
-            )
+            let file = format!("{prefix}{}", f.file.display());
+            // tofu-envs names secret-seal; where the hook runs, the hooks binary seals it.
+            let hint = if f.hint.starts_with("secret-seal encrypt -i ") {
+                crate::fix::hint(&file)
+            } else {
+                f.hint
+            };
+            Finding::new(Hook::TfvarsValid, &file, f.line, f.column, message, hint)
         })
         .collect())
 }

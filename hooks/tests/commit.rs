@@ -10,12 +10,33 @@ fn installed() -> Repo {
     r
 }
 
-fn refused(r: &Repo, needles: &[&str]) {
+fn refused(r: &Repo, needles: &[&str]) -> String {
     let (ok, out) = r.commit("try");
     assert!(!ok, "the commit went through:\n{out}");
     for n in needles {
         assert!(out.contains(n), "missing {n:?} in:\n{out}");
     }
+    out
+}
+
+/// Runs, from the repository root as the hook ran, the fix command the finding for `file`
+/// names: it must succeed. With `key`, as a key holder.
+fn run_fix(r: &Repo, hook_output: &str, file: &str, key: Option<&std::path::Path>) {
+    let line = hook_output
+        .lines()
+        .find(|l| l.starts_with(&format!("{file}:")))
+        .unwrap_or_else(|| panic!("no finding for {file}:\n{hook_output}"));
+    let command = line
+        .rsplit_once("(fix: ")
+        .map(|(_, c)| c.trim_end_matches(')'))
+        .unwrap_or_else(|| panic!("no fix in {line}"));
+    let mut sh = r.cmd("sh");
+    sh.args(["-c", command]);
+    if let Some(k) = key {
+        sh.env("SOPS_AGE_KEY_FILE", k);
+    }
+    let out = sh.output().unwrap();
+    assert!(out.status.success(), "`{command}` failed: {}", text(&out));
 }
 
 #[test]
@@ -27,22 +48,16 @@ fn an_unsealed_secret_is_refused_until_sealed() {
     );
     r.write("stacks/teams/team-a/env/qa.tfvars", "nginx_replicas = 1\n");
     r.git(&["add", "-A"]);
-    refused(&r, &["stacks/teams/team-a/env/qa.secrets.tfvars.json:1:1: [secrets-sealed] a secrets file that is not sealed (fix: secret-seal encrypt -i stacks/teams/team-a/env/qa.secrets.tfvars.json)"]);
-    let seal = r
-        .cmd(
-            assert_cmd::cargo::cargo_bin("secret-seal")
-                .to_str()
-                .unwrap(),
-        )
-        .args([
-            "encrypt",
-            "-i",
-            "stacks/teams/team-a/env/qa.secrets.tfvars.json",
-        ])
-        .output()
-        .unwrap();
-    assert!(seal.status.success(), "{}", text(&seal));
-    r.git(&["add", "-A"]);
+    let file = "stacks/teams/team-a/env/qa.secrets.tfvars.json";
+    let out = refused(
+        &r,
+        &[&format!(
+            "{file}:1:1: [secrets-sealed] a secrets file that is not sealed (fix: "
+        )],
+    );
+    // The hint works from where the hook runs, with no secret-seal on PATH.
+    run_fix(&r, &out, file, None);
+    assert!(r.read(file).contains("ENC[AES256_GCM,"));
     let (ok, out) = r.commit("qa environment");
     assert!(ok, "{out}");
 }
@@ -126,7 +141,7 @@ fn unformatted_hcl_and_undeclared_variables_are_refused_until_fixed() {
     refused(
         &r,
         &[
-            "stacks/teams/team-a/locals.tf:2:1: [tofu-fmt] not formatted as `tofu fmt` formats it, from this line (fix: tofu-envs fmt stacks/teams/team-a/locals.tf)",
+            "stacks/teams/team-a/locals.tf:2:1: [tofu-fmt] not formatted as `tofu fmt` formats it, from this line (fix: ",
             "stacks/teams/team-a/env/dev.tfvars:2:1: [tfvars-valid] nginx_replica: undeclared variable: tofu would ignore this value with only a warning (fix: did you mean \"nginx_replicas\"?)",
         ],
     );
@@ -311,4 +326,31 @@ fn a_deeply_nested_file_is_a_finding_not_a_crash() {
         "{out}"
     );
     assert!(!out.contains("has overflowed its stack"), "{out}");
+}
+
+/// Every fix hint is a command that works where the hook runs: for an unformatted file, and for
+/// a sealed file holding a plain value (which `secret-seal encrypt -i` would refuse: it is
+/// already sealed); after each, the commit goes through.
+#[test]
+fn every_fix_hint_runs_and_the_next_commit_passes() {
+    let r = installed();
+    let tf = "stacks/teams/team-a/locals.tf";
+    r.write(tf, "locals {\n  a=1\n}\n");
+    let file = "stacks/teams/team-a/env/qa.secrets.tfvars.json";
+    r.write(file, "{\"postgres_password\": \"a-very-long-qa-password\"}\n");
+    let sealed = r
+        .cmd(assert_cmd::cargo::cargo_bin("secret-seal").to_str().unwrap())
+        .args(["encrypt", "-i", "--encrypted-regex", "^nothing$", file])
+        .output()
+        .unwrap();
+    assert!(sealed.status.success(), "{}", text(&sealed));
+    r.write("stacks/teams/team-a/env/qa.tfvars", "nginx_replicas = 1\n");
+    r.git(&["add", "-A"]);
+    let out = refused(&r, &[tf, file]);
+    let key = repo_root().join("tests/fixtures/demo-age-key.txt");
+    run_fix(&r, &out, tf, None);
+    run_fix(&r, &out, file, Some(&key));
+    assert!(!r.read(file).contains("a-very-long-qa-password"));
+    let (ok, out) = r.commit("fixed by the hints");
+    assert!(ok, "{out}");
 }

@@ -1,0 +1,85 @@
+//! `platform-hooks fix FILE...`: what the fix hints name. It works wherever the hooks run (the
+//! pre-commit framework puts no `tofu-envs` or `secret-seal` on PATH): it formats a file as the
+//! formatting hooks want it, and seals a secrets file with the repository's `.sops.yaml` rule
+//! (or, in a sealed file that holds plain values, encrypts them, with the user's key).
+
+use std::path::Path;
+
+use anyhow::{anyhow, Context, Result};
+use hcl_format::Mode;
+
+/// The command a hint gives for `path`: this very binary, by name when that is what PATH finds,
+/// else by its full path (the pre-commit framework keeps it in its own environment).
+pub fn hint(path: &str) -> String {
+    format!("{} fix {path} && git add {path}", invocation())
+}
+
+fn invocation() -> String {
+    let me = std::env::current_exe().ok();
+    let on_path = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join("platform-hooks"))
+            .find(|p| p.is_file())
+    });
+    match (me, on_path) {
+        (Some(me), Some(found)) if same_file(&me, &found) => "platform-hooks".into(),
+        (Some(me), _) => shell_words::quote(&me.display().to_string()).into_owned(),
+        (None, _) => "platform-hooks".into(),
+    }
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// Fixes one working-tree file; says what it did.
+pub fn fix(path: &Path) -> Result<String> {
+    if let Some(mode) = Mode::for_path(path) {
+        return format(path, mode);
+    }
+    seal(path)
+}
+
+fn format(path: &Path, mode: Mode) -> Result<String> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let formatted = hcl_format::format_file(&text, mode)
+        .map_err(|e| anyhow!("{}:{e}: fix the syntax by hand", path.display()))?;
+    if formatted == text {
+        return Ok(format!("{}: already formatted", path.display()));
+    }
+    platform_fs::write(path, formatted.as_bytes(), 0o644)?;
+    Ok(format!("{}: formatted", path.display()))
+}
+
+fn seal(path: &Path) -> Result<String> {
+    let bytes = zeroize::Zeroizing::new(
+        std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
+    );
+    let format = secret_seal::Format::from_path(path);
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let config_path = secret_seal::config::find(dir)
+        .ok_or_else(|| anyhow!("no .sops.yaml above {} says how to seal it: add a creation rule", path.display()))?;
+    let config = secret_seal::config::Config::load(&config_path)?;
+    let rule = config.rule_for(path)?;
+    let sealed = match secret_seal::Sealed::parse(format, &bytes) {
+        Err(secret_seal::Error::NotEncrypted) => {
+            let tree = secret_seal::store::load_plain(format, &bytes)?;
+            secret_seal::seal(tree, format, &secret_seal::SealOptions::from_rule(rule))?
+        }
+        // Sealed, with values the rule wants encrypted in plain text: open it (a key holder's
+        // job) and seal it again under the repository's rule; sealed values keep their ciphertext.
+        Ok(sealed) => {
+            let mut opened = sealed
+                .open_for_user(true)
+                .with_context(|| format!("{}: opening it needs a key it is sealed for", path.display()))?;
+            opened.metadata.rule = rule.rule.clone().unwrap_or_default();
+            opened.reseal()?
+        }
+        Err(e) => return Err(anyhow!("{}: {e}", path.display())),
+    };
+    platform_fs::write(path, &sealed.to_bytes(format, config.stores)?, 0o644)?;
+    Ok(format!("{}: sealed with the rule of {}", path.display(), config_path.display()))
+}
