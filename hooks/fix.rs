@@ -44,7 +44,8 @@ pub fn fix(path: &Path) -> Result<String> {
 }
 
 fn format(path: &Path, mode: Mode) -> Result<String> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let formatted = hcl_format::format_file(&text, mode)
         .map_err(|e| anyhow!("{}:{e}: fix the syntax by hand", path.display()))?;
     if formatted == text {
@@ -59,9 +60,16 @@ fn seal(path: &Path) -> Result<String> {
         std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
     );
     let format = secret_seal::Format::from_path(path);
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let config_path = secret_seal::config::find(dir)
-        .ok_or_else(|| anyhow!("no .sops.yaml above {} says how to seal it: add a creation rule", path.display()))?;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let config_path = secret_seal::config::find(dir).ok_or_else(|| {
+        anyhow!(
+            "no .sops.yaml above {} says how to seal it: add a creation rule",
+            path.display()
+        )
+    })?;
     let config = secret_seal::config::Config::load(&config_path)?;
     let rule = config.rule_for(path)?;
     let sealed = match secret_seal::Sealed::parse(format, &bytes) {
@@ -72,14 +80,21 @@ fn seal(path: &Path) -> Result<String> {
         // Sealed, with values the rule wants encrypted in plain text: open it (a key holder's
         // job) and seal it again under the repository's rule; sealed values keep their ciphertext.
         Ok(sealed) => {
-            let mut opened = sealed
-                .open_for_user(true)
-                .with_context(|| format!("{}: opening it needs a key it is sealed for", path.display()))?;
+            let mut opened = sealed.open_for_user(true).with_context(|| {
+                format!(
+                    "{}: opening it needs a key it is sealed for",
+                    path.display()
+                )
+            })?;
             opened.metadata.rule = rule.rule.clone().unwrap_or_default();
             opened.reseal()?
         }
         Err(e) => return Err(anyhow!("{}: {e}", path.display())),
     };
     platform_fs::write(path, &sealed.to_bytes(format, config.stores)?, 0o644)?;
-    Ok(format!("{}: sealed with the rule of {}", path.display(), config_path.display()))
+    Ok(format!(
+        "{}: sealed with the rule of {}",
+        path.display(),
+        config_path.display()
+    ))
 }

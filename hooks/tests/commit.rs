@@ -337,9 +337,16 @@ fn every_fix_hint_runs_and_the_next_commit_passes() {
     let tf = "stacks/teams/team-a/locals.tf";
     r.write(tf, "locals {\n  a=1\n}\n");
     let file = "stacks/teams/team-a/env/qa.secrets.tfvars.json";
-    r.write(file, "{\"postgres_password\": \"a-very-long-qa-password\"}\n");
+    r.write(
+        file,
+        "{\"postgres_password\": \"a-very-long-qa-password\"}\n",
+    );
     let sealed = r
-        .cmd(assert_cmd::cargo::cargo_bin("secret-seal").to_str().unwrap())
+        .cmd(
+            assert_cmd::cargo::cargo_bin("secret-seal")
+                .to_str()
+                .unwrap(),
+        )
         .args(["encrypt", "-i", "--encrypted-regex", "^nothing$", file])
         .output()
         .unwrap();
