@@ -10,6 +10,27 @@ fn installed() -> Repo {
     r
 }
 
+/// A secrets file sealed with a rule of its sealer's choosing that leaves the password in plain
+/// text (`--encrypted-regex ^nothing$`); its path.
+fn sealed_with_a_plain_password(r: &Repo) -> &'static str {
+    let file = "stacks/teams/team-a/env/qa.secrets.tfvars.json";
+    r.write(
+        file,
+        "{\"postgres_password\": \"a-very-long-qa-password\"}\n",
+    );
+    let sealed = r
+        .cmd(
+            assert_cmd::cargo::cargo_bin("secret-seal")
+                .to_str()
+                .unwrap(),
+        )
+        .args(["encrypt", "-i", "--encrypted-regex", "^nothing$", file])
+        .output()
+        .unwrap();
+    assert!(sealed.status.success(), "{}", text(&sealed));
+    file
+}
+
 fn refused(r: &Repo, needles: &[&str]) -> String {
     let (ok, out) = r.commit("try");
     assert!(!ok, "the commit went through:\n{out}");
@@ -279,21 +300,7 @@ fn the_secrets_check_fails_closed() {
     r.write(".sops.yaml", &sops_yaml);
     r.git(&["rm", "-q", "--cached", "config/app.yaml"]);
     std::fs::remove_file(r.path().join("config/app.yaml")).unwrap();
-    let file = "stacks/teams/team-a/env/qa.secrets.tfvars.json";
-    r.write(
-        file,
-        "{\"postgres_password\": \"a-very-long-qa-password\"}\n",
-    );
-    let sealed = r
-        .cmd(
-            assert_cmd::cargo::cargo_bin("secret-seal")
-                .to_str()
-                .unwrap(),
-        )
-        .args(["encrypt", "-i", "--encrypted-regex", "^nothing$", file])
-        .output()
-        .unwrap();
-    assert!(sealed.status.success(), "{}", text(&sealed));
+    let file = sealed_with_a_plain_password(&r);
     assert!(r.read(file).contains("a-very-long-qa-password"));
     r.write("stacks/teams/team-a/env/qa.tfvars", "nginx_replicas = 1\n");
     r.git(&["add", "-A"]);
@@ -336,21 +343,7 @@ fn every_fix_hint_runs_and_the_next_commit_passes() {
     let r = installed();
     let tf = "stacks/teams/team-a/locals.tf";
     r.write(tf, "locals {\n  a=1\n}\n");
-    let file = "stacks/teams/team-a/env/qa.secrets.tfvars.json";
-    r.write(
-        file,
-        "{\"postgres_password\": \"a-very-long-qa-password\"}\n",
-    );
-    let sealed = r
-        .cmd(
-            assert_cmd::cargo::cargo_bin("secret-seal")
-                .to_str()
-                .unwrap(),
-        )
-        .args(["encrypt", "-i", "--encrypted-regex", "^nothing$", file])
-        .output()
-        .unwrap();
-    assert!(sealed.status.success(), "{}", text(&sealed));
+    let file = sealed_with_a_plain_password(&r);
     r.write("stacks/teams/team-a/env/qa.tfvars", "nginx_replicas = 1\n");
     r.git(&["add", "-A"]);
     let out = refused(&r, &[tf, file]);
