@@ -62,11 +62,21 @@ fn platform_root_and_tofu_env_mean_the_same_to_every_tool() {
     );
 
     // kubectl-vteam: the same root from PLATFORM_ROOT (it used to read only VTEAM_ROOT), the
-    // same environment from TOFU_ENV.
+    // same environment from TOFU_ENV: prod's teams are the ones prod's vcluster state names.
+    let copy = layout_copy();
+    let state = copy
+        .path()
+        .join(".terraform-state/prod/platform/vcluster/terraform.tfstate");
+    std::fs::create_dir_all(state.parent().unwrap()).unwrap();
+    std::fs::write(
+        &state,
+        r#"{"version": 4, "outputs": {"team_kubeconfig_paths": {"value": {"team-a": "a.kubeconfig", "team-b": "b.kubeconfig"}}}}"#,
+    )
+    .unwrap();
     let teams = ok(
         "kubectl-vteam list",
         tool("kubectl-vteam", home.path())
-            .env("PLATFORM_ROOT", root)
+            .env("PLATFORM_ROOT", copy.path())
             .env("TOFU_ENV", "prod")
             .env("KUBECONFIG", home.path().join("kubeconfig"))
             .args(["list", "-o", "json"])
@@ -82,7 +92,8 @@ fn platform_root_and_tofu_env_mean_the_same_to_every_tool() {
         .collect();
     assert_eq!(names, ["team-a", "team-b"], "{teams}");
     assert!(
-        teams.as_array().unwrap().iter().all(|t| t["env"] == "prod"),
+        teams.as_array().unwrap().iter().all(|t| t["env"] == "prod"
+            && t["namespace"] == format!("{}-apps", t["name"].as_str().unwrap())),
         "{teams}"
     );
 

@@ -73,10 +73,10 @@ enum Cmd {
     },
     /// Print the current team (or context, when it is not a team's)
     Current,
-    /// Set the namespace of the current context (no permission to list namespaces needed)
+    /// Set the namespace of the current context (no permission to list namespaces needed); alone, print it; `-`: the previous one
     Ns {
-        /// The namespace kubectl uses in the current context
-        namespace: String,
+        /// The namespace kubectl uses in the current context, or `-` for the one before
+        namespace: Option<String>,
     },
     /// Start a sub-shell (or `-- CMD`) with its own one-context KUBECONFIG, removed on exit
     Shell {
@@ -208,11 +208,7 @@ fn run(mut cli: Cli) -> Result<i32> {
         Cmd::List { output } => list(&ctx, output),
         Cmd::Use { team } => use_cmd(&ctx, team),
         Cmd::Current => current(&ctx),
-        Cmd::Ns { namespace } => {
-            let s = switch::set_namespace(&ctx.chain, ctx.cli.context.as_deref(), &namespace)?;
-            report(&s, None);
-            Ok(0)
-        }
+        Cmd::Ns { namespace } => ns(&ctx, namespace.as_deref()),
         Cmd::Shell { team, command } => {
             let teams = ctx.teams()?;
             let t = teams.find(&team)?;
@@ -313,7 +309,14 @@ fn list(ctx: &Ctx, output: Format) -> Result<i32> {
             writeln!(out)?;
         }
         Format::Table => {
-            if teams.teams.is_empty() {
+            if teams.teams.is_empty() && ctx.layout.is_some() {
+                eprintln!(
+                    "no teams for environment {}: only the default environment ({}) lists the layout's teams; another one lists the teams its vcluster state names (apply stacks/platform/vcluster for it), or add --from-cluster",
+                    ctx.envs.join(","),
+                    platform_layout::DEFAULT_ENV
+                );
+                return Ok(0);
+            } else if teams.teams.is_empty() {
                 eprintln!(
                     "no teams found: run inside the repository (stacks/teams/*), pass --root DIR, or add --from-cluster"
                 );
@@ -373,6 +376,42 @@ fn use_cmd(ctx: &Ctx, team: Option<String>) -> Result<i32> {
     let t = teams.find(&key)?;
     let s = switch::use_team(&ctx.chain, t, &namespace_for(ctx, t))?;
     report(&s, Some(&t.key(teams.qualified)));
+    Ok(0)
+}
+
+/// As kubens: alone, the current namespace; `-`, the one before the last change; else that
+/// namespace, checked as Kubernetes checks a namespace name before anything is written.
+fn ns(ctx: &Ctx, wanted: Option<&str>) -> Result<i32> {
+    let context = match &ctx.cli.context {
+        Some(c) => c.clone(),
+        None => ctx
+            .chain
+            .current_context()?
+            .ok_or_else(|| kubectl_vteam::error::Error::NoCurrentContext(ctx.chain.describe()))?,
+    };
+    let current = ctx
+        .chain
+        .context_namespace(&context)?
+        .flatten()
+        .unwrap_or_else(|| "default".into());
+    let Some(wanted) = wanted else {
+        println!("{current}");
+        return Ok(0);
+    };
+    let previous = store::Previous::for_namespace(ctx.chain.target(), &context)?;
+    let target = if wanted == "-" {
+        previous.get().ok_or_else(|| {
+            anyhow!("no previous namespace recorded for context \"{context}\"; `ns -` works after an `ns NAME`")
+        })?
+    } else {
+        kubectl_vteam::kubeconfig::check_namespace(wanted)?;
+        wanted.to_string()
+    };
+    let s = switch::set_namespace(&ctx.chain, Some(&context), &target)?;
+    if target != current {
+        previous.set(&current)?;
+    }
+    report(&s, None);
     Ok(0)
 }
 

@@ -53,6 +53,9 @@ pub enum Error {
     #[error("{0}")]
     Layout(String),
 
+    #[error("`{0}` is not a namespace name Kubernetes accepts: at most 63 lowercase letters, digits and `-`, starting and ending with a letter or digit")]
+    BadNamespace(String),
+
     #[error("cannot read the terraform state {path}: {reason}")]
     State { path: PathBuf, reason: String },
 

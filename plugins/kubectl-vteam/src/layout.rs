@@ -82,17 +82,13 @@ impl Layout {
         p.is_file().then_some(p)
     }
 
-    /// The namespace a team's applications live in, as the layout sets it: the team stack's
-    /// `namespace` for `env`, the vcluster stack's `teams[team].namespace`, the team stack's
-    /// default; None when the layout says nothing (the caller uses `<team>-apps`).
+    /// The namespace a team's applications live in inside its vcluster, as the layout sets it:
+    /// the team stack's `namespace` for `env`, else its default; None when the layout says
+    /// nothing (the caller uses `<team>-apps`). The same in every environment's vcluster.
     pub fn namespace(&self, team: &str, env: &str) -> Option<String> {
         let stack = self.root.join("stacks/teams").join(team);
         let from_tfvars = read_tfvars(&stack.join(format!("env/{env}.tfvars")))
             .and_then(|v| v["namespace"].as_str().map(str::to_string));
-        let from_vcluster = || {
-            self.vcluster_tfvars(env)
-                .and_then(|v| v["teams"][team]["namespace"].as_str().map(str::to_string))
-        };
         let from_default = || {
             read_hcl(&stack.join("variables.tf")).and_then(|v| {
                 v["variable"]["namespace"]["default"]
@@ -100,7 +96,14 @@ impl Layout {
                     .map(str::to_string)
             })
         };
-        from_tfvars.or_else(from_vcluster).or_else(from_default)
+        from_tfvars.or_else(from_default)
+    }
+
+    /// The host cluster's namespace the team's vcluster runs in, as the vcluster stack's `teams`
+    /// sets it for `env` (not where the team's applications live).
+    pub fn host_namespace(&self, team: &str, env: &str) -> Option<String> {
+        self.vcluster_tfvars(env)
+            .and_then(|v| v["teams"][team]["namespace"].as_str().map(str::to_string))
     }
 
     fn vcluster_tfvars(&self, env: &str) -> Option<Value> {

@@ -17,15 +17,46 @@ pub struct Target {
     pub kubeconfig: String,
 }
 
+/// Removes scratch directories of processes that no longer run (killed with -9, or a closed
+/// terminal's SIGKILL): theirs is the only `Drop` that never ran. Only this user's, in the temp
+/// directory every run uses.
+fn sweep_orphaned_scratch() {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    let me = nix::unistd::geteuid().as_raw();
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix(SCRATCH_PREFIX)
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|p| p.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let mine = e.metadata().is_ok_and(|m| m.uid() == me && m.is_dir());
+        let alive = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok();
+        if mine && !alive {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
 /// A private directory holding one kubeconfig per target; removed when dropped.
 struct Scratch {
     dir: tempfile::TempDir,
 }
 
+/// Scratch directories are named for the process that made them, so one left by a killed
+/// `shell` or `exec` (credentials in it) is recognised, and removed, by the next run.
+const SCRATCH_PREFIX: &str = "kubectl-vteam-";
+
 impl Scratch {
     fn new() -> Result<Scratch> {
+        sweep_orphaned_scratch();
         let dir = tempfile::Builder::new()
-            .prefix("kubectl-vteam-")
+            .prefix(&format!("{SCRATCH_PREFIX}{}-", std::process::id()))
             .tempdir()
             .map_err(|source| Error::Write {
                 path: std::env::temp_dir(),

@@ -137,7 +137,13 @@ impl Teams {
                                 namespace: String::new(),
                                 host_namespace: None,
                                 server: None,
-                                context: context_name(name, env, qualified),
+                                // Another environment's context must never repoint this one's:
+                                // only the default environment keeps the short name.
+                                context: context_name(
+                                    name,
+                                    env,
+                                    qualified || env != platform_layout::DEFAULT_ENV,
+                                ),
                             });
                             teams.len() - 1
                         }
@@ -155,9 +161,19 @@ impl Teams {
                     }
                 };
             if let Some(layout) = opts.layout {
-                for name in layout.teams(env) {
-                    let file = layout.kubeconfig_file(&name).map(Origin::File);
-                    add(&name, Source::Layout, file, None);
+                // The vcluster-<team>.kubeconfig files are whatever environment applied last:
+                // they stand for the default environment only. Another environment lists a
+                // team where its own state (or the cluster) has the team's kubeconfig.
+                if env == platform_layout::DEFAULT_ENV {
+                    for name in layout.teams(env) {
+                        let file = layout.kubeconfig_file(&name).map(Origin::File);
+                        add(
+                            &name,
+                            Source::Layout,
+                            file,
+                            layout.host_namespace(&name, env),
+                        );
+                    }
                 }
                 if let Some(state) = layout.state_outputs(env)? {
                     for (name, path) in &state.kubeconfig_paths {

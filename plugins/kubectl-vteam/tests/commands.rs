@@ -324,3 +324,78 @@ fn the_bash_completion_script_completes_team_names() {
         "team-a\nteam-b\nteam-c\nteam-d\n--all\n"
     );
 }
+
+/// `ns` as kubens users expect it: alone it prints the namespace, `-` goes back to the previous
+/// one, and a name Kubernetes would refuse is refused before anything is written. The real
+/// kubectl reads each step back.
+#[test]
+fn ns_prints_goes_back_and_refuses_bad_names() {
+    let (desk, _server) = desk();
+    desk.vteam().args(["use", "team-a"]).assert().success();
+    assert_eq!(stdout(desk.vteam().arg("ns")), "team-a-apps\n");
+    desk.vteam().args(["ns", "tools"]).assert().success();
+    let kubectl_ns = || {
+        let mut k = desk.kubectl()?;
+        Some(stdout(k.args([
+            "config",
+            "view",
+            "--minify",
+            "-o",
+            "jsonpath={.contexts[0].context.namespace}",
+        ])))
+    };
+    assert_eq!(stdout(desk.vteam().arg("ns")), "tools\n");
+    if let Some(ns) = kubectl_ns() {
+        assert_eq!(ns, "tools");
+    }
+    desk.vteam().args(["ns", "-"]).assert().success();
+    assert_eq!(stdout(desk.vteam().arg("ns")), "team-a-apps\n");
+    if let Some(ns) = kubectl_ns() {
+        assert_eq!(ns, "team-a-apps");
+    }
+    // And forth again, as `cd -`.
+    desk.vteam().args(["ns", "-"]).assert().success();
+    assert_eq!(stdout(desk.vteam().arg("ns")), "tools\n");
+
+    let before = std::fs::read_to_string(desk.kubeconfig()).unwrap();
+    for bad in ["Bad_NS!", "trailing-", "UPPER", &"x".repeat(64)] {
+        desk.vteam()
+            .args(["ns", bad])
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(
+                "is not a namespace name Kubernetes accepts",
+            ));
+    }
+    assert_eq!(std::fs::read_to_string(desk.kubeconfig()).unwrap(), before);
+}
+
+/// A `shell` or `exec` killed with -9 cannot remove its scratch kubeconfigs (credentials); the
+/// next run removes them. A live process's are left alone.
+#[test]
+fn credentials_left_by_a_killed_run_are_swept_by_the_next() {
+    let (desk, _server) = desk();
+    let tmp = tempfile::tempdir().unwrap();
+    let dead = {
+        let mut c = std::process::Command::new("true").spawn().unwrap();
+        let pid = c.id();
+        c.wait().unwrap();
+        pid
+    };
+    let orphan = tmp.path().join(format!("kubectl-vteam-{dead}-abc123"));
+    std::fs::create_dir(&orphan).unwrap();
+    std::fs::write(orphan.join("team-a.kubeconfig"), "token: secret\n").unwrap();
+    let live = tmp
+        .path()
+        .join(format!("kubectl-vteam-{}-def456", std::process::id()));
+    std::fs::create_dir(&live).unwrap();
+    desk.vteam()
+        .env("TMPDIR", tmp.path())
+        .args(["exec", "team-a", "--", "true"])
+        .assert()
+        .success();
+    assert!(!orphan.exists(), "the killed run's credentials are swept");
+    assert!(live.exists(), "a running process's scratch stays");
+    // And the run itself left nothing behind.
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+}

@@ -38,7 +38,10 @@ fn the_layout_names_the_teams_and_their_namespaces() {
     assert_eq!(teams, ["team-a", "team-b", "team-c"]);
     assert_eq!(field(&rows, "team-a")["namespace"], "alpha-apps");
     assert_eq!(field(&rows, "team-b")["namespace"], "bravo");
-    assert_eq!(field(&rows, "team-c")["namespace"], "c-apps");
+    // The vcluster stack's `namespace` is where the vcluster runs in the host cluster, not
+    // where the team's applications live inside it.
+    assert_eq!(field(&rows, "team-c")["namespace"], "team-c-apps");
+    assert_eq!(field(&rows, "team-c")["hostNamespace"], "c-apps");
     assert_eq!(
         field(&rows, "team-a")["sources"],
         serde_json::json!(["layout"])
@@ -101,12 +104,17 @@ fn the_state_of_the_environment_gives_each_team_its_kubeconfig() {
     write_state(&desk, "dev", &[("team-a", dev_a.to_str().unwrap())]);
 
     let rows = list_json(desk.vteam().args(["--env", "prod"]));
+    // The layout's vcluster-<team>.kubeconfig files are the default environment's: prod lists
+    // what prod's state has, and team-b, without prod state, is not listed with dev's.
     assert_eq!(
         field(&rows, "team-a")["sources"],
-        serde_json::json!(["layout", "state"])
+        serde_json::json!(["state"])
     );
+    assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(field(&rows, "team-a")["server"], "https://10.0.0.1:6443");
     assert_eq!(field(&rows, "team-a")["hostNamespace"], "vcluster-team-a");
+    assert_eq!(field(&rows, "team-a")["namespace"], "team-a-apps");
+    assert_eq!(field(&rows, "team-a")["context"], "vteam-team-a@prod");
     // TOFU_ENV picks the environment when --env is not given.
     let rows = list_json(desk.vteam().env("TOFU_ENV", "prod"));
     assert_eq!(field(&rows, "team-a")["server"], "https://10.0.0.1:6443");
@@ -114,10 +122,7 @@ fn the_state_of_the_environment_gives_each_team_its_kubeconfig() {
     // Two environments: keys and contexts carry the environment.
     let rows = list_json(desk.vteam().args(["--env", "dev,prod"]));
     let keys: Vec<&str> = rows.iter().map(|r| r["team"].as_str().unwrap()).collect();
-    assert_eq!(
-        keys,
-        ["team-a@dev", "team-a@prod", "team-b@dev", "team-b@prod"]
-    );
+    assert_eq!(keys, ["team-a@dev", "team-a@prod", "team-b@dev"]);
     assert_eq!(field(&rows, "team-a@prod")["context"], "vteam-team-a@prod");
     desk.vteam()
         .args(["--env", "dev", "--env", "prod", "use", "team-a"])
@@ -287,4 +292,56 @@ fn from_cluster_reports_refused_credentials() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("401 Unauthorized"));
+}
+
+/// `--env prod use team-a` and `use team-a` write two contexts, each with its own server and
+/// the team's namespace: one never repoints the other. The real kubectl reads both.
+#[test]
+fn each_environment_gets_its_own_context() {
+    let desk = Desk::new(&["team-a"]);
+    let pki = Pki::new();
+    let client = pki.client("dev");
+    let prod_a = desk.repo.write(
+        "elsewhere/prod-a.kubeconfig",
+        &team_kubeconfig("https://10.0.0.1:6443", &pki, &client, "vc"),
+    );
+    let dev_a = desk.repo.write_team_kubeconfig(
+        "team-a",
+        &team_kubeconfig("https://127.0.0.1:30443", &pki, &client, "vc"),
+    );
+    write_state(&desk, "prod", &[("team-a", prod_a.to_str().unwrap())]);
+    write_state(&desk, "dev", &[("team-a", dev_a.to_str().unwrap())]);
+    desk.vteam()
+        .args(["--env", "prod", "use", "team-a"])
+        .assert()
+        .success();
+    desk.vteam().args(["use", "team-a"]).assert().success();
+    let kc = std::fs::read_to_string(desk.kubeconfig()).unwrap();
+    assert!(
+        kc.contains("name: vteam-team-a@prod\n") && kc.contains("name: vteam-team-a\n"),
+        "{kc}"
+    );
+    let Some(mut k) = desk.kubectl() else {
+        return;
+    };
+    let view = |k: &mut assert_cmd::Command, context: &str| {
+        stdout(k.args([
+            "config",
+            "view",
+            "--minify",
+            "--context",
+            context,
+            "-o",
+            "jsonpath={.clusters[0].cluster.server} {.contexts[0].context.namespace}",
+        ]))
+    };
+    assert_eq!(
+        view(&mut k, "vteam-team-a@prod"),
+        "https://10.0.0.1:6443 team-a-apps"
+    );
+    let mut k = desk.kubectl().unwrap();
+    assert_eq!(
+        view(&mut k, "vteam-team-a"),
+        "https://127.0.0.1:30443 team-a-apps"
+    );
 }

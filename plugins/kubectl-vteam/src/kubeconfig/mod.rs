@@ -253,3 +253,20 @@ fn absolutize(v: &mut Value, keys: &[&str], dir: &Path) {
         }
     }
 }
+
+/// A namespace name as the API server accepts one (a DNS-1123 label): at most 63 lowercase
+/// letters, digits and `-`, starting and ending with a letter or digit.
+pub fn check_namespace(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 63
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::BadNamespace(name.to_string()))
+    }
+}

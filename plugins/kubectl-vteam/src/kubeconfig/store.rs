@@ -132,11 +132,26 @@ pub struct Previous {
 
 impl Previous {
     pub fn for_kubeconfig(kubeconfig: &Path) -> Result<Previous> {
+        Previous::keyed(kubeconfig, "previous", b"")
+    }
+
+    /// The namespace a context had before the last `ns` (`ns -`).
+    pub fn for_namespace(kubeconfig: &Path, context: &str) -> Result<Previous> {
+        Previous::keyed(kubeconfig, "previous-ns", context.as_bytes())
+    }
+
+    fn keyed(kubeconfig: &Path, kind: &str, extra: &[u8]) -> Result<Previous> {
         let key = resolve(kubeconfig);
-        let digest = Sha256::digest(key.as_os_str().as_encoded_bytes());
+        let mut hash = Sha256::new();
+        hash.update(key.as_os_str().as_encoded_bytes());
+        if !extra.is_empty() {
+            hash.update([0]);
+            hash.update(extra);
+        }
+        let digest = hash.finalize();
         let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
         Ok(Previous {
-            file: state_dir()?.join(format!("previous-{hex}")),
+            file: state_dir()?.join(format!("{kind}-{hex}")),
         })
     }
 
