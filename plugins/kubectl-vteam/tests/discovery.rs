@@ -87,9 +87,9 @@ fn write_state(desk: &Desk, env: &str, teams: &[(&str, &str)]) {
     );
 }
 
-#[test]
-fn the_state_of_the_environment_gives_each_team_its_kubeconfig() {
-    let desk = Desk::new(&["team-a", "team-b"]);
+/// team-a applied in dev (server 127.0.0.1:30443, the layout's kubeconfig file too) and in prod
+/// (10.0.0.1:6443), each environment's state naming its kubeconfig.
+fn team_a_in_dev_and_prod(desk: &Desk) {
     let pki = Pki::new();
     let client = pki.client("dev");
     let prod_a = desk.repo.write(
@@ -100,8 +100,14 @@ fn the_state_of_the_environment_gives_each_team_its_kubeconfig() {
         "team-a",
         &team_kubeconfig("https://127.0.0.1:30443", &pki, &client, "vc"),
     );
-    write_state(&desk, "prod", &[("team-a", prod_a.to_str().unwrap())]);
-    write_state(&desk, "dev", &[("team-a", dev_a.to_str().unwrap())]);
+    write_state(desk, "prod", &[("team-a", prod_a.to_str().unwrap())]);
+    write_state(desk, "dev", &[("team-a", dev_a.to_str().unwrap())]);
+}
+
+#[test]
+fn the_state_of_the_environment_gives_each_team_its_kubeconfig() {
+    let desk = Desk::new(&["team-a", "team-b"]);
+    team_a_in_dev_and_prod(&desk);
 
     let rows = list_json(desk.vteam().args(["--env", "prod"]));
     // The layout's vcluster-<team>.kubeconfig files are the default environment's: prod lists
@@ -299,18 +305,7 @@ fn from_cluster_reports_refused_credentials() {
 #[test]
 fn each_environment_gets_its_own_context() {
     let desk = Desk::new(&["team-a"]);
-    let pki = Pki::new();
-    let client = pki.client("dev");
-    let prod_a = desk.repo.write(
-        "elsewhere/prod-a.kubeconfig",
-        &team_kubeconfig("https://10.0.0.1:6443", &pki, &client, "vc"),
-    );
-    let dev_a = desk.repo.write_team_kubeconfig(
-        "team-a",
-        &team_kubeconfig("https://127.0.0.1:30443", &pki, &client, "vc"),
-    );
-    write_state(&desk, "prod", &[("team-a", prod_a.to_str().unwrap())]);
-    write_state(&desk, "dev", &[("team-a", dev_a.to_str().unwrap())]);
+    team_a_in_dev_and_prod(&desk);
     desk.vteam()
         .args(["--env", "prod", "use", "team-a"])
         .assert()
