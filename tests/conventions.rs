@@ -451,3 +451,47 @@ fn concurrent_writers_lose_no_update() {
         "{registry}"
     );
 }
+
+/// Input that would be dropped or taken silently is refused, and nothing changes on disk: a JSON
+/// file holding two documents (the second used to vanish when sealed), a string imported into a
+/// number variable.
+#[test]
+fn bad_input_is_refused_and_nothing_changes() {
+    let home = tempfile::tempdir().unwrap();
+    let two = home.path().join("two.secrets.json");
+    let documents = "{\"a\": \"1\"}\n{\"b\": \"2\"}\n";
+    std::fs::write(&two, documents).unwrap();
+    let recipient = "age1v7z65ade8ju0kgd5tdzrsv67x8zqdgh0ejn4tz23s8kydmxnqfzs2z70pm";
+    let out = tool("secret-seal", home.path())
+        .args(["encrypt", "-i", "--age", recipient])
+        .arg(&two)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("two.secrets.json")
+            && text(&out.stderr)
+                .contains("line 2, column 1: unexpected text after the JSON document"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&two).unwrap(), documents);
+
+    let layout = layout_copy();
+    let tfvars = layout.path().join("stacks/teams/team-a/env/dev.tfvars");
+    let before = std::fs::read(&tfvars).unwrap();
+    let out = tool("tofu-envs", home.path())
+        .env("PLATFORM_ROOT", layout.path())
+        .env("TF_VAR_nginx_replicas", "three")
+        .args(["import", "dev", "teams/team-a"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("TF_VAR_nginx_replicas: a number is required")
+            && text(&out.stderr).contains("nothing was imported"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(std::fs::read(&tfvars).unwrap(), before);
+}

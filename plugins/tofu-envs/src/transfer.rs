@@ -161,6 +161,19 @@ pub fn import(
                 .and_then(|mut a| a.pop())
                 .map_or_else(|| Value::String(raw.to_string()), |a| a.value.value),
         };
+        // A value tofu would refuse for the variable's type is refused here, before any file
+        // is written, not imported to fail at the next plan.
+        let mut mismatches = Vec::new();
+        var.ty
+            .check(&value::Located::nowhere(v.clone()), "", &mut mismatches);
+        if let Some(m) = mismatches.first() {
+            return Err(Error::Usage(format!(
+                "TF_VAR_{name}{}: {} (variable {name:?} is {}); nothing was imported",
+                m.path,
+                m.message,
+                var.ty.display()
+            )));
+        }
         let (target, names) = if var.sensitive || looks_secret(name) {
             (&mut secret, &mut result.sealed)
         } else {

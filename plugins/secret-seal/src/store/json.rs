@@ -15,11 +15,18 @@ pub fn parse(input: &str) -> Result<Branch> {
     if p.peek() != Some(b'{') {
         return Err(p.err("the top level of a JSON document must be an object"));
     }
-    match p.value()? {
-        // Go's decoder stops after the first value; trailing data is ignored, as in sops.
-        Value::Map(b) => Ok(b),
-        _ => unreachable!("checked for '{{'"),
+    let Value::Map(branch) = p.value()? else {
+        unreachable!("checked for '{{'")
+    };
+    // Go's stream decoder would stop after the first value and drop the rest without a word;
+    // whatever follows the document is refused instead, so nothing in the file is lost.
+    p.ws();
+    if p.pos != p.s.len() {
+        return Err(p.err(
+            "unexpected text after the JSON document: a file holds one JSON object (merge the rest into it)",
+        ));
     }
+    Ok(branch)
 }
 
 struct Parser<'a> {
