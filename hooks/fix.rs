@@ -60,22 +60,17 @@ fn seal(path: &Path) -> Result<String> {
         std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
     );
     let format = secret_seal::Format::from_path(path);
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let config_path = secret_seal::config::find(dir).ok_or_else(|| {
+    let config_path = secret_seal::config::find_for(path).ok_or_else(|| {
         anyhow!(
             "no .sops.yaml above {} says how to seal it: add a creation rule",
             path.display()
         )
     })?;
     let config = secret_seal::config::Config::load(&config_path)?;
-    let rule = config.rule_for(path)?;
-    let sealed = match secret_seal::Sealed::parse(format, &bytes) {
+    let sealed_bytes = match secret_seal::Sealed::parse(format, &bytes) {
         Err(secret_seal::Error::NotEncrypted) => {
             let tree = secret_seal::store::load_plain(format, &bytes)?;
-            secret_seal::seal(tree, format, &secret_seal::SealOptions::from_rule(rule))?
+            config.seal_new(path, tree, format)?
         }
         // Sealed, with values the rule wants encrypted in plain text: open it (a key holder's
         // job) and seal it again under the repository's rule; sealed values keep their ciphertext.
@@ -86,12 +81,12 @@ fn seal(path: &Path) -> Result<String> {
                     path.display()
                 )
             })?;
-            opened.metadata.rule = rule.rule.clone().unwrap_or_default();
-            opened.reseal()?
+            opened.metadata.rule = config.rule_for(path)?.rule.clone().unwrap_or_default();
+            opened.reseal()?.to_bytes(format, config.stores)?
         }
         Err(e) => return Err(anyhow!("{}: {e}", path.display())),
     };
-    platform_fs::write(path, &sealed.to_bytes(format, config.stores)?, 0o644)?;
+    platform_fs::write(path, &sealed_bytes, 0o644)?;
     Ok(format!(
         "{}: sealed with the rule of {}",
         path.display(),

@@ -201,8 +201,7 @@ pub fn secrets(repo: &Repo, files: &[Staged]) -> Vec<Finding> {
 /// covers it, and a finding on the `.sops.yaml` when it cannot be read.
 fn repo_rule(repo: &Repo, path: &str) -> Result<Option<secret_seal::Rule>, Finding> {
     let file = repo.root.join(path);
-    let dir = file.parent().unwrap_or(&repo.root);
-    let Some(config) = secret_seal::config::find(dir) else {
+    let Some(config) = secret_seal::config::find_for(&file) else {
         return Ok(None);
     };
     let loaded = secret_seal::config::Config::load(&config).map_err(|e| {

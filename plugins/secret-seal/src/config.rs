@@ -39,6 +39,15 @@ pub fn find(start: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// The `.sops.yaml` that covers `file`: [`find`] from the file's own directory.
+pub fn find_for(file: &Path) -> Option<PathBuf> {
+    let dir = file
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    find(dir)
+}
+
 fn strings(v: &Value, what: &str, path: &Path) -> Result<Vec<String>> {
     match v {
         Value::Str(s) => Ok(split_list(s).collect()),

@@ -57,6 +57,15 @@ impl SealOptions {
     }
 }
 
+impl config::Config {
+    /// A new sealed file for `file`, as the creation rule that covers it says (recipients,
+    /// encryption rule, Shamir threshold), written with this configuration's store settings.
+    pub fn seal_new(&self, file: &std::path::Path, tree: Tree, format: Format) -> Result<Vec<u8>> {
+        let opts = SealOptions::from_rule(self.rule_for(file)?);
+        seal(tree, format, &opts)?.to_bytes(format, self.stores)
+    }
+}
+
 /// An encrypted document: values still `ENC[...]`, metadata parsed.
 #[derive(Debug)]
 pub struct Sealed {

@@ -308,24 +308,19 @@ fn scaffold(stack: &Stack, env: &str) -> Result<Vec<PathBuf>> {
 
 /// Seals a new secrets file with the `.sops.yaml` rule that covers it; plaintext never touches disk.
 pub fn seal_new(path: &std::path::Path, values: secret_seal::Branch) -> Result<PathBuf> {
-    let dir = path.parent().unwrap_or(std::path::Path::new("."));
-    let config_path = secret_seal::config::find(dir).ok_or_else(|| {
+    let config_path = secret_seal::config::find_for(path).ok_or_else(|| {
         Error::Usage(format!(
             "no .sops.yaml above {} to seal its secrets with: add one with a creation rule for it",
-            dir.display()
+            path.parent().unwrap_or(std::path::Path::new(".")).display()
         ))
     })?;
     let config =
         secret_seal::config::Config::load(&config_path).map_err(Error::seal(&config_path))?;
-    let rule = config.rule_for(path).map_err(Error::seal(path))?;
-    let opts = secret_seal::SealOptions::from_rule(rule);
     let tree = secret_seal::Tree {
         branches: vec![values],
     };
-    let sealed =
-        secret_seal::seal(tree, secret_seal::Format::Json, &opts).map_err(Error::seal(path))?;
-    let bytes = sealed
-        .to_bytes(secret_seal::Format::Json, config.stores)
+    let bytes = config
+        .seal_new(path, tree, secret_seal::Format::Json)
         .map_err(Error::seal(path))?;
     platform_fs::write(path, &bytes, 0o644)?;
     Ok(path.to_path_buf())

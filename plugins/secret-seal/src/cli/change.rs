@@ -175,18 +175,13 @@ pub(super) fn edit(file: &Path, input_type: Option<&str>) -> anyhow::Result<()> 
             f.opened.reseal()?.to_bytes(format, stores)?
         }
         None => {
-            let config = config::find(
-                file.parent()
-                    .filter(|d| !d.as_os_str().is_empty())
-                    .unwrap_or(Path::new(".")),
-            )
-            .map(|p| config::Config::load(&p))
-            .transpose()?;
+            let config = config::find_for(file)
+                .map(|p| config::Config::load(&p))
+                .transpose()?;
             let config = config
                 .ok_or_else(|| anyhow!(Error::NoRecipients))
                 .with_context(|| format!("{name}: a new file needs a .sops.yaml creation rule"))?;
-            let opts = SealOptions::from_rule(config.rule_for(file)?);
-            secret_seal::seal(edited, format, &opts)?.to_bytes(format, config.stores)?
+            config.seal_new(file, edited, format)?
         }
     };
     atomic::write_with_mode(file, &bytes, Some(0o600))?;

@@ -60,14 +60,7 @@ pub(super) fn formats(io: &IoArgs, input: &Input) -> (Format, Format) {
 pub(super) fn load_config(io: &IoArgs, input: &Input) -> anyhow::Result<Option<config::Config>> {
     let path = match &io.config {
         Some(p) => Some(p.clone()),
-        None => {
-            let dir = input
-                .name
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty())
-                .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-            config::find(&dir)
-        }
+        None => config::find_for(&input.name),
     };
     path.map(|p| config::Config::load(&p))
         .transpose()
@@ -114,14 +107,10 @@ pub(super) fn open_file(file: &Path, input_type: Option<&str>) -> anyhow::Result
     let opened = sealed
         .open_for_user(true)
         .with_context(|| format!("{name}: cannot open"))?;
-    let stores = config::find(
-        file.parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new(".")),
-    )
-    .and_then(|p| config::Config::load(&p).ok())
-    .map(|c| c.stores)
-    .unwrap_or_default();
+    let stores = config::find_for(file)
+        .and_then(|p| config::Config::load(&p).ok())
+        .map(|c| c.stores)
+        .unwrap_or_default();
     Ok(OpenFile {
         format,
         opened,

@@ -56,11 +56,7 @@ pub(super) fn rotate(
 }
 
 pub(super) fn rule_groups(file: &Path) -> anyhow::Result<(Vec<Vec<Recipient>>, usize, PathBuf)> {
-    let dir = file
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let path = config::find(dir)
+    let path = config::find_for(file)
         .ok_or_else(|| anyhow!(Error::NoRecipients))
         .with_context(|| {
             format!(
