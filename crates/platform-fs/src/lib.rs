@@ -7,8 +7,9 @@
 //!   file or the new one, never a torn one, and a crash or an error leaves the original as it was;
 //! - temp files are named for the file they replace (`.main.tf.tmp-XXXXXX`), so one left by a
 //!   killed writer says what it was, and [`sweep_temp_files`] (under a [`Lock`]) removes them;
-//! - a read-modify-write holds a [`Lock`]: `flock(2)` on a sidecar file, which the kernel drops
-//!   when its holder dies, so a crashed writer never leaves the next one stuck.
+//! - a read-modify-write holds a [`Lock`]: `flock(2)` on a sidecar file, on the file itself or on
+//!   its directory, which the kernel drops when its holder dies, so a crashed writer never leaves
+//!   the next one stuck.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -110,6 +111,12 @@ pub fn create_new(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     Ok(())
 }
 
+/// Creates `dir` and its missing parents (the `env/` directory of a new environment), reporting
+/// the failure as a write of `dir`.
+pub fn create_dir_all(dir: &Path) -> Result<()> {
+    fs::create_dir_all(dir).map_err(at(dir))
+}
+
 /// Creates `dir` and its missing parents as 0700 (where keys and kubeconfigs live), as
 /// `mkdir -p -m 700` would for the last one; existing directories are left as they are.
 pub fn create_private_dir(dir: &Path) -> Result<()> {
@@ -162,11 +169,9 @@ impl Lock {
             .mode(0o600)
             .open(&lock_path)
             .map_err(&err)?;
-        let flock =
-            Flock::lock(file, FlockArg::LockExclusive).map_err(|(_, e)| err(io::Error::from(e)))?;
         Ok(Lock {
+            _flock: flock_exclusive(file).map_err(err)?,
             path: target,
-            _flock: flock,
         })
     }
 
@@ -179,8 +184,7 @@ impl Lock {
         let err = at(&target);
         loop {
             let file = File::open(&target).map_err(&err)?;
-            let flock = Flock::lock(file, FlockArg::LockExclusive)
-                .map_err(|(_, e)| err(io::Error::from(e)))?;
+            let flock = flock_exclusive(file).map_err(&err)?;
             let held = flock.metadata().map_err(&err)?;
             let now = fs::metadata(&target).map_err(&err)?;
             if (held.dev(), held.ino()) == (now.dev(), now.ino()) {
@@ -197,11 +201,9 @@ impl Lock {
     pub fn on_dir(dir: &Path) -> Result<Lock> {
         let err = at(dir);
         let file = File::open(dir).map_err(&err)?;
-        let flock =
-            Flock::lock(file, FlockArg::LockExclusive).map_err(|(_, e)| err(io::Error::from(e)))?;
         Ok(Lock {
             path: dir.to_path_buf(),
-            _flock: flock,
+            _flock: flock_exclusive(file).map_err(err)?,
         })
     }
 
@@ -209,6 +211,11 @@ impl Lock {
     pub fn target(&self) -> &Path {
         &self.path
     }
+}
+
+/// Waits for an exclusive `flock(2)` on `file`.
+fn flock_exclusive(file: File) -> io::Result<Flock<File>> {
+    Flock::lock(file, FlockArg::LockExclusive).map_err(|(_, e)| io::Error::from(e))
 }
 
 fn temp_beside(target: &Path) -> io::Result<tempfile::NamedTempFile> {

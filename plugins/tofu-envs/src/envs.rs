@@ -225,10 +225,7 @@ pub fn new_env(layout: &Layout, name: &str, opts: &NewOptions) -> Result<Created
     let ttl = opts.ttl.as_deref().map(parse_ttl).transpose()?;
     let mut files = Vec::new();
     for stack in stacks {
-        std::fs::create_dir_all(stack.env_dir()).map_err(|source| platform_fs::Error {
-            path: stack.env_dir(),
-            source,
-        })?;
+        platform_fs::create_dir_all(&stack.env_dir())?;
         match &opts.from {
             Some(from) => {
                 // Copied as they are: a sealed file stays sealed (same data key; its AAD is

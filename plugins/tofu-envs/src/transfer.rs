@@ -192,7 +192,7 @@ pub fn import(
             .collect();
         let formatted = crate::hcl::format(&text, crate::hcl::Mode::Tofu)
             .map_err(|e| Error::invalid(stack.plain_file(env))(e.to_string()))?;
-        create_env_dir(stack)?;
+        platform_fs::create_dir_all(&stack.env_dir())?;
         platform_fs::write(&stack.plain_file(env), formatted.as_bytes(), 0o644)?;
     }
     if !result.sealed.is_empty() {
@@ -200,7 +200,7 @@ pub fn import(
         for (n, v) in &secret {
             b.push(n.clone(), to_sealed(v));
         }
-        create_env_dir(stack)?;
+        platform_fs::create_dir_all(&stack.env_dir())?;
         crate::envs::seal_new(&stack.sealed_file(env), b)?;
     }
     Ok(result)
@@ -224,13 +224,4 @@ fn to_sealed(v: &Value) -> secret_seal::Value {
                 .collect(),
         )),
     }
-}
-
-fn create_env_dir(stack: &Stack) -> Result<()> {
-    std::fs::create_dir_all(stack.env_dir()).map_err(|source| {
-        Error::Write(platform_fs::Error {
-            path: stack.env_dir(),
-            source,
-        })
-    })
 }
