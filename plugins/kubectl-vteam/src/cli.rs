@@ -309,17 +309,18 @@ fn list(ctx: &Ctx, output: Format) -> Result<i32> {
             writeln!(out)?;
         }
         Format::Table => {
-            if teams.teams.is_empty() && ctx.layout.is_some() {
-                eprintln!(
-                    "no teams for environment {}: only the default environment ({}) lists the layout's teams; another one lists the teams its vcluster state names (apply stacks/platform/vcluster for it), or add --from-cluster",
-                    ctx.envs.join(","),
-                    platform_layout::DEFAULT_ENV
-                );
-                return Ok(0);
-            } else if teams.teams.is_empty() {
-                eprintln!(
-                    "no teams found: run inside the repository (stacks/teams/*), pass --root DIR, or add --from-cluster"
-                );
+            if teams.teams.is_empty() {
+                if ctx.layout.is_some() {
+                    eprintln!(
+                        "no teams for environment {}: only the default environment ({}) lists the layout's teams; another one lists the teams its vcluster state names (apply stacks/platform/vcluster for it), or add --from-cluster",
+                        ctx.envs.join(","),
+                        platform_layout::DEFAULT_ENV
+                    );
+                } else {
+                    eprintln!(
+                        "no teams found: run inside the repository (stacks/teams/*), pass --root DIR, or add --from-cluster"
+                    );
+                }
                 return Ok(0);
             }
             let color = std::io::stdout().is_terminal();

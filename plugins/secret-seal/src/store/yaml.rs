@@ -229,14 +229,19 @@ impl Parser<'_> {
 
     /// Parses a node starting at the current position; `indent` is the column of the
     /// enclosing block (continuation lines of plain scalars must be deeper than it).
-    fn node(&mut self, indent: usize, ctx: Ctx) -> Result<Value> {
+    /// `parse` one level deeper, or the error that says the document nests too deep.
+    fn nested(&mut self, parse: impl FnOnce(&mut Self) -> Result<Value>) -> Result<Value> {
         self.depth += 1;
         if self.depth > super::MAX_DEPTH {
             return Err(self.err(&super::too_deep()));
         }
-        let node = self.node_at_depth(indent, ctx);
+        let value = parse(self);
         self.depth -= 1;
-        node
+        value
+    }
+
+    fn node(&mut self, indent: usize, ctx: Ctx) -> Result<Value> {
+        self.nested(|p| p.node_at_depth(indent, ctx))
     }
 
     fn node_at_depth(&mut self, indent: usize, ctx: Ctx) -> Result<Value> {
@@ -575,13 +580,7 @@ impl Parser<'_> {
     }
 
     fn flow(&mut self) -> Result<Value> {
-        self.depth += 1;
-        if self.depth > super::MAX_DEPTH {
-            return Err(self.err(&super::too_deep()));
-        }
-        let flow = self.flow_at_depth();
-        self.depth -= 1;
-        flow
+        self.nested(Self::flow_at_depth)
     }
 
     fn flow_at_depth(&mut self) -> Result<Value> {
