@@ -107,15 +107,20 @@ pub(super) fn open_file(file: &Path, input_type: Option<&str>) -> anyhow::Result
     let opened = sealed
         .open_for_user(true)
         .with_context(|| format!("{name}: cannot open"))?;
-    let stores = config::find_for(file)
-        .and_then(|p| config::Config::load(&p).ok())
-        .map(|c| c.stores)
-        .unwrap_or_default();
     Ok(OpenFile {
         format,
         opened,
-        stores,
+        stores: stores_for(file),
     })
+}
+
+/// How the `.sops.yaml` covering `file` says its store is written (indentation); sops's
+/// defaults where none does, or it cannot be read.
+pub(super) fn stores_for(file: &Path) -> EmitOptions {
+    config::find_for(file)
+        .and_then(|p| config::Config::load(&p).ok())
+        .map(|c| c.stores)
+        .unwrap_or_default()
 }
 
 /// The recipients of a file's key groups, to wrap a data key for them again.

@@ -187,7 +187,9 @@ pub(super) fn merge(
             conflicts.push("(recipients: both sides changed them; ours are kept)".into());
         }
     }
-    let stores = o.stores;
+    // git's temporary files sit at the top of the working tree; the file's own place says
+    // which .sops.yaml writes it.
+    let stores = stores_for(path.unwrap_or(ours));
     let sealed = o
         .opened
         .reseal()
