@@ -44,15 +44,15 @@ pub fn fix(path: &Path) -> Result<String> {
 }
 
 fn format(path: &Path, mode: Mode) -> Result<String> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let formatted = hcl_format::format_file(&text, mode)
-        .map_err(|e| anyhow!("{}:{e}: fix the syntax by hand", path.display()))?;
-    if formatted == text {
-        return Ok(format!("{}: already formatted", path.display()));
+    use tofu_envs::fmt::Outcome;
+    match tofu_envs::fmt::format_file(path, mode) {
+        Outcome::Unchanged => Ok(format!("{}: already formatted", path.display())),
+        Outcome::Changed { formatted, .. } => {
+            platform_fs::write(path, formatted.as_bytes(), 0o644)?;
+            Ok(format!("{}: formatted", path.display()))
+        }
+        Outcome::Invalid(why) => Err(anyhow!("{why}: fix it by hand")),
     }
-    platform_fs::write(path, formatted.as_bytes(), 0o644)?;
-    Ok(format!("{}: formatted", path.display()))
 }
 
 fn seal(path: &Path) -> Result<String> {
