@@ -80,9 +80,15 @@ pub fn line_col(src: &str, offset: usize) -> (usize, usize) {
 /// before a parser that recurses without a limit (hcl-rs): a file nested deeper than
 /// [`parse::MAX_DEPTH`] is an error here, not a stack overflow there.
 pub fn check(src: &str) -> Result<(), SyntaxError> {
+    parsed(src).map(|_| ())
+}
+
+/// The source without its byte-order mark, its tokens and its parse, as tofu reads them.
+fn parsed(src: &str) -> Result<(&str, Vec<lexer::Token<'_>>, parse::Body), SyntaxError> {
     let src = src.strip_prefix('\u{FEFF}').unwrap_or(src);
     let tokens = lexer::lex(src)?;
-    parse::parse(src, &tokens).map(|_| ())
+    let body = parse::parse(src, &tokens)?;
+    Ok((src, tokens, body))
 }
 
 /// Formats source as `tofu fmt -` prints it: hclwrite's bytes, and a final newline when they
@@ -99,9 +105,7 @@ pub fn format(src: &str, mode: Mode) -> Result<String, SyntaxError> {
 /// unchanged, so a file without a final newline, or an empty one, stays so, and `tofu fmt
 /// -check` accepts it.
 pub fn format_file(src: &str, mode: Mode) -> Result<String, SyntaxError> {
-    let src = src.strip_prefix('\u{FEFF}').unwrap_or(src);
-    let tokens = lexer::lex(src)?;
-    let body = parse::parse(src, &tokens)?;
+    let (src, tokens, body) = parsed(src)?;
     let mut toks: Vec<Spaced> = tokens.iter().map(|t| Spaced::new(t.kind, t.text)).collect();
     // The formatter never touches the end-of-file token, so whitespace at the very end of the
     // input survives (one space per space or tab), as in hclwrite.
