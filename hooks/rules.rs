@@ -411,8 +411,8 @@ fn check_staged(
     let copy = |rel: &str, dst: &Path| -> anyhow::Result<()> {
         let repo_rel = format!("{prefix}{rel}");
         let content = match staged.iter().find(|s| s.path == repo_rel) {
-            Some(s) => Some(s.content.clone()),
-            None => repo.read(&repo_rel)?,
+            Some(s) if !s.symlink => Some(s.content.clone()),
+            _ => repo.read_followed(&repo_rel)?,
         };
         if let Some(c) = content {
             std::fs::create_dir_all(dst.parent().expect("has a parent"))?;

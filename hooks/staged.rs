@@ -65,6 +65,27 @@ impl Repo {
         Ok(self.read_entry(path)?.map(|(content, _)| content))
     }
 
+    /// The staged content of `path` with staged symbolic links followed (the team list a stack
+    /// reads as `teams.auto.tfvars -> ../../teams.tfvars`), as tofu would read it from a checkout.
+    /// A link that leaves the repository, or a chain of more than 8, reads as absent.
+    pub fn read_followed(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        let mut path = path.to_string();
+        for _ in 0..8 {
+            match self.read_entry(&path)? {
+                Some((target, true)) => {
+                    let target = String::from_utf8_lossy(&target).into_owned();
+                    match resolve_link(&path, &target) {
+                        Some(p) => path = p,
+                        None => return Ok(None),
+                    }
+                }
+                Some((content, false)) => return Ok(Some(content)),
+                None => return Ok(None),
+            }
+        }
+        Ok(None)
+    }
+
     /// The staged content of `path` and whether it is a symbolic link (git mode 120000).
     fn read_entry(&self, path: &str) -> Result<Option<(Vec<u8>, bool)>> {
         const SYMLINK: u32 = 0o120000;
@@ -119,5 +140,45 @@ impl Repo {
     /// Whether the working-tree file is exactly what is staged (safe to rewrite it).
     pub fn worktree_matches_index(&self, file: &Staged) -> bool {
         std::fs::read(self.root.join(&file.path)).is_ok_and(|w| w == file.content)
+    }
+}
+
+/// Where a link at `link` (relative to the root) pointing to `target` leads, relative to the
+/// root; None for an absolute target or one above the root.
+fn resolve_link(link: &str, target: &str) -> Option<String> {
+    if target.starts_with('/') {
+        return None;
+    }
+    let mut parts: Vec<&str> = link.split('/').collect();
+    parts.pop();
+    for part in target.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resolve_link;
+
+    #[test]
+    fn links_resolve_inside_the_repository_only() {
+        assert_eq!(
+            resolve_link(
+                "stacks/platform/vcluster/teams.auto.tfvars",
+                "../../teams.tfvars"
+            )
+            .as_deref(),
+            Some("stacks/teams.tfvars")
+        );
+        assert_eq!(resolve_link("a/b", "./c").as_deref(), Some("a/c"));
+        assert_eq!(resolve_link("a/b", "../../c"), None);
+        assert_eq!(resolve_link("a/b", "/etc/passwd"), None);
     }
 }

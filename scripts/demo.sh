@@ -6,6 +6,7 @@
 #                  a tofu plan of it (where tofu or terraform is installed)
 #   kubectl-vteam  the teams, switch to team-a and back, one command in every team's vcluster
 #   hooks          a commit the pre-commit hook refuses, then the fixed one it accepts
+#   a new team     scripts/create-team.sh team-c: every layer in one command, committed
 # Everything happens in a temporary directory with its own HOME, KUBECONFIG and git repository;
 # your kubeconfig, keys and git configuration are not read or touched.
 set -euo pipefail
@@ -34,7 +35,7 @@ export GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_NAME=Bob GIT_AUTHOR_EMAIL=bob@example.co
 
 repo="$work/platform"
 mkdir "$repo"
-cp -r "$root/stacks" "$root/root.hcl" "$root/.opentofu-version" "$root/.gitignore" "$repo/"
+cp -r "$root/stacks" "$root/templates" "$root/modules" "$root/root.hcl" "$root/.opentofu-version" "$root/.gitignore" "$repo/"
 cd "$repo"
 echo "a copy of the bundled layout in $repo"
 
@@ -233,5 +234,19 @@ seal encrypt -i stacks/teams/team-b/env/demo-acme.secrets.tfvars.json
 git add -A
 git commit -q -m "demo-acme: more replicas, new redis password"
 git log --oneline
+
+# --- a new team -------------------------------------------------------------------------------
+
+step "18. a new team in one command: scripts/create-team.sh team-c --with postgres (tofu-envs team add)"
+# Its stack from templates/team-stack on modules/team, its entry in stacks/teams.tfvars (both
+# platform stacks read that list) with a free node port, env files for every environment with
+# fresh random secrets sealed at once, every file formatted as tofu fmt formats it.
+PLATFORM_ROOT="$repo" TOFU_ENVS_BIN="$TOFU_ENVS_BIN" "$root/scripts/create-team.sh" team-c --with postgres --owner team-c@example.com
+envs team list
+envs check
+git add -A
+git commit -q -m "Add team team-c"
+git log --oneline -1
+vteam list | grep -E "^CURRENT|team-c"
 
 step "done: everything above happened in a temporary directory, removed now; the sealed files read the same with sops, terragrunt's sops_decrypt_file and Flux"

@@ -66,7 +66,7 @@ fn platform_root_and_tofu_env_mean_the_same_to_every_tool() {
     let copy = layout_copy();
     let state = copy
         .path()
-        .join(".terraform-state/prod/platform/vcluster/terraform.tfstate");
+        .join(".terraform-state/prod/stacks/platform/vcluster/terraform.tfstate");
     std::fs::create_dir_all(state.parent().unwrap()).unwrap();
     std::fs::write(
         &state,

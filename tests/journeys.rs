@@ -226,6 +226,17 @@ fn readme_demo_runs_the_platform_teams_day_without_touching_home() {
         "{}",
         section(17)
     );
+    let team = section(18);
+    assert!(
+        team.contains("wrote stacks/teams/team-c/env/demo-acme.secrets.tfvars.json")
+            && team.contains(
+                "team-c  30445      team-c@example.com  stacks/teams/team-c  demo-acme,dev,prod"
+            )
+            && team.contains("ok: 0 finding(s) in 3 environment(s) × 5 stack(s)")
+            && team.contains("Add team team-c\n")
+            && team.contains("         team-c  dev  layout  -"),
+        "{team}"
+    );
     assert_eq!(
         std::fs::read_dir(home.path()).unwrap().count(),
         0,

@@ -73,6 +73,12 @@ fn the_main_outputs_on_the_bundled_stacks() {
             &["vars", "prod", "teams/team-a"],
         ),
         ("tofu-envs-diff", "tofu-envs", &["diff", "dev", "prod"]),
+        ("tofu-envs-team-list", "tofu-envs", &["team", "list"]),
+        (
+            "tofu-envs-team-add-taken",
+            "tofu-envs",
+            &["team", "add", "team-a"],
+        ),
         (
             "tofu-envs-export-prod",
             "tofu-envs",

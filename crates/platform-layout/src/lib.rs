@@ -6,10 +6,18 @@
 //!     env/<env>.tfvars             the plain values of one environment
 //!     env/<env>.secrets.tfvars.json  its secret values, sealed (SOPS JSON)
 //!   stacks/teams/<team>/           one stack per team
+//!   stacks/teams.tfvars            the team list both platform stacks read (`teams = {...}`)
+//!   .terraform-state/<env>/stacks/<stack>/terraform.tfstate   root.hcl's local backend
 //! ```
 //!
 //! An environment exists when any stack has a file for it; its name is a DNS-label-like word
 //! (`dev`, `prod`, `demo-acme`). The current environment is `TOFU_ENV`, default `dev`.
+
+mod teams;
+pub use teams::{
+    parse_team_list, team_list, team_list_path, valid_team_name, TeamEntry, RESERVED_TEAM_NAMES,
+    TEAM_LIST, TEAM_NAME_RULE,
+};
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -26,6 +34,8 @@ pub enum Error {
     NotARoot { root: PathBuf, from: &'static str },
     #[error("no stacks/ directory in {} or any parent: run inside the repository, or pass --root or set PLATFORM_ROOT", start.display())]
     NoRoot { start: PathBuf },
+    #[error("{}: {message} (the team list: teams = {{ NAME = {{ node_port = N, owner = \"...\" }} }})", path.display())]
+    TeamList { path: PathBuf, message: String },
     #[error("cannot read {}: {source}", path.display())]
     Read {
         path: PathBuf,
@@ -206,6 +216,17 @@ pub fn team_stacks(root: &Path) -> Vec<String> {
         .unwrap_or_default();
     teams.sort();
     teams
+}
+
+/// Where root.hcl's local backend keeps a stack's state for `env`:
+/// `.terraform-state/<env>/<path_relative_to_include()>/terraform.tfstate`, the stack's path from
+/// the root (`stacks/platform/vcluster`).
+pub fn state_file(root: &Path, stack_dir: &Path, env: &str) -> PathBuf {
+    let rel = stack_dir.strip_prefix(root).unwrap_or(stack_dir);
+    root.join(".terraform-state")
+        .join(env)
+        .join(rel)
+        .join("terraform.tfstate")
 }
 
 /// The stack that `dir` is in (the working directory inside `stacks/teams/team-a/env`, say).

@@ -4,9 +4,9 @@
 //! ```text
 //! stacks/platform/kind-cluster/kind-kubeconfig         host cluster
 //! stacks/platform/vcluster/vcluster-<team>.kubeconfig  written by the vcluster stack on apply
-//! stacks/platform/vcluster/env/<env>.tfvars            teams = { team-a = { namespace = ... } }
+//! stacks/teams.tfvars                                  the team list: teams = { team-a = { node_port = ... } }
 //! stacks/teams/<team>/                                 one stack per team
-//! .terraform-state/<env>/platform/vcluster/terraform.tfstate   (root.hcl's local backend)
+//! .terraform-state/<env>/stacks/platform/vcluster/terraform.tfstate   (root.hcl's local backend)
 //! ```
 
 use std::collections::BTreeMap;
@@ -63,15 +63,24 @@ impl Layout {
         p.is_file().then_some(p)
     }
 
-    /// Teams: one stack each under stacks/teams, plus the vcluster stack's `teams` for `env`.
-    pub fn teams(&self, env: &str) -> Vec<String> {
+    /// Teams: the team list (stacks/teams.tfvars), the stacks under stacks/teams, and (in a
+    /// layout older than the list) the vcluster stack's `teams` for `env`. A team list that
+    /// cannot be read is an error: a team must not silently vanish from `list`.
+    pub fn teams(&self, env: &str) -> Result<Vec<String>> {
         let mut teams = platform_layout::team_stacks(&self.root);
+        teams.extend(self.team_list()?.into_keys());
         if let Some(Value::Object(m)) = self.vcluster_tfvars(env).map(|v| v["teams"].clone()) {
             teams.extend(m.keys().cloned());
         }
         teams.sort();
         teams.dedup();
-        teams
+        Ok(teams)
+    }
+
+    fn team_list(&self) -> Result<BTreeMap<String, platform_layout::TeamEntry>> {
+        platform_layout::team_list(&self.root)
+            .map(Option::unwrap_or_default)
+            .map_err(|e| Error::Layout(e.to_string()))
     }
 
     /// `vcluster-<team>.kubeconfig` in the vcluster stack, when the stack has written it.
@@ -102,8 +111,15 @@ impl Layout {
     /// The host cluster's namespace the team's vcluster runs in, as the vcluster stack's `teams`
     /// sets it for `env` (not where the team's applications live).
     pub fn host_namespace(&self, team: &str, env: &str) -> Option<String> {
-        self.vcluster_tfvars(env)
-            .and_then(|v| v["teams"][team]["namespace"].as_str().map(str::to_string))
+        let listed = self
+            .team_list()
+            .ok()
+            .and_then(|mut l| l.remove(team))
+            .and_then(|t| t.namespace);
+        listed.or_else(|| {
+            self.vcluster_tfvars(env)
+                .and_then(|v| v["teams"][team]["namespace"].as_str().map(str::to_string))
+        })
     }
 
     fn vcluster_tfvars(&self, env: &str) -> Option<Value> {
@@ -111,10 +127,7 @@ impl Layout {
     }
 
     pub fn state_path(&self, env: &str) -> PathBuf {
-        self.root
-            .join(".terraform-state")
-            .join(env)
-            .join("platform/vcluster/terraform.tfstate")
+        platform_layout::state_file(&self.root, &self.vcluster_dir(), env)
     }
 
     /// The `team_kubeconfig_paths` and `team_namespaces` outputs of the vcluster stack's state

@@ -165,7 +165,7 @@ impl Teams {
                 // they stand for the default environment only. Another environment lists a
                 // team where its own state (or the cluster) has the team's kubeconfig.
                 if env == platform_layout::DEFAULT_ENV {
-                    for name in layout.teams(env) {
+                    for name in layout.teams(env)? {
                         let file = layout.kubeconfig_file(&name).map(Origin::File);
                         add(
                             &name,

@@ -64,6 +64,30 @@ fn the_layout_names_the_teams_and_their_namespaces() {
         ));
 }
 
+#[test]
+fn the_team_list_names_teams_and_their_host_namespaces() {
+    let desk = Desk::new(&["team-a"]);
+    desk.repo.write(
+        "stacks/teams.tfvars",
+        "teams = {\n  team-a = { node_port = 30443 }\n  team-d = {\n    node_port = 30446\n    namespace = \"vc-d\"\n  }\n}\n",
+    );
+    let rows = list_json(&mut desk.vteam());
+    let teams: Vec<&str> = rows.iter().map(|r| r["team"].as_str().unwrap()).collect();
+    // team-d has no stack yet (a vcluster only): the list alone names it.
+    assert_eq!(teams, ["team-a", "team-d"]);
+    assert_eq!(field(&rows, "team-d")["hostNamespace"], "vc-d");
+    assert_eq!(field(&rows, "team-d")["namespace"], "team-d-apps");
+
+    // A list that does not parse is an error, not a team gone missing.
+    desk.repo
+        .write("stacks/teams.tfvars", "teams = {\n  team-a = \n");
+    desk.vteam()
+        .arg("list")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("stacks/teams.tfvars: "));
+}
+
 fn write_state(desk: &Desk, env: &str, teams: &[(&str, &str)]) {
     let paths: serde_json::Map<String, serde_json::Value> = teams
         .iter()
@@ -82,7 +106,7 @@ fn write_state(desk: &Desk, env: &str, teams: &[(&str, &str)]) {
         "resources": [], "check_results": null
     });
     desk.repo.write(
-        &format!(".terraform-state/{env}/platform/vcluster/terraform.tfstate"),
+        &format!(".terraform-state/{env}/stacks/platform/vcluster/terraform.tfstate"),
         &serde_json::to_string_pretty(&state).unwrap(),
     );
 }
@@ -151,7 +175,7 @@ fn the_state_of_the_environment_gives_each_team_its_kubeconfig() {
 fn a_broken_state_file_is_a_clear_error() {
     let desk = Desk::new(&["team-a"]);
     desk.repo.write(
-        ".terraform-state/dev/platform/vcluster/terraform.tfstate",
+        ".terraform-state/dev/stacks/platform/vcluster/terraform.tfstate",
         "{\"version\": 3}",
     );
     desk.vteam()

@@ -229,6 +229,13 @@ pub fn check(
     env_vars: &[(String, String)],
 ) -> Vec<Finding> {
     let mut out = Vec::new();
+    // The team list concerns every team and both platform stacks: checked once, with them.
+    if stacks
+        .iter()
+        .any(|s| s.name.starts_with("teams/") || s.name.starts_with("platform/"))
+    {
+        out.extend(crate::team::findings(layout));
+    }
     for env in envs {
         for stack in stacks {
             out.extend(check_stack(layout, stack, env, env_vars));

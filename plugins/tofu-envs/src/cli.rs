@@ -140,6 +140,11 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Teams across every layer: add one (stack, team list, env files, sealed secrets, Atlantis), list them, remove one.
+    Team {
+        #[command(subcommand)]
+        command: TeamCommand,
+    },
     /// Remove the files of expired short-lived environments (never their state).
     Gc {
         /// Say what would be removed; remove nothing.
@@ -153,6 +158,35 @@ enum Command {
     },
     /// Print the manual page (roff): `tofu-envs man > tofu-envs.1`.
     Man,
+}
+
+#[derive(Subcommand)]
+enum TeamCommand {
+    /// Add a team: its stack from templates/team-stack, its entry in stacks/teams.tfvars with a free node port, env files for every environment with fresh sealed secrets, atlantis.yaml regenerated where there is one.
+    Add {
+        /// The team's name: a DNS label (lowercase letters, digits, dashes) of at most 54 characters.
+        name: String,
+        /// Services from templates/services to add to the stack (e.g. postgres,redis).
+        #[arg(long = "with", value_name = "SERVICE", value_delimiter = ',')]
+        with: Vec<String>,
+        /// The team's contact (e-mail), written to the team list and its team-config.
+        #[arg(long, value_name = "EMAIL")]
+        owner: Option<String>,
+        /// The node port of the team's vcluster API server (default: the lowest free one from 30443).
+        #[arg(long, value_name = "PORT")]
+        node_port: Option<u32>,
+    },
+    /// Each team and its layers: the team list (node port, owner), its stack and its environments.
+    List {
+        /// Output format: a table, or JSON for scripts.
+        #[arg(long, short, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// Remove a team's stack and its entry in the team list; refused while any state holds its resources.
+    Rm {
+        /// The team to remove.
+        name: String,
+    },
 }
 
 /// What the command line says when it fails, and its exit code.
@@ -388,6 +422,91 @@ fn table(header: &[&str], rows: &[Vec<String>]) {
     }
 }
 
+fn team(layout: &Layout, command: TeamCommand) -> Result<i32, Failure> {
+    use tofu_envs::team;
+    let shown = |p: &std::path::Path| {
+        tofu_envs::sources::relative(layout, p)
+            .display()
+            .to_string()
+    };
+    match command {
+        TeamCommand::Add {
+            name,
+            with,
+            owner,
+            node_port,
+        } => {
+            let added = team::add(
+                layout,
+                &name,
+                &team::AddOptions {
+                    services: with,
+                    owner,
+                    node_port,
+                },
+            )?;
+            for f in &added.files {
+                println!("wrote {}", shown(f));
+            }
+            if added.atlantis {
+                println!("wrote {}", tofu_envs::atlantis::FILE);
+            }
+            println!(
+                "\nteam {name}: vcluster API server on node port {}, environments {}",
+                added.node_port,
+                added.environments.join(", ")
+            );
+            println!("next steps:");
+            println!(
+                "  1. review and edit {} (its env/*.tfvars; secrets with `secret-seal edit`)",
+                shown(&added.stack)
+            );
+            println!("  2. tofu-envs check && git add -A && git commit -m 'Add team {name}'; open a pull request (Atlantis plans it)");
+            println!("  3. once applied: kubectl vteam use {name}");
+            Ok(0)
+        }
+        TeamCommand::List { output } => {
+            let rows = team::list(layout)?;
+            emit(
+                output,
+                &rows,
+                &["TEAM", "NODE PORT", "OWNER", "STACK", "ENVIRONMENTS"],
+                |r| {
+                    vec![
+                        r.team.clone(),
+                        match (r.listed, r.node_port) {
+                            (true, Some(p)) => p.to_string(),
+                            (true, None) => "(none)".into(),
+                            (false, _) => "NOT LISTED".into(),
+                        },
+                        r.owner.clone().unwrap_or_else(|| "-".into()),
+                        r.stack.clone().unwrap_or_else(|| "-".into()),
+                        if r.environments.is_empty() {
+                            "-".into()
+                        } else {
+                            r.environments.join(",")
+                        },
+                    ]
+                },
+            )?;
+            Ok(0)
+        }
+        TeamCommand::Rm { name } => {
+            let removed = team::remove(layout, &name)?;
+            if let Some(s) = &removed.stack {
+                println!("removed {}", shown(s));
+            }
+            if removed.listed {
+                println!("removed {name} from {}", platform_layout::TEAM_LIST);
+            }
+            if removed.atlantis {
+                println!("wrote {}", tofu_envs::atlantis::FILE);
+            }
+            Ok(0)
+        }
+    }
+}
+
 fn dispatch(cli: Cli) -> Result<i32, Failure> {
     let root = layout::find_root(
         cli.root.as_deref(),
@@ -398,6 +517,7 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
         Command::Fmt { .. } | Command::Completions { .. } | Command::Man => {
             unreachable!("handled before")
         }
+        Command::Team { command } => team(&layout, command),
         Command::List { output } => {
             let rows = envs::list(&layout)?;
             emit(

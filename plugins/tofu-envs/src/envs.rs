@@ -305,6 +305,13 @@ fn scaffold(stack: &Stack, env: &str) -> Result<Vec<PathBuf>> {
 
 /// Seals a new secrets file with the `.sops.yaml` rule that covers it; plaintext never touches disk.
 pub fn seal_new(path: &std::path::Path, values: secret_seal::Branch) -> Result<PathBuf> {
+    let bytes = sealed_bytes(path, values)?;
+    platform_fs::write(path, &bytes, 0o644)?;
+    Ok(path.to_path_buf())
+}
+
+/// The sealed text of a new secrets file at `path`, sealed by the `.sops.yaml` rule covering it.
+pub fn sealed_bytes(path: &std::path::Path, values: secret_seal::Branch) -> Result<Vec<u8>> {
     let config_path = secret_seal::config::find_for(path).ok_or_else(|| {
         Error::Usage(format!(
             "no .sops.yaml above {} to seal its secrets with: add one with a creation rule for it",
@@ -316,11 +323,9 @@ pub fn seal_new(path: &std::path::Path, values: secret_seal::Branch) -> Result<P
     let tree = secret_seal::Tree {
         branches: vec![values],
     };
-    let bytes = config
+    config
         .seal_new(path, tree, secret_seal::Format::Json)
-        .map_err(Error::seal(path))?;
-    platform_fs::write(path, &bytes, 0o644)?;
-    Ok(path.to_path_buf())
+        .map_err(Error::seal(path))
 }
 
 pub struct Expired {

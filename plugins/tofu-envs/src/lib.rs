@@ -12,6 +12,7 @@ pub use hcl_format as hcl;
 pub mod layout;
 pub mod run;
 pub mod sources;
+pub mod team;
 pub mod transfer;
 pub mod types;
 pub mod value;

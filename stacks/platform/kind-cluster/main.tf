@@ -24,7 +24,7 @@ resource "kind_cluster" "host" {
       role = "control-plane"
 
       dynamic "extra_port_mappings" {
-        for_each = var.team_node_ports
+        for_each = [for t in values(var.teams) : t.node_port]
         content {
           container_port = extra_port_mappings.value
           host_port      = extra_port_mappings.value

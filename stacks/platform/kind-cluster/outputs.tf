@@ -15,5 +15,5 @@ output "endpoint" {
 
 output "team_node_ports" {
   description = "Host port of each team's vcluster API server."
-  value       = var.team_node_ports
+  value       = { for name, t in var.teams : name => t.node_port }
 }

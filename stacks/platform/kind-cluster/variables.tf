@@ -32,17 +32,27 @@ variable "worker_count" {
   }
 }
 
-variable "team_node_ports" {
-  type        = map(number)
-  description = "Host port (= NodePort) of each team's vcluster API server."
-  default = {
-    team-a = 30443
-    team-b = 30444
+variable "teams" {
+  type = map(object({
+    node_port = number
+    owner     = optional(string)
+    namespace = optional(string)
+  }))
+  description = "The platform's teams, from stacks/teams.tfvars (teams.auto.tfvars here): the host port (= NodePort) of each team's vcluster API server."
+
+  validation {
+    condition     = alltrue([for t in values(var.teams) : t.node_port >= 30000 && t.node_port <= 32767])
+    error_message = "Each team's node_port must be in the NodePort range 30000-32767."
   }
 
   validation {
-    condition     = alltrue([for p in values(var.team_node_ports) : p >= 30000 && p <= 32767])
-    error_message = "NodePorts must be in 30000-32767."
+    condition     = length(distinct([for t in values(var.teams) : t.node_port])) == length(var.teams)
+    error_message = "Two teams have the same node_port: each team's vcluster needs a port of its own."
+  }
+
+  validation {
+    condition     = alltrue([for name in keys(var.teams) : can(regex("^[a-z]([a-z0-9-]{0,52}[a-z0-9])?$", name))])
+    error_message = "Team names must be DNS labels (lowercase letters, digits, dashes) of at most 54 characters."
   }
 }
 

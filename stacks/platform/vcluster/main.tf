@@ -32,7 +32,7 @@ resource "helm_release" "vcluster" {
   for_each = var.teams
 
   name             = each.key
-  namespace        = "vcluster-${each.key}"
+  namespace        = coalesce(each.value.namespace, "vcluster-${each.key}")
   create_namespace = true
   repository       = "https://charts.loft.sh"
   chart            = "vcluster"

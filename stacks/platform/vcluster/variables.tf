@@ -12,17 +12,24 @@ variable "host_kubeconfig_path" {
 variable "teams" {
   type = map(object({
     node_port = number
+    owner     = optional(string)
     namespace = optional(string)
   }))
-  description = "Teams that get a vcluster, with the NodePort of its API server."
-  default = {
-    team-a = { node_port = 30443 }
-    team-b = { node_port = 30444 }
-  }
+  description = "The platform's teams, from stacks/teams.tfvars (teams.auto.tfvars here): each team gets a vcluster with its API server on node_port, in the host namespace `namespace` (default vcluster-<team>)."
 
   validation {
     condition     = alltrue([for t in values(var.teams) : t.node_port >= 30000 && t.node_port <= 32767])
-    error_message = "Each team's node_port must be in 30000-32767 and mapped by the kind-cluster stack."
+    error_message = "Each team's node_port must be in the NodePort range 30000-32767."
+  }
+
+  validation {
+    condition     = length(distinct([for t in values(var.teams) : t.node_port])) == length(var.teams)
+    error_message = "Two teams have the same node_port: each team's vcluster needs a port of its own."
+  }
+
+  validation {
+    condition     = alltrue([for name in keys(var.teams) : can(regex("^[a-z]([a-z0-9-]{0,52}[a-z0-9])?$", name))])
+    error_message = "Team names must be DNS labels (lowercase letters, digits, dashes) of at most 54 characters."
   }
 }
 

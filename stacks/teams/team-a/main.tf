@@ -13,34 +13,24 @@ provider "kubernetes" {
   config_path = var.kubeconfig_path
 }
 
-locals {
-  labels = {
-    "app.kubernetes.io/part-of" = "team-a"
-    "platform/environment"      = var.environment
-  }
+# What every team gets (modules/team): the namespace, labels, quota, team-config and nginx.
+module "team" {
+  source = "../../../modules/team"
+
+  team           = "team-a"
+  environment    = var.environment
+  namespace      = var.namespace
+  team_config    = var.team_config
+  nginx_replicas = var.nginx_replicas
+  nginx_version  = var.nginx_version
 }
 
-resource "kubernetes_namespace" "apps" {
-  metadata {
-    name   = var.namespace
-    labels = local.labels
-  }
-}
-
-resource "kubernetes_config_map" "team" {
-  metadata {
-    name      = "team-config"
-    namespace = kubernetes_namespace.apps.metadata[0].name
-    labels    = local.labels
-  }
-  data = merge(var.team_config, { environment = var.environment })
-}
-
+# PostgreSQL (templates/services/postgres): one instance, its credentials in a Secret.
 resource "kubernetes_secret" "postgres" {
   metadata {
     name      = "postgres-credentials"
-    namespace = kubernetes_namespace.apps.metadata[0].name
-    labels    = local.labels
+    namespace = module.team.namespace
+    labels    = module.team.labels
   }
   data = {
     POSTGRES_USER     = var.postgres_user
@@ -49,39 +39,11 @@ resource "kubernetes_secret" "postgres" {
   }
 }
 
-resource "kubernetes_deployment" "nginx" {
-  metadata {
-    name      = "nginx"
-    namespace = kubernetes_namespace.apps.metadata[0].name
-    labels    = merge(local.labels, { app = "nginx" })
-  }
-  spec {
-    replicas = var.nginx_replicas
-    selector {
-      match_labels = { app = "nginx" }
-    }
-    template {
-      metadata {
-        labels = merge(local.labels, { app = "nginx" })
-      }
-      spec {
-        container {
-          name  = "nginx"
-          image = "nginx:${var.nginx_version}"
-          port {
-            container_port = 80
-          }
-        }
-      }
-    }
-  }
-}
-
 resource "kubernetes_stateful_set" "postgres" {
   metadata {
     name      = "postgres"
-    namespace = kubernetes_namespace.apps.metadata[0].name
-    labels    = merge(local.labels, { app = "postgres" })
+    namespace = module.team.namespace
+    labels    = merge(module.team.labels, { app = "postgres" })
   }
   spec {
     service_name = "postgres"
@@ -91,7 +53,7 @@ resource "kubernetes_stateful_set" "postgres" {
     }
     template {
       metadata {
-        labels = merge(local.labels, { app = "postgres" })
+        labels = merge(module.team.labels, { app = "postgres" })
       }
       spec {
         container {
@@ -114,7 +76,7 @@ resource "kubernetes_stateful_set" "postgres" {
 resource "kubernetes_service" "postgres" {
   metadata {
     name      = "postgres"
-    namespace = kubernetes_namespace.apps.metadata[0].name
+    namespace = module.team.namespace
   }
   spec {
     selector = { app = "postgres" }

@@ -1,6 +1,6 @@
 output "namespace" {
   description = "Namespace of team-a's applications."
-  value       = kubernetes_namespace.apps.metadata[0].name
+  value       = module.team.namespace
 }
 
 output "postgres_host" {

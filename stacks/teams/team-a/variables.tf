@@ -32,6 +32,12 @@ variable "nginx_version" {
   default     = "1.27"
 }
 
+variable "team_config" {
+  type        = map(string)
+  description = "Settings published in the team-config ConfigMap."
+  default     = {}
+}
+
 variable "postgres_version" {
   type        = string
   description = "PostgreSQL image tag."
@@ -59,10 +65,4 @@ variable "postgres_password" {
     condition     = length(var.postgres_password) >= 16
     error_message = "postgres_password must be at least 16 characters."
   }
-}
-
-variable "team_config" {
-  type        = map(string)
-  description = "Settings published in the team-config ConfigMap."
-  default     = {}
 }

@@ -13,34 +13,24 @@ provider "kubernetes" {
   config_path = var.kubeconfig_path
 }
 
-locals {
-  labels = {
-    "app.kubernetes.io/part-of" = "team-b"
-    "platform/environment"      = var.environment
-  }
+# What every team gets (modules/team): the namespace, labels, quota, team-config and nginx.
+module "team" {
+  source = "../../../modules/team"
+
+  team           = "team-b"
+  environment    = var.environment
+  namespace      = var.namespace
+  team_config    = var.team_config
+  nginx_replicas = var.nginx_replicas
+  nginx_version  = var.nginx_version
 }
 
-resource "kubernetes_namespace" "apps" {
-  metadata {
-    name   = var.namespace
-    labels = local.labels
-  }
-}
-
-resource "kubernetes_config_map" "team" {
-  metadata {
-    name      = "team-config"
-    namespace = kubernetes_namespace.apps.metadata[0].name
-    labels    = local.labels
-  }
-  data = merge(var.team_config, { environment = var.environment })
-}
-
+# Redis (templates/services/redis): one instance, password-protected.
 resource "kubernetes_secret" "redis" {
   metadata {
     name      = "redis-credentials"
-    namespace = kubernetes_namespace.apps.metadata[0].name
-    labels    = local.labels
+    namespace = module.team.namespace
+    labels    = module.team.labels
   }
   data = {
     REDIS_PASSWORD = var.redis_password
@@ -50,8 +40,8 @@ resource "kubernetes_secret" "redis" {
 resource "kubernetes_deployment" "redis" {
   metadata {
     name      = "redis"
-    namespace = kubernetes_namespace.apps.metadata[0].name
-    labels    = merge(local.labels, { app = "redis" })
+    namespace = module.team.namespace
+    labels    = merge(module.team.labels, { app = "redis" })
   }
   spec {
     replicas = 1
@@ -60,7 +50,7 @@ resource "kubernetes_deployment" "redis" {
     }
     template {
       metadata {
-        labels = merge(local.labels, { app = "redis" })
+        labels = merge(module.team.labels, { app = "redis" })
       }
       spec {
         container {
@@ -84,40 +74,12 @@ resource "kubernetes_deployment" "redis" {
 resource "kubernetes_service" "redis" {
   metadata {
     name      = "redis"
-    namespace = kubernetes_namespace.apps.metadata[0].name
+    namespace = module.team.namespace
   }
   spec {
     selector = { app = "redis" }
     port {
       port = 6379
-    }
-  }
-}
-
-resource "kubernetes_deployment" "nginx" {
-  metadata {
-    name      = "nginx"
-    namespace = kubernetes_namespace.apps.metadata[0].name
-    labels    = merge(local.labels, { app = "nginx" })
-  }
-  spec {
-    replicas = var.nginx_replicas
-    selector {
-      match_labels = { app = "nginx" }
-    }
-    template {
-      metadata {
-        labels = merge(local.labels, { app = "nginx" })
-      }
-      spec {
-        container {
-          name  = "nginx"
-          image = "nginx:${var.nginx_version}"
-          port {
-            container_port = 80
-          }
-        }
-      }
     }
   }
 }

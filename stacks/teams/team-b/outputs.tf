@@ -1,9 +1,9 @@
 output "namespace" {
   description = "Namespace of team-b's applications."
-  value       = kubernetes_namespace.apps.metadata[0].name
+  value       = module.team.namespace
 }
 
 output "redis_host" {
-  description = "In-cluster address of team-b's Redis."
+  description = "In-cluster address of the team's Redis."
   value       = "${kubernetes_service.redis.metadata[0].name}.${var.namespace}.svc.cluster.local"
 }

@@ -6,7 +6,7 @@ dependency "vcluster" {
   config_path = "../../platform/vcluster"
 
   mock_outputs = {
-    team_kubeconfig_paths = { team-b = "/dev/null" }
+    team_kubeconfig_paths = { "team-b" = "/dev/null" }
   }
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
 }

@@ -32,6 +32,12 @@ variable "nginx_version" {
   default     = "1.27"
 }
 
+variable "team_config" {
+  type        = map(string)
+  description = "Settings published in the team-config ConfigMap."
+  default     = {}
+}
+
 variable "redis_version" {
   type        = string
   description = "Redis image tag."
@@ -40,17 +46,11 @@ variable "redis_version" {
 
 variable "redis_password" {
   type        = string
-  description = "Password of team-b's Redis. Sealed in env/<env>.secrets.tfvars.json."
+  description = "Password of the team's Redis. Sealed in env/<env>.secrets.tfvars.json."
   sensitive   = true
 
   validation {
     condition     = length(var.redis_password) >= 16
     error_message = "redis_password must be at least 16 characters."
   }
-}
-
-variable "team_config" {
-  type        = map(string)
-  description = "Settings published in the team-config ConfigMap."
-  default     = {}
 }

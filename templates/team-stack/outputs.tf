@@ -1,0 +1,4 @@
+output "namespace" {
+  description = "Namespace of {{team}}'s applications."
+  value       = module.team.namespace
+}
