@@ -459,6 +459,28 @@ fn each_refusal_is_clear_and_leaves_the_tree_byte_identical() {
     );
     std::fs::write(&template, good).unwrap();
 
+    // A failure half-way (atlantis.yaml cannot be regenerated: the stacks' dependencies form a
+    // cycle) takes back the stack it placed and the list it wrote.
+    std::fs::write(repo.join("atlantis.yaml"), "version: 3\nprojects: []\n").unwrap();
+    let kind = repo.join("stacks/platform/kind-cluster/stack.tm.hcl");
+    let kind_before = std::fs::read_to_string(&kind).unwrap();
+    std::fs::write(
+        &kind,
+        kind_before.replace(
+            "tags        = [\"platform\"]",
+            "tags        = [\"platform\"]\n  after       = [\"/stacks/platform/vcluster\"]",
+        ),
+    )
+    .unwrap();
+    refused(
+        repo,
+        home,
+        &["team", "add", "team-c", "--with", "postgres"],
+        "the stacks' dependencies form a cycle",
+    );
+    std::fs::write(&kind, kind_before).unwrap();
+    std::fs::remove_file(repo.join("atlantis.yaml")).unwrap();
+
     // `rm` while state holds the team's resources: its stack's, or its vcluster; a state file
     // that cannot be read counts as holding them.
     let state = |rel: &str, body: &str| {

@@ -173,6 +173,15 @@ struct Ctx {
 
 impl Ctx {
     fn teams(&self) -> Result<Teams> {
+        self.discover(true)
+    }
+
+    /// The teams' names and contexts only, for `current`.
+    fn team_names(&self) -> Result<Teams> {
+        self.discover(false)
+    }
+
+    fn discover(&self, details: bool) -> Result<Teams> {
         let host = self.cli.from_cluster.then(|| cluster::Options {
             kubeconfig: self
                 .cli
@@ -187,6 +196,7 @@ impl Ctx {
             layout: self.layout.as_ref(),
             envs: &self.envs,
             cluster: host.as_ref(),
+            details,
         })?)
     }
 }
@@ -504,14 +514,14 @@ fn fuzzy_match(candidate: &str, typed: &str) -> bool {
 }
 
 fn current(ctx: &Ctx) -> Result<i32> {
-    let context = ctx
-        .chain
+    let kubeconfig = ctx.chain.sections()?;
+    let context = kubeconfig
         .current_context()?
         .ok_or_else(|| anyhow!("no current context in {}", ctx.chain.describe()))?;
-    let teams = ctx.teams()?;
+    let teams = ctx.team_names()?;
     match teams.by_context(&context) {
         Some(t) => {
-            let ns = ctx.chain.context_namespace(&context)?.flatten();
+            let ns = kubeconfig.context_namespace(&context)?.flatten();
             println!("{}", t.key(teams.qualified));
             eprintln!(
                 "context \"{context}\", env {}, namespace \"{}\"",

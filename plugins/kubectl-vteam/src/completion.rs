@@ -47,6 +47,7 @@ pub fn print(words: &[String]) -> i32 {
             layout: layout.as_ref(),
             envs: &envs,
             cluster: None,
+            details: false,
         })
         .map(|t| t.teams.iter().map(|team| team.key(t.qualified)).collect())
         .unwrap_or_default()

@@ -107,6 +107,9 @@ pub struct Options<'a> {
     pub layout: Option<&'a Layout>,
     pub envs: &'a [String],
     pub cluster: Option<&'a cluster::Options>,
+    /// Each team's namespace and server too (read from the layout and the team's kubeconfig);
+    /// `current`, asked on every shell prompt, needs only the names and contexts.
+    pub details: bool,
 }
 
 pub struct Teams {
@@ -201,7 +204,7 @@ impl Teams {
                 );
             }
         }
-        for t in &mut teams {
+        for t in teams.iter_mut().filter(|_| opts.details) {
             t.namespace = opts
                 .layout
                 .and_then(|l| l.namespace(&t.name, &t.env))

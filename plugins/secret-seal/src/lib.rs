@@ -21,6 +21,7 @@ pub mod handoff;
 pub mod keys;
 pub mod merge;
 pub mod metadata;
+pub mod parallel;
 pub mod rules;
 pub mod seal;
 pub mod store;

@@ -34,10 +34,25 @@ pub const RULE_KEYS: [&str; 6] = [
     "encrypted_comment_regex",
 ];
 
+/// A regex compiled once per process: every sealed file of a repository carries the same
+/// `encrypted_regex`, and compiling it per file cost more than decrypting the file's values.
+fn compiled(pattern: &str) -> Result<Regex, regex::Error> {
+    static CACHE: std::sync::Mutex<Vec<Regex>> = std::sync::Mutex::new(Vec::new());
+    let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(re) = cache.iter().find(|r| r.as_str() == pattern) {
+        return Ok(re.clone());
+    }
+    let re = Regex::new(pattern)?;
+    if cache.len() < 64 {
+        cache.push(re.clone());
+    }
+    Ok(re)
+}
+
 impl Rule {
     /// Builds a rule from its metadata/.sops.yaml key and value.
     pub fn from_key(key: &str, value: &str) -> Result<Self, String> {
-        let re = || Regex::new(value).map_err(|e| format!("invalid {key} {value:?}: {e}"));
+        let re = || compiled(value).map_err(|e| format!("invalid {key} {value:?}: {e}"));
         Ok(match key {
             "unencrypted_suffix" => Rule::UnencryptedSuffix(value.into()),
             "encrypted_suffix" => Rule::EncryptedSuffix(value.into()),

@@ -45,6 +45,23 @@ pub fn check_stack(
     env: &str,
     env_vars: &[(String, String)],
 ) -> Vec<Finding> {
+    check_stack_with(
+        layout,
+        stack,
+        env,
+        env_vars,
+        &variables::read_dir(&stack.dir),
+    )
+}
+
+/// Checks one stack in one environment against its variables, read once for every environment.
+fn check_stack_with(
+    layout: &Layout,
+    stack: &Stack,
+    env: &str,
+    env_vars: &[(String, String)],
+    vars: &crate::Result<Vec<Variable>>,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     let finding = |file: PathBuf,
                    line: usize,
@@ -61,7 +78,7 @@ pub fn check_stack(
         message,
         hint,
     };
-    let vars = match variables::read_dir(&stack.dir) {
+    let vars = match vars {
         Ok(v) => v,
         Err(e) => {
             out.push(finding(
@@ -236,9 +253,17 @@ pub fn check(
     {
         out.extend(crate::team::findings(layout));
     }
-    for env in envs {
-        for stack in stacks {
-            out.extend(check_stack(layout, stack, env, env_vars));
+    // Each stack's variables are read once; stacks are checked on every core (opening a sealed
+    // file is an X25519 agreement: a thousand files are most of the work).
+    let per_stack = secret_seal::parallel::map(stacks, 1, |stack| {
+        let vars = variables::read_dir(&stack.dir);
+        envs.iter()
+            .map(|env| check_stack_with(layout, stack, env, env_vars, &vars))
+            .collect::<Vec<_>>()
+    });
+    for (e, _) in envs.iter().enumerate() {
+        for findings in &per_stack {
+            out.extend(findings[e].iter().cloned());
         }
     }
     out

@@ -531,7 +531,7 @@ fn split_lines(src: &str) -> Vec<Line> {
     let bytes = src.as_bytes();
     let mut start = 0;
     while start < bytes.len() {
-        let nl = src[start..].find('\n').map(|i| start + i);
+        let nl = memchr::memchr(b'\n', &bytes[start..]).map(|i| start + i);
         let (mut end, next) = match nl {
             Some(i) => (i, i + 1),
             None => (bytes.len(), bytes.len()),

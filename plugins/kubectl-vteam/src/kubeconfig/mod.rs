@@ -54,11 +54,20 @@ impl Chain {
             .join(":")
     }
 
-    /// Runs `f` on each existing file in order until it answers.
-    fn first<T>(&self, mut f: impl FnMut(&View) -> Option<T>) -> Result<Option<T>> {
+    /// The parts of each existing file that reading needs, in order. Only the `current-context`
+    /// line and the `contexts` block are kept (shell prompts ask on every prompt, and
+    /// certificates are most of a big kubeconfig); a file that is not plain block YAML is read
+    /// whole.
+    pub fn sections(&self) -> Result<Sections> {
+        let mut files = Vec::new();
         for path in &self.files {
-            let src = match std::fs::read_to_string(path) {
-                Ok(src) => src,
+            let read = match context_sections(path) {
+                Ok(Some(sections)) => Ok(sections),
+                Ok(None) => std::fs::read_to_string(path),
+                Err(e) => Err(e),
+            };
+            match read {
+                Ok(src) => files.push((path.display().to_string(), src)),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                 Err(source) => {
                     return Err(Error::Read {
@@ -66,25 +75,112 @@ impl Chain {
                         source,
                     })
                 }
-            };
-            let label = path.display().to_string();
-            if let Some(t) = f(&View::read(&src, &label)?) {
+            }
+        }
+        Ok(Sections { files })
+    }
+
+    /// `current-context` as kubectl resolves it: the first file that sets it wins.
+    pub fn current_context(&self) -> Result<Option<String>> {
+        self.sections()?.current_context()
+    }
+
+    /// The namespace a context sets (`Some(None)` when it sets none), from the first file
+    /// defining the context; None when no file defines it.
+    pub fn context_namespace(&self, context: &str) -> Result<Option<Option<String>>> {
+        self.sections()?.context_namespace(context)
+    }
+}
+
+/// What reading needs of the chain's files, read once for several questions.
+pub struct Sections {
+    files: Vec<(String, String)>,
+}
+
+impl Sections {
+    /// Runs `f` on each file in order until it answers.
+    fn first<T>(&self, mut f: impl FnMut(&View) -> Option<T>) -> Result<Option<T>> {
+        for (label, src) in &self.files {
+            if let Some(t) = f(&View::read(src, label)?) {
                 return Ok(Some(t));
             }
         }
         Ok(None)
     }
 
-    /// `current-context` as kubectl resolves it: the first file that sets it wins.
     pub fn current_context(&self) -> Result<Option<String>> {
         self.first(|v| v.current_context())
     }
 
-    /// The namespace a context sets (`Some(None)` when it sets none), from the first file
-    /// defining the context; None when no file defines it.
     pub fn context_namespace(&self, context: &str) -> Result<Option<Option<String>>> {
         self.first(|v| v.context_namespace(context))
     }
+}
+
+/// The `current-context` line and the `contexts` block of a block-YAML kubeconfig, gathered in
+/// one streaming pass through a small buffer: the rest (clusters, users, their certificates) is
+/// skipped line by line, never held or parsed, and reading stops once both are read. None when the file is anything else (JSON, flow
+/// style, several documents, a key twice, not UTF-8): the caller reads it whole, as before.
+fn context_sections(path: &Path) -> std::io::Result<Option<String>> {
+    use std::io::BufRead;
+    let mut reader = std::io::BufReader::with_capacity(64 * 1024, std::fs::File::open(path)?);
+    let mut line = Vec::with_capacity(4096);
+    let mut out = Vec::new();
+    let (mut keeping, mut seen_key) = (false, false);
+    let mut seen: [bool; 2] = [false; 2];
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            break;
+        }
+        match line.first() {
+            // Inside the block of the current top-level key (indented, or kubectl's column-0
+            // list items), a comment or a blank line.
+            Some(b' ' | b'\t' | b'#' | b'\n' | b'\r') | None => {}
+            Some(b'-') if !line.starts_with(b"---") => {
+                if !seen_key {
+                    return Ok(None);
+                }
+            }
+            Some(b'{' | b'[') => return Ok(None),
+            Some(_) if line.starts_with(b"---") || line.starts_with(b"...") => {
+                if seen_key {
+                    return Ok(None);
+                }
+            }
+            // A key the plain `name:` test below could misread: let the full reader decide.
+            Some(b'"' | b'\'' | b'?' | b'&' | b'!' | b'*' | b'%' | b'@' | b'|' | b'>') => {
+                return Ok(None)
+            }
+            Some(_)
+                if (line.starts_with(b"current-context") || line.starts_with(b"contexts"))
+                    && !(line.starts_with(b"current-context:")
+                        || line.starts_with(b"contexts:")) =>
+            {
+                return Ok(None)
+            }
+            Some(_) => {
+                seen_key = true;
+                let which = [&b"current-context:"[..], &b"contexts:"[..]]
+                    .iter()
+                    .position(|k| line.starts_with(k));
+                keeping = which.is_some();
+                if let Some(i) = which {
+                    if std::mem::replace(&mut seen[i], true) {
+                        return Ok(None);
+                    }
+                } else if seen == [true, true] {
+                    // Both read: the rest of the file (kubectl writes users, the bulk, after
+                    // them) is not needed to answer.
+                    break;
+                }
+            }
+        }
+        if keeping {
+            out.extend_from_slice(&line);
+        }
+    }
+    Ok(String::from_utf8(out).ok())
 }
 
 /// One file as read: scanned in place when it is block YAML, else parsed (kubectl reads JSON and
@@ -268,5 +364,73 @@ pub fn check_namespace(name: &str) -> Result<()> {
         Ok(())
     } else {
         Err(Error::BadNamespace(name.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod sections_tests {
+    use super::*;
+
+    fn sections(text: &str) -> Option<String> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("config");
+        std::fs::write(&p, text).unwrap();
+        context_sections(&p).unwrap()
+    }
+
+    fn chain_answer(text: &str) -> (Option<String>, Option<Option<String>>) {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("config");
+        std::fs::write(&p, text).unwrap();
+        let chain = Chain { files: vec![p] };
+        let s = chain.sections().unwrap();
+        (
+            s.current_context().unwrap(),
+            s.context_namespace("b").unwrap(),
+        )
+    }
+
+    const KC: &str = "apiVersion: v1\nclusters:\n- cluster:\n    server: https://a\n  name: a\ncontexts:\n- context:\n    cluster: a\n    namespace: apps\n    user: a\n  name: b\ncurrent-context: b\nkind: Config\nusers:\n- name: a\n  user:\n    token: t\n";
+
+    #[test]
+    fn only_the_current_context_and_the_contexts_are_kept() {
+        let kept = sections(KC).unwrap();
+        assert_eq!(
+            kept,
+            "contexts:\n- context:\n    cluster: a\n    namespace: apps\n    user: a\n  name: b\ncurrent-context: b\n"
+        );
+        assert_eq!(
+            chain_answer(KC),
+            (Some("b".into()), Some(Some("apps".into())))
+        );
+    }
+
+    #[test]
+    fn anything_but_plain_block_yaml_is_read_whole() {
+        // JSON, a key twice, a quoted key, two documents: the full reader decides.
+        assert_eq!(sections("{\"current-context\": \"b\"}\n"), None);
+        assert_eq!(
+            sections("current-context: a\ncurrent-context: b\ncontexts: []\n"),
+            None
+        );
+        assert_eq!(sections("\"current-context\": b\n"), None);
+        assert_eq!(
+            sections("current-context: a\n---\ncurrent-context: b\n"),
+            None
+        );
+        assert_eq!(
+            chain_answer("{\"current-context\": \"b\", \"contexts\": [{\"name\": \"b\", \"context\": {\"namespace\": \"x\"}}]}\n"),
+            (Some("b".into()), Some(Some("x".into())))
+        );
+    }
+
+    #[test]
+    fn the_answer_is_the_same_wherever_the_keys_stand() {
+        let reordered = "users:\n- name: a\n  user: {}\ncurrent-context: b\napiVersion: v1\ncontexts:\n- context:\n    namespace: apps\n  name: b\n";
+        assert_eq!(
+            chain_answer(reordered),
+            (Some("b".into()), Some(Some("apps".into())))
+        );
+        assert_eq!(chain_answer("apiVersion: v1\n"), (None, None));
     }
 }

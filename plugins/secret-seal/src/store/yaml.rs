@@ -103,9 +103,29 @@ struct Parser<'a> {
     depth: usize,
 }
 
+/// The first `:` that ends a plain key (followed by a blank or the end) or `#` that starts a
+/// comment (after a blank) in `b`, one line: where a plain scalar stops. SIMD search for the two
+/// bytes, since values (sealed ones above all) are long.
+fn plain_stop(b: &[u8]) -> Option<(usize, u8)> {
+    memchr::memchr2_iter(b':', b'#', b).find_map(|i| {
+        let stops = if b[i] == b':' {
+            matches!(b.get(i + 1), None | Some(b' ' | b'\t' | b'\r'))
+        } else {
+            i > 0 && matches!(b[i - 1], b' ' | b'\t')
+        };
+        stops.then_some((i, b[i]))
+    })
+}
+
 impl Parser<'_> {
     fn rest(&self) -> &str {
         &self.s[self.pos..]
+    }
+
+    /// The length of the rest of the current line (up to its `\n`).
+    fn line_len(&self) -> usize {
+        let rest = self.rest().as_bytes();
+        memchr::memchr(b'\n', rest).unwrap_or(rest.len())
     }
 
     fn eof(&self) -> bool {
@@ -159,10 +179,8 @@ impl Parser<'_> {
     }
 
     fn skip_line(&mut self) {
-        match self.rest().find('\n') {
-            Some(i) => self.pos += i + 1,
-            None => self.pos = self.s.len(),
-        }
+        let len = self.line_len();
+        self.pos = (self.pos + len + 1).min(self.s.len());
     }
 
     /// Skips spaces on the current line; a `#` comment here trails content and is returned.
@@ -332,7 +350,7 @@ impl Parser<'_> {
 
     /// Whether the current line holds `key:` (an implicit mapping key) from here.
     fn is_key_ahead(&self) -> bool {
-        let line = &self.rest()[..self.rest().find('\n').unwrap_or(self.rest().len())];
+        let line = &self.rest()[..self.line_len()];
         let mut chars = line.char_indices().peekable();
         match chars.peek() {
             Some((_, '"')) | Some((_, '\'')) => {
@@ -357,23 +375,14 @@ impl Parser<'_> {
                 }
                 false
             }
-            _ => {
-                let b = line.as_bytes();
-                for i in 0..b.len() {
-                    if b[i] == b'#' && i > 0 && matches!(b[i - 1], b' ' | b'\t') {
-                        return false;
-                    }
-                    if b[i] == b':' && matches!(b.get(i + 1), None | Some(b' ' | b'\t' | b'\r')) {
-                        return true;
-                    }
-                }
-                false
-            }
+            _ => matches!(plain_stop(line.as_bytes()), Some((_, b':'))),
         }
     }
 
     fn block_map(&mut self, col: usize) -> Result<Value> {
         let mut b = Branch::default();
+        // The keys seen so far, hashed once the mapping is big enough for a scan to cost more.
+        let mut seen: Option<std::collections::HashSet<String>> = None;
         loop {
             // Comments collected before this entry are its head comments.
             for c in std::mem::take(&mut self.pending) {
@@ -381,7 +390,22 @@ impl Parser<'_> {
             }
             let key_pos = self.pos;
             let key = self.key()?;
-            if b.0.iter().any(|i| i.name() == Some(key.as_str())) {
+            let duplicate = match &mut seen {
+                Some(set) => !set.insert(key.clone()),
+                None => {
+                    let dup = b.0.iter().any(|i| i.name() == Some(key.as_str()));
+                    if b.0.len() >= 16 {
+                        let mut set: std::collections::HashSet<String> =
+                            b.0.iter()
+                                .filter_map(|i| i.name().map(str::to_string))
+                                .collect();
+                        set.insert(key.clone());
+                        seen = Some(set);
+                    }
+                    dup
+                }
+            };
+            if duplicate {
                 return Err(Error::syntax(
                     "YAML",
                     self.line_at(key_pos),
@@ -487,15 +511,11 @@ impl Parser<'_> {
                 return Err(self.err("anchors, tags and aliases on mapping keys are not supported"))
             }
             _ => {
-                let l = &self.rest()[..self.rest().find('\n').unwrap_or(self.rest().len())];
+                let l = &self.rest()[..self.line_len()];
                 let b = l.as_bytes();
-                let mut end = 0;
-                while end < b.len()
-                    && !(b[end] == b':'
-                        && matches!(b.get(end + 1), None | Some(b' ' | b'\t' | b'\r')))
-                {
-                    end += 1;
-                }
+                let end = memchr::memchr_iter(b':', b)
+                    .find(|&i| matches!(b.get(i + 1), None | Some(b' ' | b'\t' | b'\r')))
+                    .unwrap_or(b.len());
                 let text = l[..end].trim_end().to_string();
                 self.pos += end;
                 (text, false)
@@ -700,19 +720,8 @@ impl Parser<'_> {
     }
 
     fn plain_line_only(&mut self) -> String {
-        let line_end = self.rest().find('\n').unwrap_or(self.rest().len());
-        let line = &self.rest()[..line_end];
-        let b = line.as_bytes();
-        let mut end = 0;
-        while end < b.len() {
-            if b[end] == b'#' && end > 0 && matches!(b[end - 1], b' ' | b'\t') {
-                break;
-            }
-            if b[end] == b':' && matches!(b.get(end + 1), None | Some(b' ' | b'\t' | b'\r')) {
-                break;
-            }
-            end += 1;
-        }
+        let line = &self.rest()[..self.line_len()];
+        let end = plain_stop(line.as_bytes()).map_or(line.len(), |(i, _)| i);
         let piece = line[..end].trim_end_matches([' ', '\t', '\r']).to_string();
         self.pos += piece.len();
         piece

@@ -197,6 +197,7 @@ fn printable(c: char) -> bool {
         || ((0xE000..=0xFFFD).contains(&u) && u != 0xFEFF)
 }
 
+#[derive(Debug, PartialEq)]
 pub enum Style {
     Plain,
     Single,
@@ -210,7 +211,50 @@ pub fn string_style(s: &str, is_key: bool) -> Style {
     if s.is_empty() {
         return Style::Double;
     }
-    let chars: Vec<char> = s.chars().collect();
+    let b = s.as_bytes();
+    if b.iter().all(|c| (0x21..=0x7e).contains(c)) {
+        return blankless_style(s);
+    }
+    analyzed_style(s, is_key)
+}
+
+/// The style of a string of printable ASCII without blanks (most keys and values, sealed
+/// `ENC[...]` ones included): of libyaml's analysis only the indicators at its ends can apply,
+/// so this is it, in one pass over the bytes.
+fn blankless_style(s: &str) -> Style {
+    let b = s.as_bytes();
+    let indicator = matches!(
+        b[0],
+        b'#' | b','
+            | b'['
+            | b']'
+            | b'{'
+            | b'}'
+            | b'&'
+            | b'*'
+            | b'!'
+            | b'|'
+            | b'>'
+            | b'\''
+            | b'"'
+            | b'%'
+            | b'@'
+            | b'`'
+    ) || (b.len() == 1 && matches!(b[0], b'?' | b':' | b'-'))
+        || s.starts_with("---")
+        || s.starts_with("...")
+        || (b.len() > 1 && b[b.len() - 1] == b':');
+    if resolves_elsewhere(s) {
+        Style::Double
+    } else if indicator {
+        Style::Single
+    } else {
+        Style::Plain
+    }
+}
+
+/// libyaml's scalar analysis, character by character, for any non-empty string.
+fn analyzed_style(s: &str, is_key: bool) -> Style {
     let mut special = false;
     let mut flow_ind = false;
     let mut block_ind = false;
@@ -222,12 +266,17 @@ pub fn string_style(s: &str, is_key: bool) -> Style {
         flow_ind = true;
         block_ind = true;
     }
-    let leading_space = chars[0] == ' ';
-    let leading_break = chars[0] == '\n';
-    let trailing_space = *chars.last().expect("non-empty") == ' ';
-    let trailing_break = *chars.last().expect("non-empty") == '\n';
-    for (i, &c) in chars.iter().enumerate() {
-        let next = chars.get(i + 1).copied();
+    let leading_space = s.starts_with(' ');
+    let leading_break = s.starts_with('\n');
+    let trailing_space = s.ends_with(' ');
+    let trailing_break = s.ends_with('\n');
+    // One pass over the characters with one of lookahead and one behind (no copy of the string:
+    // this runs for every key and value of a file).
+    let mut chars = s.chars().peekable();
+    let mut before: Option<char> = None;
+    let mut i = 0;
+    while let Some(c) = chars.next() {
+        let next = chars.peek().copied();
         let next_blank = matches!(next, None | Some(' ' | '\t' | '\n'));
         if i == 0 {
             match c {
@@ -257,7 +306,7 @@ pub fn string_style(s: &str, is_key: bool) -> Style {
                         block_ind = true;
                     }
                 }
-                '#' if matches!(chars[i - 1], ' ' | '\t' | '\n') => {
+                '#' if matches!(before, Some(' ' | '\t' | '\n')) => {
                     flow_ind = true;
                     block_ind = true;
                 }
@@ -286,6 +335,8 @@ pub fn string_style(s: &str, is_key: bool) -> Style {
             prev_space = false;
             prev_break = false;
         }
+        before = Some(c);
+        i += 1;
     }
     // Only block-context plain matters here (no flow output): flow indicators do not prevent it.
     let _ = flow_ind;
@@ -311,9 +362,7 @@ pub fn string_style(s: &str, is_key: bool) -> Style {
     if s.contains('\n') && !is_key {
         return if block { Style::Literal } else { Style::Double };
     }
-    let resolves_elsewhere =
-        !matches!(resolve_plain(s), Ok(Value::Str(_))) || is_old_bool(s) || is_base60(s);
-    if resolves_elsewhere {
+    if resolves_elsewhere(s) {
         return Style::Double;
     }
     if plain {
@@ -323,6 +372,12 @@ pub fn string_style(s: &str, is_key: bool) -> Style {
     } else {
         Style::Double
     }
+}
+
+/// A string yaml.v3 must quote because, plain, it would read back as a number, bool, null,
+/// timestamp, or a YAML 1.1 bool or base-60 number.
+fn resolves_elsewhere(s: &str) -> bool {
+    !matches!(resolve_plain(s), Ok(Value::Str(_))) || is_old_bool(s) || is_base60(s)
 }
 
 pub fn double_quote(s: &str, out: &mut String) {
@@ -386,6 +441,17 @@ pub fn scalar_text(v: &Value) -> String {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// The one-pass style of blankless ASCII is what the full analysis says.
+        #[test]
+        fn blankless_strings_get_the_analyzed_style(
+            s in "[!-~]{1,12}|(---|\\.\\.\\.|[#,:?&*!|>'\"%@`-])[!-~]{0,6}|[!-~]{0,6}:|[0-9.:_+-]{1,10}|(y|Y|n|N|on|off|yes|no|true|null|~)"
+        ) {
+            proptest::prop_assert_eq!(blankless_style(&s), analyzed_style(&s, false), "{:?}", s);
+            proptest::prop_assert_eq!(blankless_style(&s), analyzed_style(&s, true), "{:?}", s);
+        }
+    }
+
     #[test]
     fn yaml_v3_typing() {
         assert_eq!(resolve_plain("0x1F").unwrap(), Value::Int(31));
@@ -406,6 +472,10 @@ mod tests {
     #[test]
     fn styles() {
         assert!(matches!(string_style("no", false), Style::Double));
+        assert!(matches!(
+            string_style("ENC[AES256_GCM,data:x=,iv:y,tag:z,type:str]", false),
+            Style::Plain
+        ));
         assert!(matches!(string_style("0x1F", false), Style::Double));
         assert!(matches!(string_style("1:20", false), Style::Double));
         assert!(matches!(string_style("trailing  ", false), Style::Single));

@@ -1,0 +1,52 @@
+//! Work spread over the machine's cores, results in order. Opening a thousand sealed files or
+//! ten thousand values is independent work each; the tools run it on every core.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// `f` over `items` on every available core (at most one thread per `chunk` items, so small
+/// inputs stay on this thread), results in the items' order.
+pub fn map<T: Sync, R: Send>(items: &[T], chunk: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len() / chunk.max(1))
+        .max(1);
+    if threads == 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        done.push((i, f(item)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("a worker thread panicked"))
+            .collect()
+    });
+    results.sort_unstable_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn results_come_in_the_items_order() {
+        let items: Vec<u32> = (0..10_000).collect();
+        assert_eq!(
+            super::map(&items, 1, |i| i * 2),
+            items.iter().map(|i| i * 2).collect::<Vec<_>>()
+        );
+        assert_eq!(super::map(&items[..3], 100, |i| i + 1), vec![1, 2, 3]);
+        assert!(super::map(&[] as &[u32], 1, |i| *i).is_empty());
+    }
+}
