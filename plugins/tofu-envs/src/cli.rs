@@ -347,14 +347,12 @@ fn run_command(
     if selected.len() == 1 && !all {
         let stack = &layout.stacks[selected[0]];
         let inv = run::invocation(layout, stack, env, args)?;
-        let status = run::execute(stack, env, &inv, &|l: &str, err: bool| {
-            if err {
-                eprintln!("{l}")
-            } else {
-                println!("{l}")
-            }
-        })?;
-        return Ok(status.code().unwrap_or(1));
+        let status = run::execute_interactive(stack, env, &inv)?;
+        // Killed by a signal (Ctrl-C): 128 + its number, as a shell reports it.
+        use std::os::unix::process::ExitStatusExt;
+        return Ok(status
+            .code()
+            .unwrap_or_else(|| 128 + status.signal().unwrap_or(0)));
     }
     let results = run::run_all(
         layout,

@@ -92,29 +92,87 @@ pub fn version_warning(layout: &Layout, engine: &Engine) -> Option<String> {
         .then(|| format!("warning: running {name} {version}; the repository pins OpenTofu {pinned} (.opentofu-version)"))
 }
 
-/// The first word of ARGS that is not a flag: the tofu command.
+/// Flags of tofu's commands that take a value. Go's flag package, which tofu uses, takes it as
+/// `-flag=value` or as the next word (`-var k=v`, `-target R`); boolean flags never take the
+/// next word. Knowing which is which is what tells `apply PLANFILE` from `apply -target R`.
+const VALUE_FLAGS: [&str; 17] = [
+    "var",
+    "var-file",
+    "target",
+    "target-file",
+    "exclude",
+    "exclude-file",
+    "replace",
+    "lock-timeout",
+    "parallelism",
+    "state",
+    "state-out",
+    "backup",
+    "out",
+    "generate-config-out",
+    "config",
+    "provider",
+    "chdir",
+];
+
+/// A tofu command line as tofu reads it: global options, the subcommand, and the subcommand's
+/// positional arguments (flags and their values left out).
+struct CommandLine<'a> {
+    /// Index of the subcommand in the arguments.
+    at: usize,
+    command: &'a str,
+    positionals: Vec<&'a str>,
+}
+
+impl<'a> CommandLine<'a> {
+    fn parse(args: &'a [String]) -> Option<CommandLine<'a>> {
+        let mut i = 0;
+        // Global options (`-chdir=DIR`, `-help`, `-version`) come before the subcommand.
+        while i < args.len() && args[i].starts_with('-') {
+            i += 1 + usize::from(takes_next_word(&args[i]));
+        }
+        let command = args.get(i)?.as_str();
+        let mut positionals = Vec::new();
+        let mut j = i + 1;
+        while j < args.len() {
+            let a = args[j].as_str();
+            if a == "--" {
+                positionals.extend(args[j + 1..].iter().map(String::as_str));
+                break;
+            }
+            if a.starts_with('-') && a != "-" {
+                j += 1 + usize::from(takes_next_word(a));
+            } else {
+                positionals.push(a);
+                j += 1;
+            }
+        }
+        Some(CommandLine {
+            at: i,
+            command,
+            positionals,
+        })
+    }
+}
+
+/// `-var` (no `=value`): its value is the next word.
+fn takes_next_word(flag: &str) -> bool {
+    let name = flag.trim_start_matches('-');
+    !name.contains('=') && VALUE_FLAGS.contains(&name)
+}
+
+/// The tofu subcommand (`plan`, `apply`...), global options skipped.
 fn command_word(args: &[String]) -> Option<&str> {
-    args.iter()
-        .map(String::as_str)
-        .find(|a| !a.starts_with('-'))
+    CommandLine::parse(args).map(|c| c.command)
 }
 
 /// Whether to pass var files: the command takes variables, and is not `apply PLANFILE`
 /// (a saved plan carries its variables; tofu refuses new ones).
 fn wants_vars(args: &[String]) -> bool {
-    let Some(cmd) = command_word(args) else {
+    let Some(line) = CommandLine::parse(args) else {
         return false;
     };
-    if !NEEDS_VARS.contains(&cmd) {
-        return false;
-    }
-    let after: Vec<&String> = args
-        .iter()
-        .skip_while(|a| a.as_str() != cmd)
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
-    cmd != "apply" || after.is_empty()
+    NEEDS_VARS.contains(&line.command) && (line.command != "apply" || line.positionals.is_empty())
 }
 
 /// The environment's secrets as an HCL var file (tofu picks the format from the file name, and
@@ -223,10 +281,9 @@ pub fn invocation(
         None
     };
     let mut full: Vec<String> = Vec::new();
-    let cmd_at = args
-        .iter()
-        .position(|a| !a.starts_with('-'))
-        .map_or(0, |i| i + 1);
+    // The env's var files go right after the subcommand: before the user's own -var and
+    // -var-file, which therefore win, as they would on tofu's command line.
+    let cmd_at = CommandLine::parse(args).map_or(0, |c| c.at + 1);
     full.extend(args[..cmd_at].iter().cloned());
     if vars {
         // terragrunt passes env/<env>.tfvars itself (root.hcl's optional_var_files).
@@ -266,16 +323,44 @@ pub fn execute(
     inv: &Invocation,
     line: &(dyn Fn(&str, bool) + Sync),
 ) -> Result<ExitStatus> {
+    run_engine(stack, env, inv, Some(line))
+}
+
+/// Runs one invocation with the terminal: tofu gets this process's standard input, output and
+/// error (interactive approval, `console`, colours), and Ctrl-C reaches it while tofu-envs waits
+/// for it to release its lock and exit.
+pub fn execute_interactive(stack: &Stack, env: &str, inv: &Invocation) -> Result<ExitStatus> {
+    // The terminal sends SIGINT to tofu and to us: tofu decides what it means; we wait for it.
+    // (Installed once per process; a failure leaves the default, which only ends us sooner.)
+    let _ = ctrlc::set_handler(|| {});
+    run_engine(stack, env, inv, None)
+}
+
+/// Where each output line of the engine goes (`true`: it was on standard error).
+type LineSink<'a> = &'a (dyn Fn(&str, bool) + Sync);
+
+/// `line`: the engine's output lines go there; None: the engine has the terminal.
+fn run_engine(
+    stack: &Stack,
+    env: &str,
+    inv: &Invocation,
+    line: Option<LineSink>,
+) -> Result<ExitStatus> {
     let mut cmd = Command::new(inv.engine.program());
     if let Some(note) = &inv.note {
-        line(note, true);
+        match line {
+            Some(line) => line(note, true),
+            None => eprintln!("{note}"),
+        }
     }
     cmd.current_dir(&stack.dir)
         .env("TOFU_ENV", env)
-        .envs(inv.env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .envs(inv.env.iter().map(|(k, v)| (k, v)));
+    if line.is_some() {
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+    }
     let mut fifo = None;
     let mut writer = None;
     let mut args = inv.args.clone();
@@ -311,23 +396,28 @@ pub fn execute(
     })?;
     // The parent's copy of the pipe's read end goes with the Command.
     drop(cmd);
-    let out = child.stdout.take().expect("piped");
-    let err = child.stderr.take().expect("piped");
-    let status = std::thread::scope(|s| {
-        s.spawn(|| {
-            BufReader::new(out)
-                .lines()
-                .map_while(Result::ok)
-                .for_each(|l| line(&l, false))
-        });
-        s.spawn(|| {
-            BufReader::new(err)
-                .lines()
-                .map_while(Result::ok)
-                .for_each(|l| line(&l, true))
-        });
-        child.wait()
-    })
+    let status = match line {
+        None => child.wait(),
+        Some(line) => {
+            let out = child.stdout.take().expect("piped");
+            let err = child.stderr.take().expect("piped");
+            std::thread::scope(|s| {
+                s.spawn(|| {
+                    BufReader::new(out)
+                        .lines()
+                        .map_while(Result::ok)
+                        .for_each(|l| line(&l, false))
+                });
+                s.spawn(|| {
+                    BufReader::new(err)
+                        .lines()
+                        .map_while(Result::ok)
+                        .for_each(|l| line(&l, true))
+                });
+                child.wait()
+            })
+        }
+    }
     .map_err(|e| {
         Error::Engine(format!(
             "waiting for {}: {e}",
@@ -610,4 +700,57 @@ pub fn run_all(
 fn parse_checked(text: &str) -> Option<hcl::Body> {
     hcl_format::check(text).ok()?;
     hcl::parse(text).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(line: &str) -> Vec<String> {
+        line.split_whitespace().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn flags_with_a_separate_value_are_not_a_plan_file() {
+        for line in [
+            "apply",
+            "apply -auto-approve",
+            "apply -var note=hotfix",
+            "apply -var note=hotfix -auto-approve",
+            "apply -target terraform_data.app",
+            "apply -replace terraform_data.app -lock-timeout 30s -parallelism 2",
+            "apply -var-file extra.tfvars",
+            "apply --var=note=x",
+            "-chdir=stacks/p apply -target x",
+            "plan -out plan.bin",
+            "destroy -target x",
+        ] {
+            assert!(
+                wants_vars(&args(line)),
+                "{line}: the env's values must go in"
+            );
+        }
+        for line in [
+            "apply plan.bin",
+            "apply -auto-approve plan.bin",
+            "apply -lock-timeout 30s plan.bin",
+            "-chdir=x apply plan.bin",
+            "init",
+            "output -json",
+            "-chdir=x init",
+        ] {
+            assert!(!wants_vars(&args(line)), "{line}: takes no var files");
+        }
+    }
+
+    #[test]
+    fn the_subcommand_is_found_after_global_options() {
+        assert_eq!(command_word(&args("-chdir=x destroy")), Some("destroy"));
+        assert_eq!(command_word(&args("-chdir x plan")), Some("plan"));
+        assert_eq!(command_word(&args("-version")), None);
+        let a = args("-chdir=x plan -var k=v");
+        let line = CommandLine::parse(&a).unwrap();
+        assert_eq!((line.at, line.command), (1, "plan"));
+        assert!(line.positionals.is_empty());
+    }
 }

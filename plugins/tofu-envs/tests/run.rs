@@ -337,7 +337,7 @@ fn a_real_engine_receives_the_decrypted_secrets() {
     std::fs::create_dir_all(stack.join("env")).unwrap();
     std::fs::write(
         stack.join("main.tf"),
-        "variable \"region\" {\n  type = string\n}\n\nvariable \"db_password\" {\n  type      = string\n  sensitive = true\n}\n\noutput \"region\" {\n  value = var.region\n}\n\noutput \"db_password\" {\n  value     = var.db_password\n  sensitive = true\n}\n",
+        "variable \"region\" {\n  type = string\n}\n\nvariable \"db_password\" {\n  type      = string\n  sensitive = true\n}\n\nvariable \"note\" {\n  type    = string\n  default = \"none\"\n}\n\nresource \"terraform_data\" \"app\" {\n  input = var.region\n}\n\noutput \"region\" {\n  value = var.region\n}\n\noutput \"note\" {\n  value = var.note\n}\n\noutput \"db_password\" {\n  value     = var.db_password\n  sensitive = true\n}\n",
     )
     .unwrap();
     std::fs::write(stack.join("env/dev.tfvars"), "region = \"eu-central-1\"\n").unwrap();
@@ -379,6 +379,51 @@ fn a_real_engine_receives_the_decrypted_secrets() {
         "s3cr3t-from-the-sealed-file"
     );
     assert_eq!(outputs["region"]["value"], "eu-central-1");
+    // tofu's `-flag value` forms: the word after -var or -target is the flag's, not a plan file,
+    // so the env's values and secrets still go in (else tofu would stop on the missing region).
+    run(&[
+        "apply",
+        "-var",
+        "note=hotfix",
+        "-target",
+        "terraform_data.app",
+        "-auto-approve",
+        "-input=false",
+        "-no-color",
+    ]);
+    let outputs: serde_json::Value = serde_json::from_slice(&run(&["output", "-json"])).unwrap();
+    assert_eq!(outputs["region"]["value"], "eu-central-1");
+    // Standard input reaches tofu: the approval is typed, not forced with -auto-approve.
+    let approved = w
+        .cmd()
+        .env("TOFU_BINARY", &engine[0])
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .args([
+            "run",
+            "dev",
+            "stacks/p",
+            "--",
+            "apply",
+            "-var",
+            "note=hotfix",
+            "-no-color",
+        ])
+        .write_stdin("yes\n")
+        .output()
+        .unwrap();
+    assert!(
+        approved.status.success()
+            && String::from_utf8_lossy(&approved.stdout).contains("Apply complete!"),
+        "{}{}",
+        String::from_utf8_lossy(&approved.stdout),
+        String::from_utf8_lossy(&approved.stderr)
+    );
+    let outputs: serde_json::Value = serde_json::from_slice(&run(&["output", "-json"])).unwrap();
+    assert_eq!(outputs["note"]["value"], "hotfix");
+    assert_eq!(
+        outputs["db_password"]["value"],
+        "s3cr3t-from-the-sealed-file"
+    );
     let vars = w
         .cmd()
         .args(["vars", "dev", "stacks/p", "--reveal", "--output", "json"])
@@ -398,7 +443,7 @@ fn a_real_engine_receives_the_decrypted_secrets() {
     let leaks: Vec<PathBuf> = w
         .files_containing("s3cr3t-from-the-sealed-file")
         .into_iter()
-        .filter(|p| !p.ends_with("terraform.tfstate"))
+        .filter(|p| !p.ends_with("terraform.tfstate") && !p.ends_with("terraform.tfstate.backup"))
         .collect();
     assert!(
         leaks.is_empty(),
