@@ -535,7 +535,8 @@ fn a_demo_environment_is_created_planned_expired_and_collected() {
     let plan = succeeded("tofu plan", run(&["plan", "-input=false", "-no-color"]));
     assert!(
         plan.contains("+ replicas     = 2")
-            && plan.contains("+ token_length = 20")
+            // A fresh token of its own (32 characters), not dev's 20-character one.
+            && plan.contains("+ token_length = 32")
             && plan.contains("Plan: 1 to add, 0 to change, 0 to destroy."),
         "the plan got demo-globex's values and its sealed token:\n{plan}"
     );

@@ -48,9 +48,12 @@ enum Command {
     New {
         /// The new environment's name (lowercase letters, digits and dashes).
         name: String,
-        /// Copy the files of this environment.
+        /// Start from this environment's files; its sensitive strings get fresh random values.
         #[arg(long)]
         from: Option<String>,
+        /// With --from: copy its sealed secrets as they are (the new environment shares them).
+        #[arg(long, requires = "from")]
+        copy_secrets: bool,
         /// A short-lived environment: expires after this long (e.g. 72h); `gc` collects it.
         #[arg(long)]
         ttl: Option<String>,
@@ -537,10 +540,20 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
         Command::New {
             name,
             from,
+            copy_secrets,
             ttl,
             stacks,
         } => {
-            let created = envs::new_env(&layout, &name, &envs::NewOptions { from, ttl, stacks })?;
+            let created = envs::new_env(
+                &layout,
+                &name,
+                &envs::NewOptions {
+                    from,
+                    copy_secrets,
+                    ttl,
+                    stacks,
+                },
+            )?;
             for f in &created.files {
                 println!(
                     "created {}",

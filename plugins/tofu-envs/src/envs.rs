@@ -171,6 +171,8 @@ fn now() -> i64 {
 
 pub struct NewOptions {
     pub from: Option<String>,
+    /// With `from`: copy its sealed secrets as they are instead of giving fresh ones.
+    pub copy_secrets: bool,
     pub ttl: Option<String>,
     pub stacks: Option<String>,
 }
@@ -223,24 +225,50 @@ pub fn new_env(layout: &Layout, name: &str, opts: &NewOptions) -> Result<Created
         return Err(Error::Usage("no stack matches --stacks".into()));
     }
     let ttl = opts.ttl.as_deref().map(parse_ttl).transpose()?;
+    // Fresh secrets are made and sealed for every stack before anything is written: a file that
+    // cannot be opened stops `new` with no half-made environment left behind.
+    let mut fresh: Vec<Option<Vec<u8>>> = Vec::new();
+    for stack in &stacks {
+        fresh.push(match &opts.from {
+            Some(from) if !opts.copy_secrets => {
+                let src = stack.sealed_file(from);
+                match std::fs::read(&src) {
+                    Ok(bytes) => Some(with_fresh_secrets(
+                        layout,
+                        stack,
+                        &src,
+                        &bytes,
+                        &stack.sealed_file(name),
+                    )?),
+                    Err(_) => None,
+                }
+            }
+            _ => None,
+        });
+    }
     let mut files = Vec::new();
-    for stack in stacks {
+    for (stack, fresh) in stacks.into_iter().zip(fresh) {
         platform_fs::create_dir_all(&stack.env_dir())?;
         match &opts.from {
             Some(from) => {
-                // Copied as they are: a sealed file stays sealed (same data key; its AAD is
-                // the key path, not the file name), so no key is needed and no plaintext appears.
-                for (src, dst) in [
-                    (stack.plain_file(from), stack.plain_file(name)),
-                    (stack.sealed_file(from), stack.sealed_file(name)),
-                ] {
-                    if let Ok(bytes) = std::fs::read(&src) {
-                        platform_fs::write(&dst, &bytes, 0o644)?;
-                        files.push(dst);
-                    }
+                if let Ok(bytes) = std::fs::read(stack.plain_file(from)) {
+                    platform_fs::write(&stack.plain_file(name), &bytes, 0o644)?;
+                    files.push(stack.plain_file(name));
+                }
+                let (src, dst) = (stack.sealed_file(from), stack.sealed_file(name));
+                // Copied as they are with --copy-secrets: a sealed file stays sealed (same data
+                // key; its AAD is the key path, not the file name); no key, no plaintext.
+                let sealed = match fresh {
+                    Some(sealed) => Some(sealed),
+                    None if opts.copy_secrets => std::fs::read(&src).ok(),
+                    None => None,
+                };
+                if let Some(sealed) = sealed {
+                    platform_fs::write(&dst, &sealed, 0o644)?;
+                    files.push(dst);
                 }
             }
-            None => files.extend(scaffold(stack, name)?),
+            None => files.extend(scaffold(layout, stack, name)?),
         }
     }
     let expires = match ttl {
@@ -264,43 +292,74 @@ pub fn new_env(layout: &Layout, name: &str, opts: &NewOptions) -> Result<Created
     Ok(Created { files, expires })
 }
 
-/// Env files from the stack's variables: placeholders for required ones (secrets sealed at
-/// once), the others commented out with their defaults.
-fn scaffold(stack: &Stack, env: &str) -> Result<Vec<PathBuf>> {
+/// A new environment's sealed file from another's: each sensitive string variable gets a fresh
+/// random value (a customer's demo must not share dev's database password), every other value
+/// is kept; sealed for the `.sops.yaml` rule covering the new file.
+fn with_fresh_secrets(
+    layout: &Layout,
+    stack: &Stack,
+    src: &std::path::Path,
+    bytes: &[u8],
+    dst: &std::path::Path,
+) -> Result<Vec<u8>> {
+    let rel = crate::sources::relative(layout, src);
+    let opened = secret_seal::Sealed::parse(secret_seal::Format::Json, bytes)
+        .and_then(|s| s.open_for_user(true))
+        .map_err(|e| {
+            Error::Usage(format!(
+                "cannot open {} to give the new environment fresh secrets (or pass --copy-secrets to copy them sealed as they are): {e}",
+                rel.display()
+            ))
+        })?;
     let vars = variables::read_dir(&stack.dir)?;
+    let text = crate::fresh::stack_text(&stack.dir);
+    let fresh = |name: &str| {
+        vars.iter()
+            .any(|v| v.name == name && v.sensitive && matches!(v.ty, crate::types::Type::String))
+    };
+    let mut values = secret_seal::Branch::default();
+    if let Some(branch) = opened.tree.branches.first() {
+        for (name, value) in branch.entries() {
+            let value = if fresh(name) {
+                secret_seal::Value::Str(crate::fresh::secret_for(&text, name))
+            } else {
+                value.clone()
+            };
+            values.push(name.to_string(), value);
+        }
+    }
+    sealed_bytes(dst, values)
+}
+
+/// A new environment's var file from the stack's variables, every line commented out: the
+/// defaults as they are, the required values to fill in (`check` reports them missing until
+/// then), and nothing for what terragrunt passes or what is sensitive (its place is the sealed
+/// file: `tofu-envs import` or `secret-seal edit`). No value is made up.
+fn scaffold(layout: &Layout, stack: &Stack, env: &str) -> Result<Vec<PathBuf>> {
+    let vars = variables::read_dir(&stack.dir)?;
+    let from_terragrunt: Vec<String> = crate::sources::terragrunt_sources(layout, stack, env)
+        .into_iter()
+        .flat_map(|s| s.entries.into_iter().map(|e| e.name))
+        .collect();
     let mut plain = String::new();
-    let mut secrets = secret_seal::Branch::default();
     for v in vars.iter().filter(|v| v.name != "environment") {
-        if v.sensitive {
-            if v.required() {
-                secrets.push(
-                    v.name.clone(),
-                    secret_seal::Value::Str(format!("TODO-{}-set-with-secret-seal-edit", v.name)),
-                );
-            }
+        if from_terragrunt.contains(&v.name) || v.sensitive {
             continue;
         }
         match &v.default {
             None => plain.push_str(&format!(
-                "{} = {} # TODO: required, {}\n",
+                "# {} = ... (required, {}: set it here)\n",
                 v.name,
-                v.ty.placeholder(&v.name).to_hcl(),
                 v.ty.display()
             )),
             Some(d) => plain.push_str(&format!("# {} = {}\n", v.name, d.to_hcl())),
         }
     }
-    let mut files = Vec::new();
     let path = stack.plain_file(env);
     let formatted = crate::hcl::format(&plain, crate::hcl::Mode::Tofu)
         .map_err(|e| Error::invalid(&path)(e.to_string()))?;
     platform_fs::write(&path, formatted.as_bytes(), 0o644)?;
-    files.push(path);
-    if !secrets.0.is_empty() {
-        let path = stack.sealed_file(env);
-        files.push(seal_new(&path, secrets)?);
-    }
-    Ok(files)
+    Ok(vec![path])
 }
 
 /// Seals a new secrets file with the `.sops.yaml` rule that covers it; plaintext never touches disk.

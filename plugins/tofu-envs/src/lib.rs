@@ -7,6 +7,7 @@ pub mod envs;
 pub mod error;
 pub use error::{Error, Result};
 pub mod fmt;
+pub mod fresh;
 /// The HCL lexer, parser and formatter (its own crate, shared with secret-seal's tfvars).
 pub use hcl_format as hcl;
 pub mod layout;

@@ -23,8 +23,6 @@ pub const SERVICES_DIR: &str = "templates/services";
 pub const NODE_PORTS: std::ops::RangeInclusive<u32> = 30000..=32767;
 /// New teams take the lowest free port from here (the bundled teams start at 30443).
 const FIRST_PORT: u32 = 30443;
-/// Length of a generated secret when the variable's validation asks for less.
-const SECRET_LENGTH: usize = 32;
 
 pub struct AddOptions {
     pub services: Vec<String>,
@@ -376,14 +374,11 @@ fn env_files(
         .find(|f| f.rel == Path::new("variables.tf"))
         .map(|f| String::from_utf8_lossy(&f.bytes).into_owned())
         .unwrap_or_default();
-    let secrets: Vec<(String, usize)> =
+    let secrets: Vec<String> =
         crate::variables::read_source(&variables, &stack_dir.join("variables.tf"))?
             .into_iter()
             .filter(|v| v.sensitive && v.required())
-            .map(|v| {
-                let len = min_length(&variables, &v.name).max(SECRET_LENGTH);
-                (v.name, len)
-            })
+            .map(|v| v.name)
             .collect();
     let stack = Stack {
         name: String::new(),
@@ -401,8 +396,11 @@ fn env_files(
         }
         if !secrets.is_empty() {
             let mut values = secret_seal::Branch::default();
-            for (name, len) in &secrets {
-                values.push(name.clone(), secret_seal::Value::Str(random_secret(*len)));
+            for name in &secrets {
+                values.push(
+                    name.clone(),
+                    secret_seal::Value::Str(crate::fresh::secret_for(&variables, name)),
+                );
             }
             let path = stack.sealed_file(env);
             let bytes = crate::envs::sealed_bytes(&path, values)?;
@@ -413,40 +411,6 @@ fn env_files(
         }
     }
     Ok(out)
-}
-
-/// The N of a `length(var.NAME) >= N` validation, else 0.
-fn min_length(variables: &str, name: &str) -> usize {
-    let needle = format!("length(var.{name})");
-    variables
-        .match_indices(&needle)
-        .filter_map(|(i, _)| {
-            let rest = variables[i + needle.len()..].trim_start();
-            let (op, rest) = rest.split_at(rest.find(|c: char| !"<>=".contains(c))?);
-            let n: usize = rest
-                .trim_start()
-                .split(|c: char| !c.is_ascii_digit())
-                .next()?
-                .parse()
-                .ok()?;
-            match op {
-                ">=" => Some(n),
-                ">" => Some(n + 1),
-                _ => None,
-            }
-        })
-        .max()
-        .unwrap_or(0)
-}
-
-/// Letters and digits from the OS's generator: valid in every shell, URL and connection string.
-fn random_secret(len: usize) -> String {
-    use rand::Rng;
-    rand::rngs::OsRng
-        .sample_iter(&rand::distributions::Alphanumeric)
-        .take(len)
-        .map(char::from)
-        .collect()
 }
 
 /// Writes the stack into a hidden directory beside its place, then renames it there: the team's
@@ -1041,17 +1005,5 @@ mod tests {
         assert_eq!(node_port(&teams, Some(30000)).unwrap(), 30000);
         assert!(node_port(&teams, Some(30444)).is_err());
         assert!(node_port(&teams, Some(29999)).is_err());
-    }
-
-    #[test]
-    fn secrets_meet_the_length_their_validation_asks() {
-        let vars = "validation {\n  condition = length(var.db_password) >= 48\n}\nx = length(var.other) > 8\n";
-        assert_eq!(min_length(vars, "db_password"), 48);
-        assert_eq!(min_length(vars, "other"), 9);
-        assert_eq!(min_length(vars, "none"), 0);
-        let s = random_secret(40);
-        assert_eq!(s.len(), 40);
-        assert!(s.chars().all(|c| c.is_ascii_alphanumeric()));
-        assert_ne!(s, random_secret(40));
     }
 }

@@ -133,24 +133,6 @@ impl Type {
         }
     }
 
-    /// A value that passes `check` (placeholders for `tofu-envs new`).
-    pub fn placeholder(&self, name: &str) -> Value {
-        match self {
-            Type::Any | Type::String => Value::String(format!("TODO-{name}")),
-            Type::Number => Value::Number("0".into()),
-            Type::Bool => Value::Bool(false),
-            Type::List(_) | Type::Set(_) | Type::Tuple(_) => Value::Tuple(Vec::new()),
-            Type::Map(_) => Value::Object(Vec::new()),
-            Type::Object(attrs) => Value::Object(
-                attrs
-                    .iter()
-                    .filter(|a| !a.optional)
-                    .map(|a| (a.name.clone(), Located::nowhere(a.ty.placeholder(&a.name))))
-                    .collect(),
-            ),
-        }
-    }
-
     /// Checks a value against the type with tofu's conversion rules, collecting every problem.
     pub fn check(&self, v: &Located, path: &str, out: &mut Vec<Mismatch>) {
         macro_rules! bad {

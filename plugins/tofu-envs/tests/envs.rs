@@ -237,34 +237,81 @@ fn missing_required_values_and_tampered_secrets_are_found() {
     );
 }
 
+fn password(root: &Path, env: &str) -> String {
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("secret-seal"))
+        .args(["decrypt", "--extract", "[\"db_password\"]"])
+        .arg(root.join(format!("stacks/app/env/{env}.secrets.tfvars.json")))
+        .env("SOPS_AGE_KEY_FILE", demo_key())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// `new` makes up no value: what is required is left for `check` to report; `--from` gives the
+/// new environment fresh secrets (sharing them is `--copy-secrets`); no plaintext on disk.
 #[test]
-fn new_then_check_passes_and_secrets_stay_sealed() {
+fn new_makes_up_no_value_and_from_gives_fresh_secrets() {
     let d = fixture();
     let root = d.path();
     cmd(root).args(["new", "scaffold"]).assert().success();
     let plain = std::fs::read_to_string(root.join("stacks/app/env/scaffold.tfvars")).unwrap();
     assert!(
-        plain.contains("replicas = 0 # TODO: required, number"),
+        plain.contains("# replicas = ... (required, number: set it here)")
+            && plain.contains("# region = \"eu-west-1\"")
+            && !plain.contains("db_password"),
         "{plain}"
     );
-    assert!(plain.contains("# region = \"eu-west-1\""), "{plain}");
-    let sealed = std::fs::read(root.join("stacks/app/env/scaffold.secrets.tfvars.json")).unwrap();
+    assert!(!root
+        .join("stacks/app/env/scaffold.secrets.tfvars.json")
+        .exists());
+    let (code, lines) = findings(root, "scaffold", true);
+    assert_eq!(code, 1, "{lines:?}");
+    for missing in ["replicas", "db_password"] {
+        assert!(
+            lines.iter().any(|l| l.contains(&format!(
+                "{missing}: required variable has no value in environment \"scaffold\""
+            ))),
+            "{lines:?}"
+        );
+    }
+
+    // --from without a key cannot make fresh secrets, and says how to copy them instead.
+    let out = cmd(root)
+        .args(["new", "nokey", "--from", "dev"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--copy-secrets"));
     assert!(
-        secret_seal::is_sealed(secret_seal::Format::Json, &sealed),
-        "the secret is created sealed"
+        !root.join("stacks/app/env/nokey.tfvars").exists(),
+        "a half-made environment"
     );
-    assert!(!String::from_utf8_lossy(&sealed).contains("TODO-db_password"));
-    assert_eq!(findings(root, "scaffold", true), (0, vec![]));
 
     cmd(root)
+        .env("SOPS_AGE_KEY_FILE", demo_key())
         .args(["new", "copy", "--from", "dev"])
         .assert()
         .success();
     assert_eq!(findings(root, "copy", true), (0, vec![]));
+    let fresh = password(root, "copy");
+    assert!(
+        fresh.len() >= 32 && fresh != password(root, "dev"),
+        "{fresh}"
+    );
+    cmd(root)
+        .args(["new", "twin", "--from", "dev", "--copy-secrets"])
+        .assert()
+        .success();
+    assert_eq!(password(root, "twin"), password(root, "dev"));
     for entry in walk(root) {
         let text = String::from_utf8_lossy(&std::fs::read(&entry).unwrap()).into_owned();
         assert!(
-            !text.contains("a-long-enough-password"),
+            !text.contains("a-long-enough-password") && !text.contains(&fresh),
             "plaintext secret in {}",
             entry.display()
         );
@@ -290,6 +337,7 @@ fn short_lived_environments_expire_and_are_collected() {
     let d = fixture();
     let root = d.path();
     cmd(root)
+        .env("SOPS_AGE_KEY_FILE", demo_key())
         .args(["new", "demo-acme", "--from", "dev", "--ttl", "1s"])
         .assert()
         .success();
