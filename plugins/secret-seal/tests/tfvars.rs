@@ -123,3 +123,44 @@ fn non_literal_tfvars_are_refused_with_their_position() {
         stderr(&out)
     );
 }
+
+/// Bob's `terraform.tfvars` mixes plain values and secrets. Sealed in place it would become an
+/// envelope that tofu auto-loads and cannot parse: refused, the file untouched, and the error
+/// says where the sealed JSON goes. Sealed there, it is read as tfvars by its extension.
+#[test]
+fn a_tfvars_file_is_never_sealed_in_place_and_is_read_as_tfvars() {
+    let env = Env::new();
+    let (key, public) = env.keygen("key.txt");
+    let text = "region      = \"eu-west-1\"\ndb_password = \"hunter2-but-longer\"\n";
+    let plain = env.write("terraform.tfvars", text);
+    for args in [
+        vec!["encrypt", "-i", "--age", &public],
+        vec!["encrypt", "--age", &public, "--output", "other.auto.tfvars"],
+    ] {
+        let out = env.cmd().args(&args).arg(&plain).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("terraform.secrets.tfvars.json instead"),
+            "{}",
+            stderr(&out)
+        );
+        assert_eq!(std::fs::read_to_string(&plain).unwrap(), text);
+        assert!(!env.path("other.auto.tfvars").exists());
+    }
+    let sealed = env.path("terraform.secrets.tfvars.json");
+    let out = env
+        .cmd()
+        .args(["encrypt", "--age", &public, "--output"])
+        .arg(&sealed)
+        .arg(&plain)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let back = env.decrypt(&key, &sealed);
+    assert_eq!(
+        stdout(&back),
+        "{\n\t\"region\": \"eu-west-1\",\n\t\"db_password\": \"hunter2-but-longer\"\n}\n",
+        "{}",
+        stderr(&back)
+    );
+}

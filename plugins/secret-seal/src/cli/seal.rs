@@ -61,7 +61,31 @@ pub(super) fn encrypt(args: EncryptArgs) -> anyhow::Result<()> {
     let io = &args.io;
     let input = read_input(io)?;
     let name = input.name.display().to_string();
-    let (in_fmt, out_fmt) = formats(io, &input);
+    let (mut in_fmt, mut out_fmt) = formats(io, &input);
+    if name.ends_with(".tfvars") && io.input_type.is_none() {
+        // A .tfvars file is HCL that tofu loads by itself (terraform.tfvars, *.auto.tfvars): read
+        // as tfvars, and never replaced by a sealed envelope tofu could not parse.
+        in_fmt = Format::Tfvars;
+        if io.output_type.is_none() {
+            out_fmt = Format::Json;
+        }
+    }
+    let writes_tfvars = io.in_place && name.ends_with(".tfvars")
+        || io
+            .output
+            .as_ref()
+            .is_some_and(|o| o.to_string_lossy().ends_with(".tfvars"));
+    if writes_tfvars {
+        let sealed = format!(
+            "{}.secrets.tfvars.json",
+            name.trim_end_matches(".tfvars").trim_end_matches(".auto")
+        );
+        return Err(anyhow!(Error::Invalid(format!(
+            "{name}: a sealed file written as .tfvars would be loaded by tofu, which cannot parse it; \
+             seal the values into {sealed} instead (`secret-seal encrypt {name} --output {sealed}`, \
+             or `tofu-envs import --file` for a stack's environment), then remove the plaintext file"
+        ))));
+    }
     let config = load_config(io, &input)?;
     let tree = store::load_plain(in_fmt, &input.bytes)
         .with_context(|| format!("{name}: cannot encrypt"))?;
