@@ -238,18 +238,10 @@ fn missing_required_values_and_tampered_secrets_are_found() {
 }
 
 fn password(root: &Path, env: &str) -> String {
-    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("secret-seal"))
-        .args(["decrypt", "--extract", "[\"db_password\"]"])
-        .arg(root.join(format!("stacks/app/env/{env}.secrets.tfvars.json")))
-        .env("SOPS_AGE_KEY_FILE", demo_key())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    crate::support::sealed_value(
+        &root.join(format!("stacks/app/env/{env}.secrets.tfvars.json")),
+        "db_password",
+    )
 }
 
 /// `new` makes up no value: what is required is left for `check` to report; `--from` gives the

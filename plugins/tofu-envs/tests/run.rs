@@ -84,20 +84,17 @@ impl World {
     }
 
     fn secret(&self, stack: &str, env: &str) -> String {
-        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("secret-seal"))
-            .args(["decrypt", "--extract"])
-            .arg(if stack == "team-a" {
-                r#"["postgres_password"]"#
-            } else {
-                r#"["redis_password"]"#
-            })
-            .arg(self.root().join(format!(
+        let key = if stack == "team-a" {
+            "postgres_password"
+        } else {
+            "redis_password"
+        };
+        crate::support::sealed_value(
+            &self.root().join(format!(
                 "stacks/teams/{stack}/env/{env}.secrets.tfvars.json"
-            )))
-            .env("SOPS_AGE_KEY_FILE", demo_key())
-            .output()
-            .unwrap();
-        String::from_utf8(out.stdout).unwrap()
+            )),
+            key,
+        )
     }
 
     fn assert_no_secret_on_disk(&self, env: &str, when: &str) {

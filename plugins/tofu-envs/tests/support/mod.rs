@@ -16,3 +16,19 @@ pub fn repo() -> PathBuf {
 pub fn demo_key() -> PathBuf {
     repo().join("tests/fixtures/demo-age-key.txt")
 }
+
+/// The value at `key` of a sealed file, opened with the demo key by the real secret-seal.
+pub fn sealed_value(file: &Path, key: &str) -> String {
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("secret-seal"))
+        .args(["decrypt", "--extract", &format!("[\"{key}\"]")])
+        .arg(file)
+        .env("SOPS_AGE_KEY_FILE", demo_key())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
