@@ -19,7 +19,11 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone)]
 pub struct Layout {
     pub root: PathBuf,
+    /// stacks/teams.tfvars, read once: discovery asks it for every team of every environment.
+    team_list: std::sync::OnceLock<std::result::Result<TeamList, String>>,
 }
+
+type TeamList = BTreeMap<String, platform_layout::TeamEntry>;
 
 /// What the vcluster stack's state reports for an environment.
 #[derive(Debug, Default)]
@@ -45,7 +49,10 @@ impl Layout {
             source,
         })?;
         match platform_layout::find_root(explicit.as_deref(), &cwd) {
-            Ok(root) => Ok(Some(Layout { root })),
+            Ok(root) => Ok(Some(Layout {
+                root,
+                team_list: Default::default(),
+            })),
             Err(platform_layout::Error::NoRoot { .. }) => Ok(None),
             Err(e) => Err(Error::Layout(e.to_string())),
         }
@@ -68,7 +75,7 @@ impl Layout {
     /// cannot be read is an error: a team must not silently vanish from `list`.
     pub fn teams(&self, env: &str) -> Result<Vec<String>> {
         let mut teams = platform_layout::team_stacks(&self.root);
-        teams.extend(self.team_list()?.into_keys());
+        teams.extend(self.team_list()?.keys().cloned());
         if let Some(Value::Object(m)) = self.vcluster_tfvars(env).map(|v| v["teams"].clone()) {
             teams.extend(m.keys().cloned());
         }
@@ -77,10 +84,15 @@ impl Layout {
         Ok(teams)
     }
 
-    fn team_list(&self) -> Result<BTreeMap<String, platform_layout::TeamEntry>> {
-        platform_layout::team_list(&self.root)
-            .map(Option::unwrap_or_default)
-            .map_err(|e| Error::Layout(e.to_string()))
+    fn team_list(&self) -> Result<&TeamList> {
+        self.team_list
+            .get_or_init(|| {
+                platform_layout::team_list(&self.root)
+                    .map(Option::unwrap_or_default)
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(|e| Error::Layout(e.clone()))
     }
 
     /// `vcluster-<team>.kubeconfig` in the vcluster stack, when the stack has written it.
@@ -114,8 +126,8 @@ impl Layout {
         let listed = self
             .team_list()
             .ok()
-            .and_then(|mut l| l.remove(team))
-            .and_then(|t| t.namespace);
+            .and_then(|l| l.get(team))
+            .and_then(|t| t.namespace.clone());
         listed.or_else(|| {
             self.vcluster_tfvars(env)
                 .and_then(|v| v["teams"][team]["namespace"].as_str().map(str::to_string))

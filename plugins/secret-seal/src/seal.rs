@@ -110,7 +110,7 @@ impl std::fmt::Debug for Stash {
 }
 
 impl Stash {
-    fn remember(&mut self, plain: &Value, aad: String, enc: &str) {
+    fn remember(&mut self, plain: &Value, aad: String, enc: String) {
         if !enc.is_empty() {
             self.0.insert(
                 (
@@ -118,7 +118,7 @@ impl Stash {
                     aad,
                     Plaintext(cipher::plain_bytes(plain).to_vec()),
                 ),
-                enc.to_string(),
+                enc,
             );
         }
     }
@@ -196,11 +196,12 @@ pub fn decrypt_tree_stashing(
 ) -> Result<String> {
     // The encrypted values, in the order of the walk, decrypted on every core: with thousands
     // of values, AES-GCM and base64 are most of the work of opening a file.
+    // Each ciphertext moves out of the tree into its job (the stash keeps it afterwards).
     let mut jobs: Vec<(String, String)> = Vec::new();
     let mut collect = |slot: Slot<'_>, path: &[String], stack: &[Vec<String>]| -> Result<()> {
         if let Slot::Value(Value::Str(s)) = slot {
             if meta.rule.should_encrypt(path, stack, false) {
-                jobs.push((s.clone(), aad(path)));
+                jobs.push((std::mem::take(s), aad(path)));
             }
         }
         Ok(())
@@ -208,8 +209,8 @@ pub fn decrypt_tree_stashing(
     for branch in &mut tree.branches {
         walk_branch(branch, &mut Vec::new(), &mut Vec::new(), &mut collect)?;
     }
-    let mut plains =
-        parallel::map(&jobs, 512, |(enc, aad)| cipher::decrypt(enc, key, aad)).into_iter();
+    let plains = parallel::map(&jobs, 512, |(enc, aad)| cipher::decrypt(enc, key, aad));
+    let mut done = jobs.into_iter().zip(plains);
 
     let mut mac = new_mac(meta);
     let mut visit = |slot: Slot<'_>, path: &[String], stack: &[Vec<String>]| -> Result<()> {
@@ -220,20 +221,18 @@ pub fn decrypt_tree_stashing(
                 if encrypted && cipher::is_encrypted(&c.text) {
                     let enc = c.text.clone();
                     c.text = decrypt_comment(&c.text, key, path);
-                    stash.remember(&Value::Comment(c.clone()), aad(path), &enc);
+                    stash.remember(&Value::Comment(c.clone()), aad(path), enc);
                 }
             }
             Slot::Value(v) => {
                 if encrypted {
-                    if let Value::Str(s) = v {
-                        let enc = std::mem::take(s);
-                        let plain = plains
-                            .next()
-                            .expect("one decryption per encrypted value")
-                            .map_err(|reason| Error::Value {
-                                path: display_path(path),
-                                reason,
-                            })?;
+                    if let Value::Str(_) = v {
+                        let ((enc, aad), plain) =
+                            done.next().expect("one decryption per encrypted value");
+                        let plain = plain.map_err(|reason| Error::Value {
+                            path: display_path(path),
+                            reason,
+                        })?;
                         *v = match plain {
                             Plain::Value(p) => p,
                             Plain::Comment(text) => Value::Comment(Comment {
@@ -241,7 +240,7 @@ pub fn decrypt_tree_stashing(
                                 inline: false,
                             }),
                         };
-                        stash.remember(v, aad(path), &enc);
+                        stash.remember(v, aad, enc);
                     }
                 }
                 // sops <= 3.13.1 and >= 3.13.3 test the *decrypted* value: comments never count.

@@ -311,8 +311,10 @@ fn with_fresh_secrets(
                 rel.display()
             ))
         })?;
-    let vars = variables::read_dir(&stack.dir)?;
+    // The stack's .tf files, read once: the declarations say which values are secret strings,
+    // their validations how long a fresh one must be.
     let text = crate::fresh::stack_text(&stack.dir);
+    let vars = variables::read_source(&text, &stack.dir)?;
     let fresh = |name: &str| {
         vars.iter()
             .any(|v| v.name == name && v.sensitive && matches!(v.ty, crate::types::Type::String))
@@ -415,10 +417,7 @@ pub fn gc(layout: &Layout, remove: bool) -> Result<Vec<Expired>> {
             .collect();
         if remove {
             for f in &files {
-                std::fs::remove_file(f).map_err(|source| platform_fs::Error {
-                    path: f.clone(),
-                    source,
-                })?;
+                std::fs::remove_file(f).map_err(Error::write(f))?;
             }
             reg.environments.remove(&env);
         }

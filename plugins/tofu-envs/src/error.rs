@@ -66,6 +66,12 @@ impl Error {
         move |source| Error::Read { path, source }
     }
 
+    /// A file-system change of `path` (a rename, a removal) that failed.
+    pub(crate) fn write(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.into();
+        move |source| Error::Write(platform_fs::Error { path, source })
+    }
+
     pub(crate) fn invalid(path: impl Into<PathBuf>) -> impl FnOnce(String) -> Error {
         let path = path.into();
         move |message| Error::Invalid { path, message }

@@ -434,21 +434,14 @@ fn place_stack(stack_dir: &Path, files: &[Rendered]) -> Result<()> {
     let staged = staging.keep();
     std::fs::rename(&staged, stack_dir).map_err(|source| {
         let _ = std::fs::remove_dir_all(&staged);
-        Error::Write(platform_fs::Error {
-            path: stack_dir.to_path_buf(),
-            source,
-        })
+        Error::write(stack_dir)(source)
     })
 }
 
 fn set_mode(path: &Path, mode: u32) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(|source| {
-        Error::Write(platform_fs::Error {
-            path: path.to_path_buf(),
-            source,
-        })
-    })
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .map_err(Error::write(path))
 }
 
 /// The team list's text with `name` added last in `teams = { ... }`, comments and layout kept.
@@ -615,12 +608,7 @@ pub fn remove(layout: &Layout, name: &str) -> Result<Removed> {
     // it back whole.
     let parked = if has_stack {
         let parked = stack_dir.with_file_name(format!(".team-rm-{name}-{}", std::process::id()));
-        std::fs::rename(&stack_dir, &parked).map_err(|source| {
-            Error::Write(platform_fs::Error {
-                path: stack_dir.clone(),
-                source,
-            })
-        })?;
+        std::fs::rename(&stack_dir, &parked).map_err(Error::write(&stack_dir))?;
         Some(parked)
     } else {
         None
@@ -639,12 +627,7 @@ pub fn remove(layout: &Layout, name: &str) -> Result<Removed> {
         restore(e)
     })?;
     if let Some(p) = &parked {
-        std::fs::remove_dir_all(p).map_err(|source| {
-            Error::Write(platform_fs::Error {
-                path: p.clone(),
-                source,
-            })
-        })?;
+        std::fs::remove_dir_all(p).map_err(Error::write(p))?;
     }
     Ok(Removed {
         stack: has_stack.then_some(stack_dir),
