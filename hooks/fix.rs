@@ -52,6 +52,13 @@ fn format(path: &Path, mode: Mode) -> Result<String> {
             Ok(format!("{}: formatted", path.display()))
         }
         Outcome::Invalid(why) => Err(anyhow!("{why}: fix it by hand")),
+        Outcome::Lossy(places) => Err(anyhow!(
+            "{}:{}:{}: {}",
+            path.display(),
+            places[0].line,
+            places[0].column,
+            places[0].message
+        )),
     }
 }
 

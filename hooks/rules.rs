@@ -68,8 +68,23 @@ pub fn fmt(hook: Hook, repo: &Repo, files: &[Staged], fix: bool) -> Vec<Finding>
             continue;
         };
         // As `tofu fmt -check FILE` judges the file on disk: hclwrite's bytes, no newline added.
-        let formatted = match tofu_envs::hcl::format_file(text, want) {
-            Ok(s) => s,
+        let formatted = match tofu_envs::hcl::format_file_report(text, want) {
+            Ok(report) if !report.lossy.is_empty() => {
+                // `tofu fmt -check` refuses the file, and its own rewrite would corrupt it:
+                // only the user can fix it, as the message says.
+                out.extend(report.lossy.into_iter().map(|l| {
+                    Finding::new(
+                        hook,
+                        &f.path,
+                        l.line,
+                        l.column,
+                        "`tofu fmt -check` refuses this file",
+                        l.message,
+                    )
+                }));
+                continue;
+            }
+            Ok(report) => report.text,
             Err(e) => {
                 out.push(Finding::new(
                     hook,

@@ -274,6 +274,36 @@ fn files_tofu_fmt_check_accepts_and_symlinks_are_committed() {
     );
 }
 
+/// A file that `tofu fmt` would corrupt (`c[true]` written as `c[]`) is refused as `tofu fmt
+/// -check` refuses it, at the index, with the rewrite that tofu keeps; `run --fix` leaves it alone.
+#[test]
+fn a_file_tofu_fmt_would_corrupt_is_refused_and_never_rewritten() {
+    let r = installed();
+    let lossy = "locals {\n  a = var.m[true]\n}\n";
+    r.write("stacks/teams/team-a/lossy.tf", lossy);
+    r.git(&["add", "-A"]);
+    refused(
+        &r,
+        &["stacks/teams/team-a/lossy.tf:2:13: [tofu-fmt] `tofu fmt -check` refuses this file"],
+    );
+    let out = r.hooks(&["run", "--fix"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("write the index as `[(true)]`"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(r.read("stacks/teams/team-a/lossy.tf"), lossy);
+
+    r.write(
+        "stacks/teams/team-a/lossy.tf",
+        "locals {\n  a = var.m[(true)]\n}\n",
+    );
+    r.git(&["add", "-A"]);
+    let (ok, out) = r.commit("the index tofu keeps");
+    assert!(ok, "refused:\n{out}");
+}
+
 /// The secrets check fails closed: a `.sops.yaml` it cannot read stops the commit (it cannot know
 /// what must be sealed), and a sealed file is judged by the repository's rule, not by the rule
 /// its sealer chose.

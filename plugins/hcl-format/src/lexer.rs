@@ -106,13 +106,7 @@ struct Lexer<'a> {
     modes: Vec<Mode<'a>>,
 }
 
-pub(crate) fn is_ident_start(c: char) -> bool {
-    c == '_' || c.is_alphabetic()
-}
-
-pub(crate) fn is_ident_continue(c: char) -> bool {
-    c == '_' || c == '-' || c.is_alphanumeric()
-}
+pub(crate) use crate::ident::{is_continue as is_ident_continue, is_start as is_ident_start};
 
 impl<'a> Lexer<'a> {
     fn rest(&self) -> &'a str {

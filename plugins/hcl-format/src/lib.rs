@@ -4,12 +4,15 @@
 //! literal values of tfvars files, read with positions and written back as HCL.
 
 pub mod format;
+mod ident;
 pub mod lexer;
 pub mod literal;
+mod lossy;
 pub mod parse;
 pub mod rewrite;
 
 use format::Spaced;
+pub use lossy::Lossy;
 
 /// Which formatter to be byte-identical to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,6 +108,29 @@ pub fn format(src: &str, mode: Mode) -> Result<String, SyntaxError> {
 /// unchanged, so a file without a final newline, or an empty one, stays so, and `tofu fmt
 /// -check` accepts it.
 pub fn format_file(src: &str, mode: Mode) -> Result<String, SyntaxError> {
+    format_file_report(src, mode).map(|f| f.text)
+}
+
+/// What `tofu fmt FILE` makes of a file, and where its own rewrite would lose tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileFormat {
+    /// The file as tofu writes it, less the tokens tofu would lose.
+    pub text: String,
+    /// Where tofu's output would change the file's meaning or not parse (tofu mode only):
+    /// `tofu fmt -check` reports such a file, and its bytes must never be written.
+    pub lossy: Vec<Lossy>,
+}
+
+impl FileFormat {
+    /// Whether `tofu fmt -check` would accept the file as it is.
+    pub fn is_formatted(&self, src: &str) -> bool {
+        self.lossy.is_empty() && self.text == src
+    }
+}
+
+/// [`format_file`], with the places tofu's own rewrite would corrupt.
+pub fn format_file_report(src: &str, mode: Mode) -> Result<FileFormat, SyntaxError> {
+    let bom = src.len() - src.strip_prefix('\u{FEFF}').unwrap_or(src).len();
     let (src, tokens, body) = parsed(src)?;
     let mut toks: Vec<Spaced> = tokens.iter().map(|t| Spaced::new(t.kind, t.text)).collect();
     // The formatter never touches the end-of-file token, so whitespace at the very end of the
@@ -115,16 +141,21 @@ pub fn format_file(src: &str, mode: Mode) -> Result<String, SyntaxError> {
         .find(|t| t.kind != lexer::Kind::Eof)
         .map_or(0, |t| t.offset + t.text.len());
     if let Some(eof) = toks.last_mut() {
-        eof.spaces = src.len() - last_end;
+        // hclsyntax skips a byte-order mark but keeps its offsets, so a mark followed by nothing
+        // but blanks reaches the end-of-file token as three more spaces.
+        let bom_gap = if last_end == 0 { bom } else { 0 };
+        eof.spaces = bom_gap + src.len() - last_end;
     }
+    let mut lossy = Vec::new();
     if mode == Mode::Tofu {
+        lossy = lossy::find(src, &tokens, &body);
         let edits = rewrite::edits(&body, &toks);
         toks = rewrite::apply(toks, edits);
     }
     format::format(&mut toks);
-    let mut out = String::with_capacity(src.len() + src.len() / 8);
-    format::write(&toks, &mut out);
-    Ok(out)
+    let mut text = String::with_capacity(src.len() + src.len() / 8);
+    format::write(&toks, &mut text);
+    Ok(FileFormat { text, lossy })
 }
 
 /// Decodes the escapes of a quoted HCL string (`\n`, `\"`, `\uXXXX`, `$${`, `%%{`).

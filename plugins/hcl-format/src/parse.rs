@@ -40,13 +40,79 @@ pub fn parse(src: &str, toks: &[Token]) -> Result<Body, SyntaxError> {
         newlines: vec![true],
         depth: 0,
     };
+    let invalid = [invalid, bad_escape(src, toks)]
+        .into_iter()
+        .flatten()
+        .min_by_key(|e| (e.line, e.column));
     match (p.body(false), invalid) {
         // The first problem in the file is the one reported, as hclsyntax does.
-        (Err(e), Some(bad)) if (bad.line, bad.column) < (e.line, e.column) => Err(bad),
+        (Err(e), Some(bad)) if (bad.line, bad.column) <= (e.line, e.column) => Err(bad),
         (Err(e), _) => Err(e),
         (Ok(_), Some(bad)) => Err(bad),
         (Ok(body), None) => Ok(body),
     }
+}
+
+/// The first escape sequence of a quoted string that hclsyntax refuses (heredocs take
+/// backslashes literally): only `\n \r \t \" \\`, and `\u`/`\U` with four/eight hex digits
+/// naming a character UTF-8 can encode.
+fn bad_escape(src: &str, toks: &[Token]) -> Option<SyntaxError> {
+    toks.iter()
+        .filter(|t| t.kind == Kind::QuotedLit)
+        .find_map(|t| {
+            let (at, detail) = escape_problem(t.text)?;
+            Some(SyntaxError::at(
+                src,
+                t.offset + at,
+                "Invalid escape sequence",
+                &detail,
+            ))
+        })
+}
+
+/// Where in a quoted literal its first bad escape starts, and why it is bad.
+fn escape_problem(lit: &str) -> Option<(usize, String)> {
+    let mut rest = lit;
+    while let Some(i) = rest.find('\\') {
+        let at = lit.len() - rest.len() + i;
+        let after = &rest[i + 1..];
+        let Some(selector) = after.chars().next() else {
+            let why = "Backslash must be followed by an escape sequence selector character.";
+            return Some((at, why.into()));
+        };
+        let digits = match selector {
+            'n' | 'r' | 't' | '"' | '\\' => 0,
+            'u' => 4,
+            'U' => 8,
+            other => {
+                let why =
+                    format!("The symbol \"{other}\" is not a valid escape sequence selector.");
+                return Some((at, why));
+            }
+        };
+        if digits > 0 {
+            let hex = after
+                .get(1..=digits)
+                .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
+            let Some(hex) = hex else {
+                let why = if digits == 4 {
+                    "The \\u escape sequence must be followed by four hexadecimal digits."
+                } else {
+                    "The \\U escape sequence must be followed by eight hexadecimal digits."
+                };
+                return Some((at, why.into()));
+            };
+            let code = u32::from_str_radix(hex, 16).expect("hex digits");
+            if char::from_u32(code).is_none() {
+                return Some((
+                    at,
+                    format!("Cannot encode character U+{code:04x} in UTF-8."),
+                ));
+            }
+        }
+        rest = &after[selector.len_utf8() + digits..];
+    }
+    None
 }
 
 /// How deep expressions and blocks may nest. The parser recurses, so a hostile file nested
@@ -347,12 +413,37 @@ impl<'s> Parser<'s, '_> {
 
     fn postfix(&mut self) -> Result<(), SyntaxError> {
         self.primary()?;
+        // Inside an attribute-only splat (`x.*.y`), which only `.name` steps continue.
+        let mut attr_splat = false;
         loop {
             match self.peek() {
                 Kind::Dot => {
                     self.next();
                     match self.peek() {
-                        Kind::Ident | Kind::Number | Kind::Star => {
+                        Kind::Star if attr_splat => {
+                            return Err(self.err(
+                                self.peek_index(),
+                                "Nested splat expression not allowed",
+                                "A splat expression (*) cannot be used inside another attribute-only splat expression.",
+                            ))
+                        }
+                        Kind::Star => {
+                            attr_splat = true;
+                            self.next();
+                        }
+                        Kind::Number if self.toks[self.peek_index()].text.contains('.') => {
+                            // `x.0.1` lexes as the number 0.1, which hclsyntax refuses.
+                            let number = self.toks[self.peek_index()].text;
+                            let (first, second) = number.split_once('.').expect("has a dot");
+                            let full = if attr_splat { " with a full splat expression [*]" } else { "" };
+                            let detail = format!("When using the legacy index syntax, chaining two indexes together is not permitted. Use the proper index syntax{full} instead, like [{first}][{second}].");
+                            return Err(self.err(
+                                self.peek_index(),
+                                "Invalid legacy index syntax",
+                                &detail,
+                            ));
+                        }
+                        Kind::Ident | Kind::Number => {
                             self.next();
                         }
                         _ => {
@@ -365,6 +456,7 @@ impl<'s> Parser<'s, '_> {
                     }
                 }
                 Kind::OBrack => {
+                    attr_splat = false;
                     self.next();
                     self.with_newlines(false, |p| {
                         if p.peek() == Kind::Star {

@@ -4,5 +4,6 @@
 mod support;
 
 mod differential;
+mod edge_cases;
 mod golden;
 mod properties;

@@ -142,7 +142,13 @@ fn walk(
 /// What happened to one file.
 pub enum Outcome {
     Unchanged,
-    Changed { original: String, formatted: String },
+    Changed {
+        original: String,
+        formatted: String,
+    },
+    /// tofu would rewrite the file into something that means something else or does not
+    /// parse: reported as tofu reports it, never written.
+    Lossy(Vec<hcl::Lossy>),
     Invalid(String),
 }
 
@@ -154,11 +160,12 @@ pub fn format_file(path: &Path, mode: Mode) -> Outcome {
     let Ok(text) = String::from_utf8(original) else {
         return Outcome::Invalid(format!("{}: the file is not valid UTF-8", path.display()));
     };
-    match hcl::format_file(&text, mode) {
-        Ok(formatted) if formatted == text => Outcome::Unchanged,
-        Ok(formatted) => Outcome::Changed {
+    match hcl::format_file_report(&text, mode) {
+        Ok(f) if !f.lossy.is_empty() => Outcome::Lossy(f.lossy),
+        Ok(f) if f.text == text => Outcome::Unchanged,
+        Ok(f) => Outcome::Changed {
             original: text,
-            formatted,
+            formatted: f.text,
         },
         Err(e) => Outcome::Invalid(format!("{}:{e}", path.display())),
     }
@@ -305,6 +312,24 @@ pub fn run(
                     let _ = out.write_all(formatted.as_bytes());
                 }
             }
+            Outcome::Lossy(places) => {
+                // As tofu: the file is not formatted (listed, -check fails). Unlike tofu:
+                // nothing is written, and an attempt to write it is an error.
+                changed = true;
+                if o.list {
+                    let _ = writeln!(out, "{name}");
+                }
+                let refused = o.write || (!o.list && !o.diff);
+                for l in places {
+                    let place = format!("{name}:{}:{}: {}", l.line, l.column, l.message);
+                    if refused {
+                        let _ = writeln!(err, "Error: {place}; the file is left as it is");
+                        status = 2;
+                    } else {
+                        let _ = writeln!(err, "Warning: {place}");
+                    }
+                }
+            }
             Outcome::Invalid(message) => {
                 let _ = writeln!(err, "Error: {message}");
                 status = 2;
@@ -340,8 +365,29 @@ fn run_stdin(
     } else {
         Mode::Tofu
     };
-    match hcl::format(&src, mode) {
-        Ok(formatted) => {
+    match hcl::format_file_report(&src, mode) {
+        Ok(f) if !f.lossy.is_empty() => {
+            let checking = o.check || o.diff;
+            for l in &f.lossy {
+                let level = if checking { "Warning" } else { "Error" };
+                let _ = writeln!(
+                    err,
+                    "{level}: <stdin>:{}:{}: {}",
+                    l.line, l.column, l.message
+                );
+            }
+            if checking {
+                EXIT_CHECK_FAILED
+            } else {
+                2
+            }
+        }
+        Ok(f) => {
+            // tofu's standard-output writer ends the output with a newline.
+            let mut formatted = f.text;
+            if !formatted.ends_with('\n') {
+                formatted.push('\n');
+            }
             let changed = formatted != src;
             if o.diff && changed {
                 let _ = write!(out, "{}", unified_diff("<stdin>", &src, &formatted));

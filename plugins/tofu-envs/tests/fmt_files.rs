@@ -17,10 +17,12 @@ use crate::support::oracle;
 
 const FILES: u64 = 60;
 
-/// The same tree written at `root`; the variants the formatter rejects (a heredoc that closes
-/// the file without a line break) are left out of it and returned.
-fn write_tree(root: &Path) -> Vec<String> {
+/// The same tree written at `root`. Left out of it and returned: the variants the formatter
+/// rejects (a heredoc that closes the file without a line break), and those tofu's own rewrite
+/// would corrupt (compared on their own below).
+fn write_tree(root: &Path) -> (Vec<String>, Vec<String>) {
     let mut rejected = Vec::new();
+    let mut lossy = Vec::new();
     let w = |rel: &str, text: &str| {
         let p = root.join(rel);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -37,13 +39,26 @@ fn write_tree(root: &Path) -> Vec<String> {
         };
         // `.tf` only: terraform, one of the engines, does not take tofu's own `.tofu` files.
         let name = format!("{dir}/case{seed}.tf");
-        if tofu_envs::hcl::format_file(&text, tofu_envs::hcl::Mode::Tofu).is_err() {
-            rejected.push(text);
-            continue;
+        match tofu_envs::hcl::format_file_report(&text, tofu_envs::hcl::Mode::Tofu) {
+            Err(_) => {
+                rejected.push(text);
+                continue;
+            }
+            Ok(f) if !f.lossy.is_empty() => {
+                lossy.push(text);
+                continue;
+            }
+            Ok(_) => {}
         }
         w(&name, &text);
     }
     w("m0/empty.tf", "");
+    w("m1/bom.tf", "\u{FEFF}");
+    w("m1/bom-attr.tf", "\u{FEFF}a=1\n");
+    w(
+        "m2/unicode.tf",
+        "\u{2118}=1\nx\u{FE34}y={\n\"\u{938}\u{94D}\u{924}\"=1\nb=2}\n",
+    );
     w(
         "m3/prod.tfvars",
         "region=\"eu-west-1\"\nreplicas = 3\ntags={a=1\nbb=2}",
@@ -59,7 +74,7 @@ fn write_tree(root: &Path) -> Vec<String> {
     // A .tf kept elsewhere and linked into a module.
     w("shared/real.tf", "linked=1\n");
     symlink("../shared/real.tf", root.join("m2/linked.tf")).unwrap();
-    rejected
+    (rejected, lossy)
 }
 
 /// Every file below `root`, with its bytes (a link as `-> target`), sorted.
@@ -113,7 +128,7 @@ fn a_tree_comes_out_of_fmt_as_it_comes_out_of_the_real_engine() {
         return;
     };
     let (theirs, mine) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let rejected = write_tree(theirs.path());
+    let (rejected, lossy) = write_tree(theirs.path());
     write_tree(mine.path());
     // What we reject, the engine rejects too.
     for (i, text) in rejected.iter().enumerate() {
@@ -167,4 +182,36 @@ fn a_tree_comes_out_of_fmt_as_it_comes_out_of_the_real_engine() {
         std::fs::read_to_string(mine.path().join("shared/real.tf")).unwrap(),
         std::fs::read_to_string(theirs.path().join("shared/real.tf")).unwrap()
     );
+
+    // Files tofu's rewrite would corrupt: `-check -list` agrees with the engine, but where the
+    // engine writes its corrupt bytes, we refuse (exit 2, the place named) and write nothing.
+    assert!(!lossy.is_empty(), "the generator makes files tofu corrupts");
+    for text in &lossy {
+        let (t, m) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        for d in [&t, &m] {
+            std::fs::write(d.path().join("l.tf"), text).unwrap();
+        }
+        let (te, me) = (engine(&oracle, t.path(), &check), ours(m.path(), &check));
+        assert_eq!(
+            (me.status.code(), &me.stdout),
+            (te.status.code(), &te.stdout),
+            "{text}"
+        );
+        let me = ours(m.path(), &["l.tf"]);
+        assert_eq!(me.status.code(), Some(2), "{text}");
+        assert!(
+            String::from_utf8_lossy(&me.stderr).contains("l.tf:"),
+            "{}",
+            String::from_utf8_lossy(&me.stderr)
+        );
+        assert_eq!(
+            std::fs::read_to_string(m.path().join("l.tf")).unwrap(),
+            *text
+        );
+        assert!(engine(&oracle, t.path(), &["l.tf"]).status.success());
+        assert_ne!(
+            std::fs::read_to_string(t.path().join("l.tf")).unwrap(),
+            *text
+        );
+    }
 }

@@ -31,7 +31,15 @@ impl Rng {
     }
 }
 
-const NAMES: [&str; 12] = [
+// Identifiers as hclsyntax takes them (Unicode 9.0 ID_Start/ID_Continue): an Other_ID_Start
+// letter, a connector punctuation, a decomposed accent (one grapheme, two code points) and an
+// Indic conjunct (two graphemes for terraform's Unicode 15.0 segmentation, one for 15.1's).
+const NAMES: [&str; 17] = [
+    "\u{2118}",
+    "x\u{FE34}y",
+    "e\u{301}te\u{301}",
+    "\u{938}\u{94D}\u{924}",
+    "\u{915}\u{94D}\u{937}a",
     "name",
     "id",
     "count",
@@ -119,11 +127,25 @@ impl Gen {
         };
         self.out.push_str(kind);
         for _ in 0..self.rng.below(3) {
-            if self.rng.chance(50) {
-                self.out.push_str(" \"label\"");
-            } else {
-                self.out.push_str(" bare_label");
+            if self.rng.chance(10) {
+                // tofu drops comments before and between labels.
+                self.out.push_str(" /* c */");
             }
+            // Lossy: tofu drops a label holding `$` or `%` beside other characters.
+            let label = if self.rng.chance(3) {
+                " \"a$b\""
+            } else {
+                self.rng.pick(&[
+                    " \"label\"",
+                    " bare_label",
+                    " \"label\"",
+                    " bare_label",
+                    // Written back NFC-normalised, and escaped afresh.
+                    " \"e\u{301}\"",
+                    " \"tab\\there\"",
+                ])
+            };
+            self.out.push_str(label);
         }
         if kind == "variable" {
             self.out.push_str(" {\n");
@@ -275,7 +297,9 @@ impl Gen {
                 let n = self.rng.below(4);
                 for i in 0..n {
                     self.out.push_str(if newline { "\n" } else { " " });
-                    let key = match self.rng.below(5) {
+                    let key = match self.rng.below(7) {
+                        5 => format!("\"\u{938}\u{94D}\u{924}{i}\""),
+                        6 => format!("\u{2118}{i}"),
                         0 => format!("a{i}"),
                         1 => format!("bb{i}"),
                         2 => format!("\"quoted key {i}\""),
@@ -320,14 +344,22 @@ impl Gen {
                 self.out.push('}');
             }
             13 => {
-                let s = self.rng.pick(&[
-                    "var.list[0]",
-                    "var.list[*].id",
-                    "aws_instance.web.*.id",
-                    "var.map[\"k\"]",
-                    "var.l[count.index].name",
-                    "var.x.0",
-                ]);
+                // Lossy: tofu writes `[]` for a keyword index of a static traversal.
+                let lossy = ["local.m[true]", "var.m[1][null]"];
+                let s = if self.rng.chance(5) {
+                    self.rng.pick(&lossy)
+                } else {
+                    self.rng.pick(&[
+                        "var.list[0]",
+                        "var.list[*].id",
+                        "aws_instance.web.*.id",
+                        "var.map[\"k\"]",
+                        "var.l[count.index].name",
+                        "var.x.0",
+                        "local.m[(true)]",
+                        "local.m[\"e\u{301}\"]",
+                    ])
+                };
                 self.out.push_str(s);
             }
             // A heredoc's closing marker must end its line: only as a whole attribute value.
