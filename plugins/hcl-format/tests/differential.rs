@@ -146,7 +146,10 @@ fn generated_and_perturbed_files_format_exactly_like_terraform() {
     }
 
     // Standard-input mode, on every eighth case, two at a time.
-    let stdin_cases: Vec<_> = inputs.iter().filter(|(seed, ..)| seed.is_multiple_of(8)).collect();
+    let stdin_cases: Vec<_> = inputs
+        .iter()
+        .filter(|(seed, ..)| seed.is_multiple_of(8))
+        .collect();
     let results: Vec<(bool, String)> = std::thread::scope(|s| {
         let halves: Vec<_> = stdin_cases
             .chunks(stdin_cases.len().div_ceil(2).max(1))

@@ -247,3 +247,52 @@ fn a_json_kubeconfig_is_refused_not_rewritten() {
         .stderr(predicates::str::contains("JSON"));
     assert_eq!(std::fs::read_to_string(desk.kubeconfig()).unwrap(), json);
 }
+
+/// A kubeconfig kubectl cannot read, or reads otherwise than a first-match editor would, is
+/// refused with the file and the place named, and left as it was: no "Switched" on a file
+/// kubectl then fails on, no edit of the first `current-context` while kubectl reads the last.
+#[test]
+fn a_kubeconfig_kubectl_would_read_otherwise_is_refused_not_switched() {
+    let (desk, _server) = desk();
+    let cases = [
+        (
+            "contexts is not a list",
+            "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: 5\nusers: []\n",
+            "contexts",
+        ),
+        (
+            "current-context twice",
+            "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\ncurrent-context: a\ncurrent-context: b\n",
+            "current-context",
+        ),
+        (
+            "not YAML",
+            "apiVersion: v1\nkind: Config\nclusters: [\n",
+            "config:3:",
+        ),
+        (
+            "a context that is not a map",
+            "apiVersion: v1\nkind: Config\nclusters: []\ncontexts:\n- 7\nusers: []\n",
+            "contexts",
+        ),
+    ];
+    for (what, text, needle) in cases {
+        std::fs::write(desk.kubeconfig(), text).unwrap();
+        let out = desk.vteam().args(["use", "team-a"]).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{what}: {err}");
+        assert!(
+            err.contains("config") && err.contains(needle),
+            "{what}: {err}"
+        );
+        assert!(
+            !String::from_utf8_lossy(&out.stdout).contains("Switched"),
+            "{what}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(desk.kubeconfig()).unwrap(),
+            text,
+            "{what}: the file changed"
+        );
+    }
+}

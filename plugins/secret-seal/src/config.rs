@@ -101,6 +101,14 @@ fn group_from(b: &Branch, path: &Path) -> Result<Vec<Recipient>> {
     let mut group = Vec::new();
     if let Some(v) = b.get("age") {
         for r in strings(v, "age", path)? {
+            // A bad recipient is the configuration's fault: say so where it is, not when a
+            // file is sealed with it.
+            if let Err(e) = crate::keys::age::parse_recipient(&r) {
+                return Err(Error::Config {
+                    path: path.into(),
+                    message: format!("{e}; fix the rule's `age:` entry (`age-keygen -y KEYFILE` prints a key's recipient)"),
+                });
+            }
             if !group.contains(&Recipient::Age(r.clone())) {
                 group.push(Recipient::Age(r));
             }

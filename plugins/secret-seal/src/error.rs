@@ -43,7 +43,7 @@ pub enum Error {
     },
     #[error("{0}")]
     Invalid(String),
-    #[error("the file is empty: there is nothing to encrypt")]
+    #[error("the file is empty: there is nothing to encrypt or decrypt")]
     Empty,
     #[error("the file is already encrypted (it has a `sops` metadata section); decrypt it first or use `rotate`/`updatekeys`")]
     AlreadyEncrypted,

@@ -21,7 +21,10 @@ impl Fifo {
     /// A FIFO named `name` in a new private directory whose name starts with `prefix`; a thread
     /// writes `plaintext` into it as soon as a reader opens it.
     pub fn new(prefix: &str, name: &str, plaintext: Zeroizing<Vec<u8>>) -> std::io::Result<Fifo> {
-        let dir = tempfile::Builder::new().prefix(prefix).tempdir()?;
+        let dir = tempfile::Builder::new()
+            .prefix(prefix)
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .tempdir()?;
         let path = dir.path().join(name);
         nix::unistd::mkfifo(
             &path,

@@ -23,6 +23,7 @@ pub mod merge;
 pub mod metadata;
 pub mod parallel;
 pub mod rules;
+pub mod scratch;
 pub mod seal;
 pub mod store;
 pub mod time;
@@ -89,6 +90,10 @@ pub struct Opened {
 
 impl Sealed {
     pub fn parse(format: Format, bytes: &[u8]) -> Result<Self> {
+        // sops's "need at least one document" (exit 92), not "not encrypted".
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(Error::Empty);
+        }
         let (tree, metadata) = store::load_encrypted(format, bytes)?;
         Ok(Sealed {
             format,

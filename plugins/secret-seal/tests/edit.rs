@@ -2,17 +2,15 @@
 //! remains anywhere afterwards, also when the editor fails, the edit does not parse, or the run is
 //! interrupted.
 
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 
 use crate::support::*;
 
 fn script(env: &Env, name: &str, body: &str) -> String {
     let p = env.write(name, &format!("#!/bin/sh\n{body}\n"));
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
     p.display().to_string()
 }
 
@@ -40,8 +38,10 @@ fn setup() -> (
         "app.yaml",
         "# settings\nuser: app\npassword: change-me-123\nport: 5432\n",
     );
+    // The private runtime directory edit prefers (a login session's tmpfs): 0700, ours.
     let tmp = env.path("tmp");
     std::fs::create_dir_all(&tmp).unwrap();
+    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o700)).unwrap();
     (env, key, file, tmp)
 }
 
@@ -58,7 +58,7 @@ fn an_edit_changes_only_the_edited_value_and_leaves_no_plaintext() {
         .cmd()
         .env("SOPS_AGE_KEY_FILE", &key)
         .env("EDITOR", &editor)
-        .env("TMPDIR", &tmp)
+        .env("XDG_RUNTIME_DIR", &tmp)
         .arg("edit")
         .arg(&file)
         .output()
@@ -94,7 +94,7 @@ fn an_edit_changes_only_the_edited_value_and_leaves_no_plaintext() {
         .env("SOPS_AGE_KEY_FILE", &key)
         .env("SOPS_EDITOR", "true")
         .env("EDITOR", "false")
-        .env("TMPDIR", &tmp)
+        .env("XDG_RUNTIME_DIR", &tmp)
         .arg("edit")
         .arg(&file)
         .output()
@@ -116,7 +116,7 @@ fn a_failing_editor_or_a_broken_edit_changes_nothing_and_leaves_nothing() {
             .cmd()
             .env("SOPS_AGE_KEY_FILE", &key)
             .env("EDITOR", &editor)
-            .env("TMPDIR", &tmp)
+            .env("XDG_RUNTIME_DIR", &tmp)
             .arg("edit")
             .arg(&file)
             .output()
@@ -145,7 +145,7 @@ fn an_interrupted_edit_leaves_no_plaintext() {
         .env("HOME", env.dir())
         .env("SOPS_AGE_KEY_FILE", &key)
         .env("EDITOR", &editor)
-        .env("TMPDIR", &tmp)
+        .env("XDG_RUNTIME_DIR", &tmp)
         .arg("edit")
         .arg(&file)
         .stderr(std::process::Stdio::piped())
@@ -215,4 +215,126 @@ fn a_new_file_starts_from_an_example_and_the_creation_rule() {
             0o600
         );
     }
+}
+
+/// Starts `secret-seal edit FILE` with an editor that records its pid and the file it was given,
+/// then waits; returns the running child, the editor's pid and the plaintext's path.
+fn start_slow_edit(
+    env: &Env,
+    key: &Path,
+    file: &Path,
+    runtime: Option<&Path>,
+) -> (std::process::Child, String, std::path::PathBuf) {
+    let (pidfile, argfile) = (env.path("editor.pid"), env.path("editor.arg"));
+    let _ = std::fs::remove_file(&pidfile);
+    let editor = script(
+        env,
+        "slow.sh",
+        &format!(
+            "echo \"$1\" > {}\necho $$ > {}\nexec sleep 30",
+            argfile.display(),
+            pidfile.display()
+        ),
+    );
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("secret-seal"));
+    cmd.env("HOME", env.dir())
+        .env("SOPS_AGE_KEY_FILE", key)
+        .env("EDITOR", &editor)
+        .env_remove("XDG_RUNTIME_DIR")
+        .arg("edit")
+        .arg(file)
+        .stderr(std::process::Stdio::null());
+    if let Some(r) = runtime {
+        cmd.env("XDG_RUNTIME_DIR", r);
+    }
+    let child = cmd.spawn().unwrap();
+    let start = std::time::Instant::now();
+    while !pidfile.exists() || std::fs::read_to_string(&pidfile).unwrap().trim().is_empty() {
+        assert!(start.elapsed().as_secs() < 20, "the editor did not start");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let editor_pid = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .to_string();
+    let plaintext = std::path::PathBuf::from(std::fs::read_to_string(&argfile).unwrap().trim());
+    (child, editor_pid, plaintext)
+}
+
+fn kill(signal: &str, pid: &str) {
+    let _ = std::process::Command::new("kill")
+        .args([signal, pid])
+        .status();
+}
+
+/// SIGTERM, or SIGHUP when the terminal closes: the plaintext and its directory go before the
+/// process dies of the signal, and the sealed file is as it was.
+#[test]
+fn a_terminated_or_hung_up_edit_removes_its_plaintext() {
+    for (signal, number) in [("-TERM", 15), ("-HUP", 1)] {
+        let (env, key, file, tmp) = setup();
+        let snapshot = std::fs::read(&file).unwrap();
+        let (mut child, editor, plaintext) = start_slow_edit(&env, &key, &file, Some(&tmp));
+        let dir = plaintext.parent().unwrap().to_path_buf();
+        assert!(
+            dir.starts_with(&tmp),
+            "{} is not in the runtime dir",
+            dir.display()
+        );
+        assert_eq!(std::fs::metadata(&dir).unwrap().mode() & 0o777, 0o700);
+        assert_eq!(std::fs::metadata(&plaintext).unwrap().mode() & 0o777, 0o600);
+        kill(signal, &child.id().to_string());
+        let status = child.wait().unwrap();
+        kill("-KILL", &editor);
+        assert_eq!(status.signal(), Some(number), "{signal}: {status:?}");
+        assert!(
+            !plaintext.exists() && !dir.exists(),
+            "{signal}: plaintext left behind"
+        );
+        assert!(
+            files_under(&tmp).is_empty(),
+            "{signal}: {:?}",
+            files_under(&tmp)
+        );
+        assert_eq!(std::fs::read(&file).unwrap(), snapshot);
+    }
+}
+
+/// A kill nobody can catch leaves the plaintext; the next edit removes it before it starts.
+#[test]
+fn plaintext_left_by_a_killed_edit_is_swept_by_the_next_one() {
+    let (env, key, file, tmp) = setup();
+    let (mut child, editor, plaintext) = start_slow_edit(&env, &key, &file, Some(&tmp));
+    kill("-KILL", &child.id().to_string());
+    child.wait().unwrap();
+    kill("-KILL", &editor);
+    assert!(plaintext.exists(), "SIGKILL cannot be caught");
+    let out = env
+        .cmd()
+        .env("SOPS_AGE_KEY_FILE", &key)
+        .env("XDG_RUNTIME_DIR", &tmp)
+        .env("EDITOR", "true")
+        .arg("edit")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(200), "{}", stderr(&out));
+    assert!(!plaintext.exists(), "the orphan was not swept");
+    assert!(files_under(&tmp).is_empty(), "{:?}", files_under(&tmp));
+}
+
+/// Without a runtime directory, the plaintext goes to memory (`/dev/shm`) where there is one.
+#[test]
+fn without_a_runtime_dir_the_plaintext_stays_in_memory() {
+    if !Path::new("/dev/shm").is_dir() {
+        test_peers::skip("no /dev/shm on this system");
+        return;
+    }
+    let (env, key, file, _) = setup();
+    let (mut child, editor, plaintext) = start_slow_edit(&env, &key, &file, None);
+    assert!(plaintext.starts_with("/dev/shm"), "{}", plaintext.display());
+    kill("-TERM", &child.id().to_string());
+    child.wait().unwrap();
+    kill("-KILL", &editor);
+    assert!(!plaintext.parent().unwrap().exists());
 }

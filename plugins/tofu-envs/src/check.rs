@@ -80,6 +80,22 @@ fn check_stack_with(
     };
     let vars = match vars {
         Ok(v) => v,
+        Err(crate::Error::Syntax {
+            path,
+            line,
+            column,
+            message,
+        }) => {
+            out.push(finding(
+                sources::relative(layout, path),
+                *line,
+                *column,
+                None,
+                format!("the stack's variables cannot be read: {message}"),
+                "fix the syntax; tofu would reject the stack too".into(),
+            ));
+            return out;
+        }
         Err(e) => {
             out.push(finding(
                 sources::relative(layout, &stack.dir),

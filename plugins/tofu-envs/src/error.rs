@@ -18,6 +18,14 @@ pub enum Error {
     /// A file whose content we cannot take: not HCL, not JSON, not a valid var file.
     #[error("{}: {message}", path.display())]
     Invalid { path: PathBuf, message: String },
+    /// A file tofu could not parse, at the place it would name.
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
     /// Sealing or opening a secrets file.
     #[error("{}: {source}", path.display())]
     Seal {
@@ -55,6 +63,7 @@ impl Error {
             Error::Write(_) | Error::Read { .. } | Error::Seal { .. } | Error::Engine(_) => 1,
             Error::Layout(_)
             | Error::Invalid { .. }
+            | Error::Syntax { .. }
             | Error::UnknownEnvironment { .. }
             | Error::UnknownStack { .. }
             | Error::Usage(_) => 2,

@@ -72,8 +72,35 @@ fn tfvars_source(
     kind: SourceKind,
     errors: &mut Vec<(PathBuf, SyntaxError)>,
 ) -> Option<Source> {
-    let text = std::fs::read_to_string(path).ok()?;
     let rel = relative(layout, path);
+    let text = match std::fs::read(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        // A var file tofu would load but we cannot read is a finding, never a silent skip.
+        Err(e) => {
+            errors.push((
+                rel,
+                SyntaxError::at("", 0, "Cannot read the file", &e.to_string()),
+            ));
+            return None;
+        }
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => {
+                let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+                let src = String::from_utf8_lossy(valid);
+                errors.push((
+                    rel,
+                    SyntaxError::at(
+                        &src,
+                        src.len(),
+                        "Invalid UTF-8",
+                        "The file is not UTF-8 text, which tofu requires; save it as UTF-8.",
+                    ),
+                ));
+                return None;
+            }
+        },
+    };
     let entries = if path.extension().is_some_and(|e| e == "json") {
         match serde_json::from_str::<serde_json::Value>(&text) {
             Ok(serde_json::Value::Object(o)) => o

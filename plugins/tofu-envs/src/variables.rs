@@ -53,7 +53,12 @@ pub fn read_dir(dir: &Path) -> Result<Vec<Variable>> {
 
 pub fn read_source(src: &str, file: &Path) -> Result<Vec<Variable>> {
     // hcl-rs recurses without a limit: a hostile file must fail here, not overflow the stack.
-    hcl_format::check(src).map_err(|e| Error::invalid(file)(e.to_string()))?;
+    hcl_format::check(src).map_err(|e| Error::Syntax {
+        path: file.to_path_buf(),
+        line: e.line,
+        column: e.column,
+        message: format!("{}: {}", e.summary, e.detail),
+    })?;
     let body = hcl::parse(src).map_err(|e| Error::invalid(file)(e.to_string()))?;
     let positions = variable_positions(src);
     let mut vars = Vec::new();

@@ -215,3 +215,80 @@ fn a_tree_comes_out_of_fmt_as_it_comes_out_of_the_real_engine() {
         );
     }
 }
+
+/// Runs `tofu-envs ARGS` in `dir` as an unprivileged user (root may write anything): the binary
+/// is copied beside the files, since the build directory may not be reachable for that user.
+fn ours_unprivileged(dir: &Path, args: &[&str]) -> std::process::Output {
+    let bin = dir.join("tofu-envs");
+    std::fs::copy(assert_cmd::cargo::cargo_bin("tofu-envs"), &bin).unwrap();
+    let mut cmd = if nix_is_root() {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&bin);
+        c
+    } else {
+        Command::new(&bin)
+    };
+    cmd.args(args).current_dir(dir).output().unwrap()
+}
+
+fn nix_is_root() -> bool {
+    std::fs::metadata("/proc/self").is_ok_and(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+}
+
+/// A read-only file is refused as `tofu fmt` refuses it (and kubectl its kubeconfig), with the
+/// file named and what to do; `--force` formats it and it stays read-only. A file with other
+/// hard links is refused too, and `--force` breaks the link knowingly.
+#[test]
+fn read_only_and_hard_linked_files_are_refused_unless_forced() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    if nix_is_root() && Command::new("setpriv").arg("--version").output().is_err() {
+        test_peers::skip("running as root without setpriv: cannot try a read-only file");
+        return;
+    }
+    let d = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(d.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let file = d.path().join("ro.tf");
+    std::fs::write(&file, "a=1\n").unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let out = ours_unprivileged(d.path(), &["fmt", "ro.tf"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("ro.tf") && err.contains("read-only") && err.contains("chmod u+w"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "a=1\n");
+
+    // --force replaces it (as the user's own file, as an editor would), still read-only.
+    let out = ours_unprivileged(d.path(), &["--force", "fmt", "ro.tf"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "a = 1\n");
+    assert_eq!(std::fs::metadata(&file).unwrap().mode() & 0o777, 0o444);
+
+    let (a, b) = (d.path().join("a.tf"), d.path().join("b.tf"));
+    std::fs::write(&a, "x=1\n").unwrap();
+    std::fs::hard_link(&a, &b).unwrap();
+    let out = ours(d.path(), &["a.tf"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("a.tf") && err.contains("hard links"), "{err}");
+    assert_eq!(std::fs::read_to_string(&b).unwrap(), "x=1\n");
+    let out = Cargo::cargo_bin("tofu-envs")
+        .unwrap()
+        .args(["--force", "fmt", "a.tf"])
+        .current_dir(d.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&a).unwrap(), "x = 1\n");
+    assert_eq!(std::fs::metadata(&a).unwrap().nlink(), 1);
+}

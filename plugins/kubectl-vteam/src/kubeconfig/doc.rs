@@ -135,6 +135,15 @@ impl<'a> Doc<'a> {
             let Some((name, rest)) = parse_key(t) else {
                 return Err(self.unsupported(i, "a top-level line that is not `key: value`"));
             };
+            if let Some(first) = keys.iter().find(|k| k.name == name) {
+                // kubectl (sigs.k8s.io/yaml) takes the last; an edit of the first would change
+                // a value kubectl never reads.
+                let what = format!(
+                    "`{name}` set a second time (first at line {}); kubectl reads the last one: remove the other",
+                    first.line + 1
+                );
+                return Err(self.unsupported(i, &what));
+            }
             let base = self.lines[i].start + (t.len() - rest.len());
             let inline = inline_value(rest, base);
             if let Some(last) = keys.last_mut() {
@@ -208,6 +217,17 @@ impl<'a> Doc<'a> {
             .collect();
         let mut items = Vec::with_capacity(dashes.len());
         for (n, &d) in dashes.iter().enumerate() {
+            let entry = self.text(d)[indent + 1..].trim_start();
+            let entry = strip_anchor(entry);
+            let is_map = entry.is_empty() || entry.starts_with('{') || parse_key(entry).is_some();
+            if !is_map && !entry.starts_with('*') && !entry.starts_with('#') {
+                // kubectl fails on it ("cannot unmarshal ... into NamedContext"): say so now
+                // rather than write a file kubectl cannot load.
+                return Err(self.unsupported(
+                    d,
+                    &format!("an entry of `{name}` that is not a mapping (kubectl cannot load it); fix or remove it"),
+                ));
+            }
             let limit = dashes.get(n + 1).copied().unwrap_or(k.block.end);
             items.push(self.item(d, limit, indent));
         }

@@ -1,5 +1,7 @@
 //! `edit`, `set` and `unset`: changes that keep the data key, so unchanged values keep their ciphertext.
 
+use std::ffi::OsStr;
+
 use super::*;
 
 /// Opens a sealed file, lets `change` edit its tree, and re-seals it in place with the same data
@@ -125,14 +127,6 @@ pub(super) fn run_editor(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Overwrites and removes the plaintext file (the directory is removed when dropped).
-pub(super) fn shred(path: &Path) {
-    if let Ok(meta) = std::fs::metadata(path) {
-        let _ = std::fs::write(path, vec![0u8; meta.len() as usize]);
-    }
-    let _ = std::fs::remove_file(path);
-}
-
 pub(super) fn edit(file: &Path, input_type: Option<&str>) -> anyhow::Result<()> {
     let name = file.display().to_string();
     let format = input_type.map_or_else(|| Format::from_path(file), Format::from_name);
@@ -145,29 +139,21 @@ pub(super) fn edit(file: &Path, input_type: Option<&str>) -> anyhow::Result<()> 
         Some(f) => store::emit_plain(format, &f.opened.tree, f.stores)?,
         None => example_document(format).as_bytes().to_vec(),
     });
-    // A private directory (0700) and file (0600), named like the original for the editor.
-    let dir = tempfile::Builder::new()
-        .prefix("secret-seal-edit-")
-        .tempdir()?;
-    let temp = dir
-        .path()
-        .join(file.file_name().unwrap_or(std::ffi::OsStr::new("secrets")));
-    atomic::create_new(&temp, &original, 0o600)?;
-    let result = edit_loop(&temp, format, &original);
+    // A private directory (0700, in memory where the system allows) and file (0600), named
+    // like the original for the editor; removed on every way out, signals included.
+    let scratch =
+        secret_seal::scratch::Scratch::new(file.file_name().unwrap_or(OsStr::new("secrets")))?;
+    atomic::create_new(scratch.file(), &original, 0o600)?;
+    let result = edit_loop(scratch.file(), format, &original);
+    drop(scratch);
     let edited = match result {
         Ok(Some(tree)) => tree,
         Ok(None) => {
-            shred(&temp);
             eprintln!("{name}: file has not changed");
             return Err(anyhow!(Exit(code::FILE_NOT_MODIFIED)));
         }
-        Err(e) => {
-            shred(&temp);
-            return Err(e.context(format!("{name}: not changed")));
-        }
+        Err(e) => return Err(e.context(format!("{name}: not changed"))),
     };
-    shred(&temp);
-    drop(dir);
     let bytes = match existing {
         Some(mut f) => {
             f.opened.tree = edited;

@@ -89,7 +89,10 @@ pub(super) fn exec_file(
     });
     // The plaintext lives only in the pipe; with --no-fifo, in a private file removed after.
     let (dir, fifo, path) = if no_fifo {
-        let dir = tempfile::Builder::new().prefix("secret-seal-").tempdir()?;
+        let dir = tempfile::Builder::new()
+            .prefix("secret-seal-")
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .tempdir()?;
         let path = dir.path().join(&name);
         atomic::create_new(&path, &plain, 0o600)?;
         (Some(dir), None, path)

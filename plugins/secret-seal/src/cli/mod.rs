@@ -26,6 +26,10 @@ use git::{git_setup, merge, textconv};
 use rekey::{reseal, rotate, updatekeys};
 use seal::{decrypt, encrypt, filestatus, keygen};
 
+/// The formats `--input-type`/`--output-type` take. sops takes a typo for binary; here a typo is
+/// an error, not a silent choice.
+const FORMATS: [&str; 6] = ["yaml", "json", "dotenv", "ini", "binary", "tfvars"];
+
 #[derive(Parser)]
 #[command(
     name = "secret-seal",
@@ -34,6 +38,9 @@ use seal::{decrypt, encrypt, filestatus, keygen};
     max_term_width = 100
 )]
 struct Cli {
+    /// Write read-only files, and files with other hard links (breaking the link), which are otherwise refused
+    #[arg(long, global = true)]
+    force: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -55,7 +62,7 @@ enum Command {
         /// The sealed file.
         file: PathBuf,
         /// Format of the file: yaml, json, dotenv, ini, binary or tfvars (default: from the extension).
-        #[arg(long)]
+        #[arg(long, value_parser = FORMATS)]
         input_type: Option<String>,
     },
     /// Set one value (a JSON literal), creating missing keys; re-sealed with the same data key.
@@ -76,7 +83,7 @@ enum Command {
         #[arg(long)]
         idempotent: bool,
         /// Format of the file: yaml, json, dotenv, ini, binary or tfvars (default: from the extension).
-        #[arg(long)]
+        #[arg(long, value_parser = FORMATS)]
         input_type: Option<String>,
     },
     /// Remove one key or list element.
@@ -89,7 +96,7 @@ enum Command {
         #[arg(long)]
         idempotent: bool,
         /// Format of the file: yaml, json, dotenv, ini, binary or tfvars (default: from the extension).
-        #[arg(long)]
+        #[arg(long, value_parser = FORMATS)]
         input_type: Option<String>,
     },
     /// New data key for a file, everything re-encrypted; optionally add or remove age recipients.
@@ -106,7 +113,7 @@ enum Command {
         #[arg(long, value_delimiter = ',')]
         rm_age: Vec<String>,
         /// Format of the file: yaml, json, dotenv, ini, binary or tfvars (default: from the extension).
-        #[arg(long)]
+        #[arg(long, value_parser = FORMATS)]
         input_type: Option<String>,
     },
     /// New data key and the recipients of the matching .sops.yaml rule, in one step, for each file.
@@ -115,7 +122,7 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Format of the file: yaml, json, dotenv, ini, binary or tfvars (default: from the extension).
-        #[arg(long)]
+        #[arg(long, value_parser = FORMATS)]
         input_type: Option<String>,
     },
     /// Sync each file's recipients with its .sops.yaml rule, keeping the data key.
@@ -127,7 +134,7 @@ enum Command {
         #[arg(short = 'y', long)]
         yes: bool,
         /// Format of the file: yaml, json, dotenv, ini, binary or tfvars (default: from the extension).
-        #[arg(long)]
+        #[arg(long, value_parser = FORMATS)]
         input_type: Option<String>,
     },
     /// Run a command with the file's top-level values as environment variables (child only).
@@ -141,7 +148,7 @@ enum Command {
         #[arg(long, default_value = "")]
         prefix: String,
         /// Format of the file: yaml, json, dotenv, ini, binary or tfvars (default: from the extension).
-        #[arg(long)]
+        #[arg(long, value_parser = FORMATS)]
         input_type: Option<String>,
         /// The command (one argument is run by `sh -c`).
         #[arg(last = true, required = true)]
@@ -158,10 +165,10 @@ enum Command {
         #[arg(long)]
         filename: Option<String>,
         /// Format of the file: yaml, json, dotenv, ini, binary or tfvars (default: from the extension).
-        #[arg(long)]
+        #[arg(long, value_parser = FORMATS)]
         input_type: Option<String>,
         /// Format the command reads (default: the file's own).
-        #[arg(long)]
+        #[arg(long, value_parser = FORMATS)]
         output_type: Option<String>,
         /// The command; `{}` is replaced by the path (one argument is run by `sh -c`).
         #[arg(last = true, required = true)]
@@ -184,7 +191,7 @@ enum Command {
         /// The file's path in the repository (git's %P), for its format and messages.
         path: Option<PathBuf>,
         /// Format of the file: yaml, json, dotenv, ini, binary or tfvars (default: from PATH's extension).
-        #[arg(long)]
+        #[arg(long, value_parser = FORMATS)]
         input_type: Option<String>,
     },
     /// git's textconv driver: a sealed file decrypted when a key opens it, else as it is.
@@ -204,7 +211,7 @@ enum Command {
         /// The sealed file.
         file: PathBuf,
         /// Format of the file: yaml, json, dotenv, ini, binary or tfvars (default: from the extension).
-        #[arg(long)]
+        #[arg(long, value_parser = FORMATS)]
         input_type: Option<String>,
     },
 }
@@ -214,10 +221,10 @@ struct IoArgs {
     /// The file to read; `-` or nothing reads standard input.
     file: Option<PathBuf>,
     /// Format of the input: yaml, json, dotenv, ini or binary (default: from the extension).
-    #[arg(long)]
+    #[arg(long, value_parser = FORMATS)]
     input_type: Option<String>,
     /// Format of the output (default: the input's).
-    #[arg(long)]
+    #[arg(long, value_parser = FORMATS)]
     output_type: Option<String>,
     /// Use this name for format detection and .sops.yaml matching (for standard input).
     #[arg(long)]
@@ -313,6 +320,7 @@ pub fn run() -> i32 {
             return if e.use_stderr() { 2 } else { 0 };
         }
     };
+    platform_fs::force_writes(cli.force);
     if !matches!(
         cli.command,
         Command::ExecEnv { .. } | Command::ExecFile { .. }

@@ -116,6 +116,7 @@ pub(super) fn encrypt(args: EncryptArgs) -> anyhow::Result<()> {
                     input
                         .name
                         .parent()
+                        .filter(|p| !p.as_os_str().is_empty())
                         .map_or(".".into(), |p| p.display().to_string())
                 )
             })?;

@@ -48,8 +48,11 @@ pub fn unwrap(
     if identities.is_empty() {
         return Err("no age identities loaded".into());
     }
+    if enc.trim().is_empty() {
+        return Err("the entry has no `enc` (the data key sealed for this recipient): the file is damaged; restore it from version control".into());
+    }
     let decryptor = age::Decryptor::new_buffered(ArmoredReader::new(enc.as_bytes()))
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| format!("its `enc` is not an age file ({e}): the file is damaged; restore it from version control"))?;
     let mut reader = decryptor
         .decrypt(identities.iter().map(|i| &**i as &dyn age::Identity))
         .map_err(|e| e.to_string())?;

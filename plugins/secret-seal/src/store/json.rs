@@ -80,6 +80,7 @@ impl Parser<'_> {
             Some(b'{') => {
                 self.pos += 1;
                 let mut b = Branch::default();
+                let mut seen = super::SeenKeys::default();
                 self.ws();
                 if self.peek() == Some(b'}') {
                     self.pos += 1;
@@ -90,7 +91,12 @@ impl Parser<'_> {
                     if self.peek() != Some(b'"') {
                         return Err(self.err("expected a string key"));
                     }
+                    let key_at = self.pos;
                     let k = self.string()?;
+                    if !seen.is_new(&b, &k) {
+                        self.pos = key_at;
+                        return Err(self.err(&format!("key {k:?} is given twice in one object")));
+                    }
                     self.expect(b':')?;
                     let v = self.value()?;
                     b.0.push(Item::entry(k, v));

@@ -9,6 +9,34 @@ pub mod dotenv;
 /// What `encrypt` accepts, `decrypt` reads back: both stop at the same depth.
 pub const MAX_DEPTH: usize = 500;
 
+/// The keys of one mapping being read, to refuse a key given twice (which of the two values
+/// sops or a reader would keep is a silent choice). A scan while the mapping is small, a hash
+/// set once scanning would cost more.
+#[derive(Default)]
+pub(crate) struct SeenKeys(Option<std::collections::HashSet<String>>);
+
+impl SeenKeys {
+    /// Whether `key` is new among the entries of `branch` (which it is about to join).
+    pub(crate) fn is_new(&mut self, branch: &Branch, key: &str) -> bool {
+        match &mut self.0 {
+            Some(set) => set.insert(key.to_string()),
+            None => {
+                let new = !branch.0.iter().any(|i| i.name() == Some(key));
+                if branch.0.len() >= 16 {
+                    let mut set: std::collections::HashSet<String> = branch
+                        .0
+                        .iter()
+                        .filter_map(|i| i.name().map(str::to_string))
+                        .collect();
+                    set.insert(key.to_string());
+                    self.0 = Some(set);
+                }
+                new
+            }
+        }
+    }
+}
+
 fn too_deep() -> String {
     format!("maps and lists are nested more than {MAX_DEPTH} levels deep; secret-seal stops there rather than overflow its stack")
 }

@@ -381,8 +381,7 @@ impl Parser<'_> {
 
     fn block_map(&mut self, col: usize) -> Result<Value> {
         let mut b = Branch::default();
-        // The keys seen so far, hashed once the mapping is big enough for a scan to cost more.
-        let mut seen: Option<std::collections::HashSet<String>> = None;
+        let mut seen = super::SeenKeys::default();
         loop {
             // Comments collected before this entry are its head comments.
             for c in std::mem::take(&mut self.pending) {
@@ -390,22 +389,7 @@ impl Parser<'_> {
             }
             let key_pos = self.pos;
             let key = self.key()?;
-            let duplicate = match &mut seen {
-                Some(set) => !set.insert(key.clone()),
-                None => {
-                    let dup = b.0.iter().any(|i| i.name() == Some(key.as_str()));
-                    if b.0.len() >= 16 {
-                        let mut set: std::collections::HashSet<String> =
-                            b.0.iter()
-                                .filter_map(|i| i.name().map(str::to_string))
-                                .collect();
-                        set.insert(key.clone());
-                        seen = Some(set);
-                    }
-                    dup
-                }
-            };
-            if duplicate {
+            if !seen.is_new(&b, &key) {
                 return Err(Error::syntax(
                     "YAML",
                     self.line_at(key_pos),
