@@ -393,6 +393,23 @@ fn secret_seal_cases() -> Vec<Case> {
             &["work/h.yaml", "hard links", "--force"],
         )
         .file("work/h.yaml", "a: 1\n"),
+        // Found by fuzzing (sops_stores): nothing but comments was sealed into an empty file.
+        case(
+            "a var file of comments only",
+            "secret-seal",
+            &["encrypt", "--age", "{pub}", "work/c.tfvars"],
+            92,
+            &["work/c.tfvars", "empty"],
+        )
+        .file("work/c.tfvars", "# nothing yet\n"),
+        case(
+            "an INI file of comments only",
+            "secret-seal",
+            &["encrypt", "--age", "{pub}", "work/c.ini"],
+            92,
+            &["work/c.ini", "empty"],
+        )
+        .file("work/c.ini", "; nothing yet\n"),
     ]
 }
 
@@ -684,6 +701,23 @@ fn kubectl_vteam_cases() -> Vec<Case> {
             &[".kube/config:2", "more than one YAML document"],
         )
         .file(kc, "kind: Config\n---\nkind: Config\n")),
+        // Found by fuzzing (kubeconfig_edit): a control character kubectl cannot load.
+        k(case(
+            "use with a control character",
+            "kubectl-vteam",
+            &["use", "team-a"],
+            2,
+            &[".kube/config:2", "control character"],
+        )
+        .file(kc, "kind: Config\ncurrent-context: \"a\"\u{0}\n")),
+        k(case(
+            "use with text after a quoted value",
+            "kubectl-vteam",
+            &["use", "team-a"],
+            2,
+            &[".kube/config:2", "text after the value"],
+        )
+        .file(kc, "kind: Config\ncurrent-context: \"a\" b\n")),
         k(case(
             "use - with nothing before",
             "kubectl-vteam",

@@ -339,7 +339,8 @@ impl<'a> Lexer<'a> {
         while i < b.len() {
             match b[i] {
                 b'"' => break,
-                b'\n' | b'\r' if b[i] == b'\n' || b.get(i + 1) == Some(&b'\n') => {
+                // A carriage return alone ends a line for hclsyntax too.
+                b'\n' | b'\r' => {
                     if i > 0 {
                         self.push(Kind::QuotedLit, i);
                     }
@@ -398,6 +399,13 @@ impl<'a> Lexer<'a> {
                 b'\n' => {
                     i += 1;
                     break;
+                }
+                b'\r' if b.get(i + 1) != Some(&b'\n') => {
+                    return Err(self.err(
+                        self.pos + i,
+                        "Invalid character",
+                        "This character is not used within the language.",
+                    ));
                 }
                 b'$' | b'%' if b.get(i + 1) == Some(&b'{') => break,
                 b'$' | b'%' if b.get(i + 1) == Some(&b[i]) && b.get(i + 2) == Some(&b'{') => i += 3,

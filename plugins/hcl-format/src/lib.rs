@@ -147,14 +147,29 @@ pub fn format_file_report(src: &str, mode: Mode) -> Result<FileFormat, SyntaxErr
         eof.spaces = bom_gap + src.len() - last_end;
     }
     let mut lossy = Vec::new();
+    // Where a rewrite starts that takes a comment along: tofu's output may then not parse.
+    let mut rewrote_comment = None;
     if mode == Mode::Tofu {
         lossy = lossy::find(src, &tokens, &body);
         let edits = rewrite::edits(&body, &toks);
+        rewrote_comment = edits
+            .iter()
+            .find(|e| {
+                tokens[e.start..e.end]
+                    .iter()
+                    .any(|t| t.kind == lexer::Kind::Comment)
+            })
+            .map(|e| tokens[e.start].offset);
         toks = rewrite::apply(toks, edits);
     }
     format::format(&mut toks);
     let mut text = String::with_capacity(src.len() + src.len() / 8);
     format::write(&toks, &mut text);
+    if let Some(at) = rewrote_comment {
+        if let Err(e) = check(&text) {
+            lossy.push(lossy::unparseable(src, at, &e));
+        }
+    }
     Ok(FileFormat { text, lossy })
 }
 
@@ -181,14 +196,14 @@ pub fn unescape(s: &str) -> String {
                 }
                 None => out.push('\\'),
             },
-            '$' | '%' if chars.peek() == Some(&c) => {
-                chars.next();
-                if chars.peek() == Some(&'{') {
-                    out.push(c);
-                } else {
-                    out.push(c);
-                    out.push(c);
+            // `$${` and `%%{` are the escapes of `${` and `%{`; any other `$`/`%` is itself
+            // (hclsyntax's scanner takes them one at a time, so `%%%{` is `%` then `%%{`).
+            '$' | '%' => {
+                let mut ahead = chars.clone();
+                if ahead.next() == Some(c) && ahead.next() == Some('{') {
+                    chars.next();
                 }
+                out.push(c);
             }
             c => out.push(c),
         }

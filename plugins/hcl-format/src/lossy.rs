@@ -7,7 +7,9 @@
 //!   becomes `c[]` (the keyword is parsed as a traversal key and its token is not kept);
 //! - a quoted block label holding `$` or `%` beside anything else: hclsyntax splits such a
 //!   literal into several tokens and hclwrite's label parser drops the whole label, so
-//!   `d "$}" {}` becomes `d {}`.
+//!   `d "$}" {}` becomes `d {}`;
+//! - an interpolation-only string holding a comment (`"${ a # note\n}"`): tofu unwraps it and
+//!   the comment swallows what followed it on its line, so the output does not parse.
 
 use crate::lexer::{Kind, Token};
 use crate::line_col;
@@ -28,6 +30,18 @@ pub(crate) fn find(src: &str, toks: &[Token], body: &Body) -> Vec<Lossy> {
     block_labels(src, toks, body, &mut out);
     out.sort_by_key(|l| (l.line, l.column));
     out
+}
+
+/// tofu's rewrite of the string at `offset` gives output that does not parse (`error`).
+pub(crate) fn unparseable(src: &str, offset: usize, error: &crate::SyntaxError) -> Lossy {
+    at(
+        src,
+        offset,
+        format!(
+            "tofu fmt would unwrap this \"${{ ... }}\" with the comment inside it into HCL that does not parse ({}); move the comment out of the string",
+            error.summary
+        ),
+    )
 }
 
 fn at(src: &str, offset: usize, message: String) -> Lossy {

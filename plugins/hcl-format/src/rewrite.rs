@@ -145,28 +145,25 @@ fn type_expr<'a>(toks: &[Spaced<'a>]) -> Option<Vec<Spaced<'a>>> {
     }
 }
 
-/// A label as hclwrite's `SetLabels` writes it: a quoted string, escaped afresh.
+/// A label as hclwrite's `SetLabels` writes it: the label's value through cty.StringVal, which
+/// normalizes it to NFC, quoted and escaped afresh. Normalizing comes before escaping: a
+/// combining mark after an escaped control character (`\r` + U+0307) must not compose with the
+/// escape's letter.
 fn quoted_label<'a>(toks: &[Spaced<'a>]) -> Vec<Spaced<'a>> {
     let value: Cow<'a, str> = match toks {
-        [ident] if ident.kind == Kind::Ident => ident.text.clone(),
+        [ident] if ident.kind == Kind::Ident => nfc(ident.text.clone()),
         [_, lit, _] if lit.kind == Kind::QuotedLit => {
             if lit
                 .text
                 .chars()
                 .any(|c| matches!(c, '\\' | '$' | '%') || !is_print(c))
             {
-                Cow::Owned(escape(&super::unescape(&lit.text)))
+                Cow::Owned(escape(&nfc(Cow::Owned(super::unescape(&lit.text)))))
             } else {
-                lit.text.clone()
+                nfc(lit.text.clone())
             }
         }
         _ => Cow::Borrowed(""),
-    };
-    // tofu writes each label through cty.StringVal, which normalizes it to NFC.
-    let value: Cow<'a, str> = if is_nfc(&value) {
-        value
-    } else {
-        Cow::Owned(value.nfc().collect())
     };
     let mut out = vec![Spaced::new(Kind::OQuote, "\"")];
     if !value.is_empty() {
@@ -174,6 +171,14 @@ fn quoted_label<'a>(toks: &[Spaced<'a>]) -> Vec<Spaced<'a>> {
     }
     out.push(Spaced::new(Kind::CQuote, "\""));
     out
+}
+
+fn nfc(value: Cow<'_, str>) -> Cow<'_, str> {
+    if is_nfc(&value) {
+        value
+    } else {
+        Cow::Owned(value.nfc().collect())
+    }
 }
 
 /// Go's `unicode.IsPrint`: graphic characters and the ASCII space; other spaces, controls and

@@ -66,6 +66,25 @@ const CASES: &[(&[u8], Want)] = &[
     (b"a = x.0.1", Rejects("Invalid legacy index syntax")),
     (b"a = x.*.0.1", Rejects("Invalid legacy index syntax")),
     (b"a = x.*[0].*", Prints(b"a = x.* [0].*\n")),
+    // Found by fuzzing (hcl_format). A carriage return alone ends a line, in a quoted string as
+    // in a heredoc.
+    (b"a = \"x\ry\"", Rejects("Invalid multi-line string")),
+    (b"b \"x\ry\" {}", Rejects("Invalid multi-line string")),
+    (b"a = <<EOT\nx\ry\nEOT\n", Rejects("Invalid character")),
+    (
+        b"a = <<EOT\r\nx\r\nEOT\r\n",
+        Prints(b"a = <<EOT\r\nx\r\nEOT\r\n"),
+    ),
+    // A label is normalised before it is escaped: the mark stays after `\r`.
+    (b"b \"a\\r\xcc\x87\" {}", Prints(b"b \"a\\r\xcc\x87\" {}\n")),
+    // `%%%{` is `%` then the escape `%%{`.
+    (b"d \"x\\n%%%{s\" {}", Lossy(b"d {}\n")),
+    // An interpolation-only string with a comment: tofu unwraps it into HCL that does not parse.
+    (
+        b"k = \"${\n  a ? b :!!#x\n!! c\n}\"\n",
+        Lossy(b"k = a ? b : !! #x\n!!c\n"),
+    ),
+    (b"k = \"${\n  a #x\n}\"\n", Prints(b"k = a #x\n\n")),
 ];
 
 fn terraform_stdin(oracle: &[String], input: &[u8]) -> Option<Vec<u8>> {

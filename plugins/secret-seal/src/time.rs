@@ -87,9 +87,10 @@ pub fn parse_timestamp(s: &str) -> Option<String> {
     if rest.is_empty() {
         return Some(format!("{date}T00:00:00Z"));
     }
-    let (sep, rest) = rest.split_at(1);
-    let spaced = sep == " ";
-    if !matches!(sep, "T" | "t" | " ") {
+    let sep = rest.chars().next()?;
+    let rest = &rest[sep.len_utf8()..];
+    let spaced = sep == ' ';
+    if !matches!(sep, 'T' | 't' | ' ') {
         return None;
     }
     let (hour, rest) = digits(rest, 1, 2)?;
@@ -161,6 +162,13 @@ mod tests {
             assert_eq!(parse_utc(&format_utc(secs)), Some(secs));
         }
         assert_eq!(parse_utc("not a time"), None);
+    }
+
+    /// Found by fuzzing (sops_metadata): a date followed by a multi-byte character panicked.
+    #[test]
+    fn a_date_followed_by_any_character_is_not_a_panic() {
+        assert_eq!(parse_timestamp("2020-02-29\u{fc}n\u{ef}c"), None);
+        assert_eq!(parse_timestamp("2020-02-29\u{1F600}"), None);
     }
 
     #[test]

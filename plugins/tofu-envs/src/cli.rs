@@ -112,6 +112,9 @@ enum Command {
         /// Go on scheduling stacks after a failure.
         #[arg(long)]
         keep_going: bool,
+        /// Apply, destroy or import even when the engine's version misses the stack's pin or required_version.
+        #[arg(long)]
+        ignore_version: bool,
         /// The tofu command and its arguments, after `--` (e.g. -- plan).
         #[arg(last = true, required = true)]
         args: Vec<String>,
@@ -316,15 +319,25 @@ fn env_and_stack(layout: &Layout, words: Vec<String>) -> Result<(String, String)
     Ok((env, stack))
 }
 
+struct RunOptions {
+    parallelism: usize,
+    keep_going: bool,
+    ignore_version: bool,
+}
+
 fn run_command(
     layout: &Layout,
     env: &str,
     stacks: &[String],
     all: bool,
-    parallelism: usize,
-    keep_going: bool,
+    opts: RunOptions,
     args: &[String],
 ) -> Result<i32, Failure> {
+    let RunOptions {
+        parallelism,
+        keep_going,
+        ignore_version,
+    } = opts;
     use tofu_envs::run;
     let selected: Vec<usize> = if all {
         (0..layout.stacks.len()).collect()
@@ -344,11 +357,11 @@ fn run_command(
             .collect()
     };
     if let Some(first) = selected.first() {
-        if let Some(w) = run::engine(&layout.stacks[*first])
-            .ok()
-            .and_then(|e| run::version_warning(layout, &e))
-        {
-            eprintln!("{w}");
+        if let Ok(engine) = run::engine(&layout.stacks[*first]) {
+            let chosen: Vec<_> = selected.iter().map(|&i| &layout.stacks[i]).collect();
+            for warning in run::check_engine_version(&chosen, &engine, args, ignore_version)? {
+                eprintln!("{warning}");
+            }
         }
     }
     if selected.len() == 1 && !all {
@@ -654,6 +667,7 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
             all,
             parallelism,
             keep_going,
+            ignore_version,
             args,
         } => {
             let (env, mut stacks) = split_env(&layout, words);
@@ -661,7 +675,18 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
                 stacks.extend(stack_here(&layout));
             }
             layout.require_environment(&env)?;
-            run_command(&layout, &env, &stacks, all, parallelism, keep_going, &args)
+            run_command(
+                &layout,
+                &env,
+                &stacks,
+                all,
+                RunOptions {
+                    parallelism,
+                    keep_going,
+                    ignore_version,
+                },
+                &args,
+            )
         }
         Command::Export { words, reveal } => {
             let (env, stack) = split_env(&layout, words);

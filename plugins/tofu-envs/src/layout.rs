@@ -122,13 +122,4 @@ impl Layout {
         let text = serde_json::to_string_pretty(reg).expect("a registry serializes") + "\n";
         Ok(platform_fs::write(&path, text.as_bytes(), 0o644)?)
     }
-
-    /// The pinned OpenTofu version: `.opentofu-version` (tenv's file), or the platform docs'
-    /// `.tenv.tofu.version`.
-    pub fn tofu_version(&self) -> Option<String> {
-        [".opentofu-version", ".tenv.tofu.version"]
-            .iter()
-            .find_map(|f| std::fs::read_to_string(self.root.join(f)).ok())
-            .map(|s| s.trim().to_string())
-    }
 }

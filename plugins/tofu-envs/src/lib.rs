@@ -11,6 +11,7 @@ pub mod fresh;
 /// The HCL lexer, parser and formatter (its own crate, shared with secret-seal's tfvars).
 pub use hcl_format as hcl;
 pub mod layout;
+pub mod pin;
 pub mod run;
 pub mod sources;
 pub mod team;

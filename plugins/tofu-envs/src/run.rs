@@ -70,26 +70,50 @@ pub fn engine(stack: &Stack) -> Result<Engine> {
         })
 }
 
-/// A warning when the engine's version differs from the pinned `.opentofu-version`.
-pub fn version_warning(layout: &Layout, engine: &Engine) -> Option<String> {
-    let Engine::Tofu(program) = engine else {
-        return None;
+/// The tofu or terraform that will do the work: the engine itself, or the one terragrunt runs
+/// (`TG_TF_PATH`, `TERRAGRUNT_TFPATH`, else tofu, else terraform, as terragrunt picks it).
+pub fn underlying_engine(engine: &Engine) -> Option<PathBuf> {
+    match engine {
+        Engine::Tofu(p) => Some(p.clone()),
+        Engine::Terragrunt(_) => ["TG_TF_PATH", "TERRAGRUNT_TFPATH"]
+            .iter()
+            .find_map(|v| std::env::var(v).ok().filter(|p| !p.is_empty()))
+            .and_then(|p| find_in_path(&p))
+            .or_else(|| find_in_path("tofu"))
+            .or_else(|| find_in_path("terraform")),
+    }
+}
+
+/// Checks the engine against each stack's pin and `required_version`: a mismatch refuses the
+/// commands that write state (unless `ignore`), and is a warning for the others.
+pub fn check_engine_version(
+    stacks: &[&Stack],
+    engine: &Engine,
+    args: &[String],
+    ignore: bool,
+) -> Result<Vec<String>> {
+    let Some(program) = underlying_engine(engine) else {
+        return Ok(Vec::new());
     };
-    let pinned = layout.tofu_version()?;
-    let out = Command::new(program)
-        .arg("version")
-        .env("TF_CLI_CONFIG_FILE", "/dev/null")
-        .output()
-        .ok()?;
-    let first = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .next()
-        .unwrap_or("")
-        .to_string();
-    let (name, version) = first.split_once(" v")?;
-    let version = version.split_whitespace().next()?.to_string();
-    (version != pinned.trim_start_matches('v') || name != "OpenTofu")
-        .then(|| format!("warning: running {name} {version}; the repository pins OpenTofu {pinned} (.opentofu-version)"))
+    let Some((name, version)) = crate::pin::engine_version(&program) else {
+        return Ok(Vec::new());
+    };
+    let mut problems: Vec<String> = stacks
+        .iter()
+        .flat_map(|s| crate::pin::mismatches(&s.dir, &name, &version))
+        .collect();
+    problems.dedup();
+    let command = command_word(args).unwrap_or("");
+    if !problems.is_empty() && !ignore && crate::pin::STATE_WRITERS.contains(&command) {
+        return Err(Error::Engine(format!(
+            "refusing to {command} with {name} {version} ({}): another engine version can upgrade the state past what the pinned one reads; install the pinned version (e.g. `tenv tofu install`), or pass --ignore-version",
+            problems.join("; ")
+        )));
+    }
+    Ok(problems
+        .into_iter()
+        .map(|p| format!("warning: {p}"))
+        .collect())
 }
 
 /// Flags of tofu's commands that take a value. Go's flag package, which tofu uses, takes it as

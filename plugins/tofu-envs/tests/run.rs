@@ -21,9 +21,11 @@ for a in sys.argv[1:]:
     if a.startswith("-var-file="):
         p = a.split("=", 1)[1]
         rec["varfiles"][p] = open(p).read()
-if sys.argv[1:2] != ["version"]:
-    with open(os.environ["RECORD_LOG"], "a") as f:
-        f.write(json.dumps(rec) + "\n")
+if sys.argv[1:2] == ["version"]:
+    print("OpenTofu v" + os.environ.get("ENGINE_VERSION", "1.10.6"))
+    sys.exit(0)
+with open(os.environ["RECORD_LOG"], "a") as f:
+    f.write(json.dumps(rec) + "\n")
 print("ran", rec["stack"])
 sys.exit(3 if os.environ.get("FAIL_IN") == rec["stack"] else 0)
 "#;
@@ -356,7 +358,8 @@ fn a_real_engine_receives_the_decrypted_secrets() {
             .cmd()
             .env("TOFU_BINARY", &engine[0])
             .env("TF_CLI_CONFIG_FILE", "/dev/null")
-            .args(["run", "dev", "stacks/p", "--"])
+            // A Terraform engine on a layout pinned to OpenTofu: knowingly.
+            .args(["run", "dev", "stacks/p", "--ignore-version", "--"])
             .args(args)
             .output()
             .unwrap();
@@ -399,6 +402,7 @@ fn a_real_engine_receives_the_decrypted_secrets() {
             "run",
             "dev",
             "stacks/p",
+            "--ignore-version",
             "--",
             "apply",
             "-var",
@@ -568,4 +572,80 @@ fn atlantis_yaml_has_every_project_with_its_dependencies_and_check_finds_it_stal
         .assert()
         .success();
     w.cmd().args(["atlantis", "--check"]).assert().code(1);
+}
+
+/// Must show 4: the engine's version against the pin (tenv's files, nearest first) and the
+/// stack's `required_version`: a mismatch refuses apply, destroy and import with the pin's file
+/// and the engine found named, warns for plan, and `--ignore-version` overrides it.
+#[test]
+fn a_version_mismatch_refuses_what_writes_state() {
+    let w = World::new();
+    let run = |version: &str, args: &[&str]| {
+        w.cmd()
+            .env("ENGINE_VERSION", version)
+            .args(["run", "dev", "teams/team-a"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run("1.9.0", &["--", "apply", "-auto-approve"]);
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("refusing to apply with OpenTofu 1.9.0")
+            && err.contains(".opentofu-version pins OpenTofu 1.10.6")
+            && err.contains("--ignore-version"),
+        "{err}"
+    );
+    assert!(w.records().is_empty(), "the engine ran: {:?}", w.records());
+    for cmd in ["destroy", "import"] {
+        let out = run("1.9.0", &["--", cmd]);
+        assert_eq!(out.status.code(), Some(1), "{cmd}");
+    }
+
+    let out = run("1.9.0", &["--", "plan"]);
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("warning: ") && err.contains("pins OpenTofu 1.10.6"),
+        "{err}"
+    );
+
+    let out = run(
+        "1.9.0",
+        &["--ignore-version", "--", "apply", "-auto-approve"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // The nearest pin wins (a stack's own .tool-versions), and required_version is tofu's
+    // constraint language: `~> 1.10` takes 1.11, not 2.0.
+    let stack = w.root().join("stacks/teams/team-a");
+    std::fs::write(stack.join(".tool-versions"), "opentofu 1.11.0\n").unwrap();
+    let main = std::fs::read_to_string(stack.join("main.tf")).unwrap();
+    std::fs::write(
+        stack.join("main.tf"),
+        main.replace(
+            "required_version = \">= 1.6.0\"",
+            "required_version = \"~> 1.10\"",
+        ),
+    )
+    .unwrap();
+    let out = run("1.11.0", &["--", "apply", "-auto-approve"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(stack.join(".tool-versions"), "opentofu 2.0.0\n").unwrap();
+    let out = run("2.0.0", &["--", "apply", "-auto-approve"]);
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("main.tf:2: required_version \"~> 1.10\" is not met by OpenTofu 2.0.0"),
+        "{err}"
+    );
 }

@@ -144,8 +144,19 @@ impl<'a> Doc<'a> {
                 );
                 return Err(self.unsupported(i, &what));
             }
+            if let Some(c) = t.chars().find(|&c| c.is_control() && c != '\t') {
+                // YAML forbids them and kubectl refuses the file; an edit would keep it broken.
+                let what =
+                    format!("a control character ({c:?}) in `{name}`, which kubectl cannot load");
+                return Err(self.unsupported(i, &what));
+            }
             let base = self.lines[i].start + (t.len() - rest.len());
             let inline = inline_value(rest, base);
+            let after = self.src[inline.end..self.lines[i].end].trim_start();
+            if !after.is_empty() && !after.starts_with('#') {
+                let what = format!("text after the value of `{name}`, which kubectl cannot load");
+                return Err(self.unsupported(i, &what));
+            }
             if let Some(last) = keys.last_mut() {
                 last.block.end = i;
             }
@@ -207,7 +218,7 @@ impl<'a> Doc<'a> {
             );
         }
         let indent = self.lines[first].indent;
-        if !self.text(first)[indent..].starts_with('-') {
+        if !is_dash(&self.text(first)[indent..]) {
             return Err(self.unsupported(first, &format!("`{name}` is not a list")));
         }
         let dashes: Vec<usize> = content
@@ -397,7 +408,8 @@ impl<'a> Doc<'a> {
 /// A set of byte-range edits over one source text.
 #[derive(Default)]
 pub struct Edits {
-    edits: Vec<(Range<usize>, String)>,
+    /// The range, whether it inserts lines (after a replacement at the same offset), the text.
+    edits: Vec<(Range<usize>, bool, String)>,
 }
 
 impl Edits {
@@ -406,17 +418,24 @@ impl Edits {
     }
 
     fn push(&mut self, range: Range<usize>, text: String) {
-        self.edits.push((range, text));
+        self.edits.push((range, false, text));
+    }
+
+    /// An insertion of new lines at `at`: after a value replaced at the same offset
+    /// (`current-context:` ending a file without a line break), never before it.
+    fn insert(&mut self, at: usize, text: String) {
+        self.edits.push((at..at, true, text));
     }
 
     /// The new text as pieces: unchanged slices of `src` and replacements, in order (insertions
     /// at the same offset keep the order they were made in). Writing the pieces one after the
     /// other spares a copy of a large file.
     pub fn pieces<'s>(&'s mut self, src: &'s str) -> Vec<&'s str> {
-        self.edits.sort_by_key(|(r, _)| (r.start, r.end));
+        self.edits
+            .sort_by_key(|(r, append, _)| (r.start, *append, r.end));
         let mut out = Vec::with_capacity(self.edits.len() * 2 + 1);
         let mut at = 0;
-        for (r, text) in &self.edits {
+        for (r, _, text) in &self.edits {
             out.push(&src[at..r.start]);
             out.push(text.as_str());
             at = r.end;
@@ -439,7 +458,7 @@ impl Doc<'_> {
         } else {
             "\n"
         };
-        edits.push(self.src.len()..self.src.len(), format!("{sep}{text}"));
+        edits.insert(self.src.len(), format!("{sep}{text}"));
     }
 
     /// Sets `current-context`, in place when the key exists.
@@ -478,7 +497,7 @@ impl Doc<'_> {
                 }
                 let at = l.next;
                 let brk = if l.next == l.end { "\n" } else { "" };
-                edits.push(at..at, format!("{brk}{}", item(0)));
+                edits.insert(at, format!("{brk}{}", item(0)));
             }
             List::Items { indent, items } => {
                 let text = item(indent);
@@ -492,7 +511,7 @@ impl Doc<'_> {
                         let last = items.last().expect("a list with items");
                         let l = &self.lines[last.last_line];
                         let brk = if l.next == l.end { "\n" } else { "" };
-                        edits.push(l.next..l.next, format!("{brk}{text}"));
+                        edits.insert(l.next, format!("{brk}{text}"));
                     }
                 }
             }
@@ -538,10 +557,7 @@ impl Doc<'_> {
         } else {
             ""
         };
-        edits.push(
-            at..at,
-            format!("{brk}{}namespace: {value}\n", " ".repeat(*col)),
-        );
+        edits.insert(at, format!("{brk}{}namespace: {value}\n", " ".repeat(*col)));
         Ok(true)
     }
 }
@@ -697,6 +713,26 @@ mod tests {
         assert_eq!(d.names("clusters").unwrap(), ["a", "b"]);
         assert_eq!(d.names("contexts").unwrap(), ["c'd"]);
         assert_eq!(d.current_context().as_deref(), Some("c"));
+    }
+
+    /// Found by fuzzing: an empty `current-context:` ending a file without a line break, and a
+    /// list appended after it, both at the end: the value goes to the key, the list after it.
+    #[test]
+    fn a_value_at_the_end_of_the_file_comes_before_what_is_appended() {
+        let src = "kind: Config\ncurrent-context:";
+        let d = doc(src);
+        let mut edits = Edits::default();
+        d.upsert_item(&mut edits, "contexts", "vteam-a", |i| {
+            format!("{}- name: vteam-a\n", " ".repeat(i))
+        })
+        .unwrap();
+        d.set_current_context(&mut edits, "vteam-a");
+        let out = edits.apply(src);
+        assert_eq!(
+            out,
+            "kind: Config\ncurrent-context: vteam-a\ncontexts:\n- name: vteam-a\n"
+        );
+        assert_eq!(doc(&out).current_context().as_deref(), Some("vteam-a"));
     }
 
     #[test]

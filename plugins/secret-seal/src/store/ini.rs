@@ -111,16 +111,26 @@ pub fn parse(input: &str) -> Result<Branch> {
     Ok(root)
 }
 
-fn quote_value(v: &str) -> String {
-    if v.contains('\n') || v.contains('`') {
+/// A value as go-ini (sops's INI writer) quotes it. A value that needs `"""` but holds `"""` or
+/// ends with `"` cannot be read back whole (the first `"""` ends it): an error, not a value
+/// that silently loses its end.
+fn quote_value(v: &str) -> Result<String> {
+    Ok(if v.contains('\n') || v.contains('`') {
+        if v.contains("\"\"\"") || v.ends_with('"') {
+            return Err(Error::Invalid(format!(
+                "cannot write the value {v:?} as INI: it would not read back whole (INI's \"\"\" quoting ends at its quotes); use YAML or JSON for it"
+            )));
+        }
         format!("\"\"\"{v}\"\"\"")
     } else if v.contains(['#', ';']) {
         format!("`{v}`")
-    } else if v.starts_with(' ') || v.ends_with(' ') {
+    } else if v.starts_with(char::is_whitespace) || v.ends_with(char::is_whitespace) {
+        // go-ini quotes a value that strings.TrimSpace would change (tabs too), as a reader
+        // trims it.
         format!("\"{v}\"")
     } else {
         v.to_string()
-    }
+    })
 }
 
 fn write_comment(c: &Comment, out: &mut String) {
@@ -188,9 +198,31 @@ pub fn emit(root: &Branch) -> Result<String> {
                 ))
             })?;
             let pad = width - k.chars().count();
-            out.push_str(&format!("{k}{} = {}\n", " ".repeat(pad), quote_value(&v)));
+            out.push_str(&format!("{k}{} = {}\n", " ".repeat(pad), quote_value(&v)?));
             j = after;
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by fuzzing: a value starting with a tab was written bare and read back trimmed.
+    #[test]
+    fn values_with_blanks_at_their_ends_read_back_whole() {
+        for v in ["\tx", "x\t", " x", "x "] {
+            let mut section = Branch::default();
+            section.0.push(Item::entry("k", Value::Str(v.into())));
+            let mut root = Branch::default();
+            root.0.push(Item::entry("s", Value::Map(section)));
+            let text = emit(&root).unwrap();
+            let back = parse(&text).unwrap();
+            let Some(Value::Map(s)) = back.get("s") else {
+                panic!("{text}")
+            };
+            assert_eq!(s.get("k"), Some(&Value::Str(v.into())), "{text:?}");
+        }
+    }
 }

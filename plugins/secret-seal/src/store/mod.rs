@@ -147,8 +147,17 @@ pub fn load_plain(format: Format, bytes: &[u8]) -> Result<Tree> {
         return Err(Error::Empty);
     }
     let branches = parse(format, bytes)?;
-    if branches.is_empty() {
+    // A var file, dotenv or INI file of comments only holds nothing to seal (and what is written
+    // back would be empty).
+    let flat = matches!(format, Format::Tfvars | Format::Dotenv | Format::Ini);
+    let no_values = flat && branches.iter().all(|b| b.entries().next().is_none());
+    if branches.is_empty() || no_values {
         return Err(Error::Empty);
+    }
+    // What is sealed must decrypt back into the same format: a value that format cannot write
+    // (INI's `"""` cannot hold one that ends with `"`) is refused now, not at decrypt time.
+    if format == Format::Ini {
+        ini::emit(&branches[0])?;
     }
     if format != Format::Binary {
         for b in &branches {
