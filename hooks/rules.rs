@@ -475,6 +475,8 @@ fn check_staged(
         .collect();
     Ok(tofu_envs::check::check_stack(&layout, st, env, &env_vars)
         .into_iter()
+        // A validation tofu-envs cannot evaluate is no reason to refuse a commit.
+        .filter(|f| !f.skipped)
         .map(|f| {
             let message = match &f.variable {
                 Some(v) => format!("{v}: {}", f.message),

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::layout::{Layout, Stack};
 use crate::sources::{self, Sealed, SourceKind};
+use crate::validation;
 use crate::variables::{self, Variable};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -20,11 +21,17 @@ pub struct Finding {
     pub variable: Option<String>,
     pub message: String,
     pub hint: String,
+    /// Not a problem found: a validation this tool could not evaluate, said to be skipped.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub skipped: bool,
 }
 
 impl std::fmt::Display for Finding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}:{}:{}: ", self.file.display(), self.line, self.column)?;
+        if self.skipped {
+            write!(f, "note: ")?;
+        }
         if let Some(v) = &self.variable {
             write!(f, "{v}: ")?;
         }
@@ -77,6 +84,7 @@ fn check_stack_with(
         variable: variable.map(str::to_string),
         message,
         hint,
+        skipped: false,
     };
     let vars = match vars {
         Ok(v) => v,
@@ -181,6 +189,7 @@ fn check_stack_with(
                         "give a value or remove the line".into(),
                     ));
                 }
+                let well_typed = mismatches.is_empty();
                 for m in mismatches {
                     let (line, column) = if m.line > 0 {
                         (m.line, m.column)
@@ -210,6 +219,41 @@ fn check_stack_with(
                             var.line
                         ),
                     ));
+                }
+                // The env's own values, of the declared type: their validations, as plan runs them.
+                let env_value = matches!(src.kind, SourceKind::EnvFile | SourceKind::SealedFile);
+                if env_value && well_typed {
+                    for v in &var.validations {
+                        let at = format!(
+                            "validation at {}:{}",
+                            sources::relative(layout, &var.file).display(),
+                            v.line
+                        );
+                        let mut f = match validation::evaluate(v, &var.name, &value.value) {
+                            validation::Outcome::Pass => continue,
+                            validation::Outcome::Fail(why) => finding(
+                                file.clone(),
+                                e.line,
+                                e.column,
+                                Some(&e.name),
+                                match why {
+                                    Some(why) => format!("{} ({why})", v.error_message),
+                                    None => v.error_message.clone(),
+                                },
+                                at,
+                            ),
+                            validation::Outcome::Skipped(what) => finding(
+                                file.clone(),
+                                e.line,
+                                e.column,
+                                Some(&e.name),
+                                format!("validation skipped: it uses {what}, which tofu-envs does not evaluate (tofu plan will)"),
+                                at,
+                            ),
+                        };
+                        f.skipped = f.message.starts_with("validation skipped");
+                        out.push(f);
+                    }
                 }
             }
         }
@@ -251,6 +295,7 @@ fn missing(
         variable: Some(var.name.clone()),
         message: format!("required variable has no value in environment {env:?} and no default"),
         hint,
+        skipped: false,
     }
 }
 

@@ -596,25 +596,30 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
             };
             let selected = layout.select(&stacks)?;
             let findings = check::check(&layout, &envs, &selected, &env_vars());
+            // A validation that could not be evaluated is said, not counted.
+            let problems = findings.iter().filter(|f| !f.skipped).count();
             if output == Output::Json {
                 json(&findings)?;
             } else {
                 for f in &findings {
-                    println!("{f}");
+                    if f.skipped {
+                        eprintln!("{f}");
+                    } else {
+                        println!("{f}");
+                    }
                 }
                 let summary = format!(
-                    "{} finding(s) in {} environment(s) × {} stack(s)",
-                    findings.len(),
+                    "{problems} finding(s) in {} environment(s) × {} stack(s)",
                     envs.len(),
                     selected.len()
                 );
-                if findings.is_empty() {
+                if problems == 0 {
                     eprintln!("ok: {summary}");
                 } else {
                     eprintln!("{summary}");
                 }
             }
-            Ok(i32::from(!findings.is_empty()))
+            Ok(i32::from(problems > 0))
         }
         Command::Vars {
             words,

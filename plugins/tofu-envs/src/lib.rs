@@ -17,5 +17,6 @@ pub mod sources;
 pub mod team;
 pub mod transfer;
 pub mod types;
+pub mod validation;
 pub mod value;
 pub mod variables;

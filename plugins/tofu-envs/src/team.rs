@@ -786,6 +786,7 @@ pub fn findings(layout: &Layout) -> Vec<crate::check::Finding> {
         variable: Some("teams".into()),
         message,
         hint,
+        skipped: false,
     };
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
@@ -902,6 +903,7 @@ fn copied_secrets(layout: &Layout) -> Vec<crate::check::Finding> {
                             stack.name
                         ),
                         hint: "give the team secrets of its own with `secret-seal edit`; `tofu-envs team add` makes fresh ones".into(),
+                        skipped: false,
                     });
                 }
                 Some(_) => {}

@@ -19,6 +19,7 @@ pub struct Variable {
     pub file: PathBuf,
     pub line: usize,
     pub column: usize,
+    pub validations: Vec<crate::validation::Validation>,
 }
 
 impl Variable {
@@ -84,7 +85,9 @@ pub fn read_source(src: &str, file: &Path) -> Result<Vec<Variable>> {
             .iter()
             .find(|(n, _, _)| *n == name)
             .map_or((0, 0), |(_, l, c)| (*l, *c));
+        let validations = validations_of(&block.body, condition_lines(src, line));
         vars.push(Variable {
+            validations,
             sensitive: flag(&block.body, "sensitive", false),
             nullable: flag(&block.body, "nullable", true),
             name,
@@ -96,6 +99,45 @@ pub fn read_source(src: &str, file: &Path) -> Result<Vec<Variable>> {
         });
     }
     Ok(vars)
+}
+
+/// The `validation` blocks of a variable body; `lines` are the lines of its `condition`s.
+fn validations_of(body: &hcl::Body, lines: Vec<usize>) -> Vec<crate::validation::Validation> {
+    let blocks = body
+        .blocks()
+        .filter(|b| b.identifier.as_str() == "validation");
+    blocks
+        .enumerate()
+        .filter_map(|(i, b)| {
+            let attr = |name: &str| b.body.attributes().find(|a| a.key.as_str() == name);
+            let condition = attr("condition")?.expr.clone();
+            let error_message = match attr("error_message").map(|a| &a.expr) {
+                Some(hcl::Expression::String(s)) => s.clone(),
+                _ => "(the validation's error_message is a template)".into(),
+            };
+            Some(crate::validation::Validation {
+                condition,
+                error_message,
+                line: lines.get(i).copied().unwrap_or(0),
+            })
+        })
+        .collect()
+}
+
+/// The lines of the `condition = ...` attributes of the variable declared at `line`, up to the
+/// next top-level line.
+fn condition_lines(src: &str, line: usize) -> Vec<usize> {
+    src.lines()
+        .enumerate()
+        .skip(line)
+        .take_while(|(_, l)| !l.starts_with(|c: char| c.is_ascii_alphabetic()))
+        .filter(|(_, l)| {
+            l.trim_start()
+                .strip_prefix("condition")
+                .is_some_and(|r| r.trim_start().starts_with('='))
+        })
+        .map(|(i, _)| i + 1)
+        .collect()
 }
 
 /// `variable "name"` headers and their positions.

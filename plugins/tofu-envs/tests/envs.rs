@@ -439,3 +439,68 @@ fn an_unknown_environment_is_refused_with_a_suggestion() {
         );
     }
 }
+
+/// Must show 3: `validation {}` conditions run against the env's values, as plan runs them: a
+/// failure is reported with the variable's error_message where the value is and where the
+/// validation is; a condition using a function tofu-envs does not evaluate is said to be skipped
+/// (standard error) and never counted as a finding; the sealed value is checked too.
+#[test]
+fn validations_run_on_the_values_and_the_unknown_is_skipped() {
+    let d = fixture();
+    let root = d.path();
+    let validated = VARIABLES
+        .replace(
+            "variable \"replicas\" {\n  type = number\n}",
+            "variable \"replicas\" {\n  type = number\n  validation {\n    condition     = var.replicas >= 1 && var.replicas <= 9\n    error_message = \"replicas must be between 1 and 9.\"\n  }\n}",
+        )
+        .replace(
+            "  sensitive = true\n}",
+            "  sensitive = true\n  validation {\n    condition     = length(var.db_password) >= 32\n    error_message = \"db_password must be at least 32 characters.\"\n  }\n  validation {\n    condition     = cidrhost(var.db_password, 1) != \"\"\n    error_message = \"never evaluated\"\n  }\n}",
+        );
+    write(root, "stacks/app/variables.tf", &validated);
+    write(
+        root,
+        "stacks/app/env/dev.tfvars",
+        "replicas = 0\nzones    = [\"a\", \"b\"]\n",
+    );
+    let out = cmd(root)
+        .env("SOPS_AGE_KEY_FILE", demo_key())
+        .args(["check", "dev"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "stacks/app/env/dev.tfvars:1:1: replicas: replicas must be between 1 and 9. (validation at stacks/app/variables.tf:9)",
+            "stacks/app/env/dev.secrets.tfvars.json:2:2: db_password: db_password must be at least 32 characters. (validation at stacks/app/variables.tf:36)",
+        ],
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("db_password: validation skipped: it uses the function cidrhost()")
+            && stderr.contains("2 finding(s)"),
+        "{stderr}"
+    );
+    // Fixed, the skipped condition alone does not fail the check.
+    write(root, "stacks/app/env/dev.tfvars", "replicas = 3\n");
+    seal(
+        root,
+        "stacks/app/env/dev.secrets.tfvars.json",
+        "{\"db_password\": \"a-password-long-enough-for-thirty-two\"}",
+    );
+    let out = cmd(root)
+        .env("SOPS_AGE_KEY_FILE", demo_key())
+        .args(["check", "dev"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("validation skipped") && stderr.contains("ok: 0 finding(s)"),
+        "{stderr}"
+    );
+}
