@@ -111,25 +111,31 @@ pub fn parse(input: &str) -> Result<Branch> {
     Ok(root)
 }
 
-/// A value as go-ini (sops's INI writer) quotes it. A value that needs `"""` but holds `"""` or
-/// ends with `"` cannot be read back whole (the first `"""` ends it): an error, not a value
-/// that silently loses its end.
+/// A value as go-ini (sops's INI writer) quotes it, so that a reader gets it back whole: `"""`
+/// around one with a line break or a backtick, backticks around one with a comment character,
+/// double quotes around one with blanks at its ends. One that starts with a quote (a reader
+/// would take it for quoting) is quoted too. A value no quoting can carry (`"""` inside, or a
+/// line break and a final `"`) is an error, not a value that silently loses its end.
 fn quote_value(v: &str) -> Result<String> {
-    Ok(if v.contains('\n') || v.contains('`') {
-        if v.contains("\"\"\"") || v.ends_with('"') {
-            return Err(Error::Invalid(format!(
-                "cannot write the value {v:?} as INI: it would not read back whole (INI's \"\"\" quoting ends at its quotes); use YAML or JSON for it"
-            )));
-        }
-        format!("\"\"\"{v}\"\"\"")
+    let starts_like_quoting = v.starts_with(['"', '\'', '`']);
+    let triple =
+        || (!v.contains("\"\"\"") && !v.ends_with('"')).then(|| format!("\"\"\"{v}\"\"\""));
+    let backticks = || (!v.contains(['`', '\n'])).then(|| format!("`{v}`"));
+    let quoted = if v.contains('\n') || v.contains('`') || starts_like_quoting {
+        triple().or_else(backticks)
     } else if v.contains(['#', ';']) {
-        format!("`{v}`")
+        backticks()
     } else if v.starts_with(char::is_whitespace) || v.ends_with(char::is_whitespace) {
         // go-ini quotes a value that strings.TrimSpace would change (tabs too), as a reader
         // trims it.
-        format!("\"{v}\"")
+        Some(format!("\"{v}\""))
     } else {
-        v.to_string()
+        Some(v.to_string())
+    };
+    quoted.ok_or_else(|| {
+        Error::Invalid(format!(
+            "cannot write the value {v:?} as INI: no INI quoting carries it whole; use YAML or JSON for it"
+        ))
     })
 }
 
@@ -212,7 +218,9 @@ mod tests {
     /// Found by fuzzing: a value starting with a tab was written bare and read back trimmed.
     #[test]
     fn values_with_blanks_at_their_ends_read_back_whole() {
-        for v in ["\tx", "x\t", " x", "x "] {
+        for v in [
+            "\tx", "x\t", " x", "x ", "\"a\" b", "'a' b", "\"a\"", "x`y", "a;b",
+        ] {
             let mut section = Branch::default();
             section.0.push(Item::entry("k", Value::Str(v.into())));
             let mut root = Branch::default();
