@@ -488,8 +488,9 @@ fn write_web_stack(layout: &Path) {
 }
 
 /// Journey 4: a demo environment is created from dev with a time to live, planned with a real
-/// engine (its values and sealed secret reach tofu), expires, and `gc` collects its files (never
-/// the state) while dev stays as it was.
+/// engine (its values and sealed secret reach tofu), applied, expires; `gc` keeps its files while
+/// its state holds resources, `gc --destroy` destroys them and then collects the files, while dev
+/// stays as it was.
 #[test]
 fn a_demo_environment_is_created_planned_expired_and_collected() {
     let Some(engine) = terraform_engine() else {
@@ -555,8 +556,43 @@ fn a_demo_environment_is_created_planned_expired_and_collected() {
     assert!(layout
         .join("stacks/apps/web/env/demo-globex.tfvars")
         .exists());
-    let collected = envs(&["gc"]);
+    // Its state still holds what was applied: gc keeps every file (without them it could not
+    // be destroyed), and says where.
+    let kept = alice
+        .cmd(bin("tofu-envs"), layout)
+        .arg("gc")
+        .output()
+        .unwrap();
+    let said = text(&kept.stdout);
+    assert_eq!(kept.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("apps/web: stacks/apps/web/terraform.tfstate holds 1 resource(s)"),
+        "{said}"
+    );
+    assert!(layout
+        .join("stacks/apps/web/env/demo-globex.tfvars")
+        .exists());
+    assert_eq!(
+        std::fs::read(&state).unwrap(),
+        state_before,
+        "gc never touches state"
+    );
+    // `gc --destroy` destroys it with the environment's own values and secrets (a Terraform
+    // engine on an OpenTofu pin, knowingly), then collects the files.
+    let collected = alice
+        .cmd(bin("tofu-envs"), layout)
+        .env("TOFU_BINARY", &engine)
+        .args(["gc", "--destroy", "--ignore-version"])
+        .output()
+        .unwrap();
+    let collected = succeeded("tofu-envs gc --destroy", collected);
     assert!(collected.contains("demo-globex expired at"), "{collected}");
+    let after: serde_json::Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    assert_eq!(
+        after["resources"],
+        serde_json::json!([]),
+        "destroyed: {after}"
+    );
     for f in ["demo-globex.tfvars", "demo-globex.secrets.tfvars.json"] {
         assert!(
             !layout.join("stacks/apps/web/env").join(f).exists(),
@@ -567,11 +603,6 @@ fn a_demo_environment_is_created_planned_expired_and_collected() {
     assert!(
         !layout.join("tofu-envs.json").exists(),
         "the registry is empty, so gone"
-    );
-    assert_eq!(
-        std::fs::read(&state).unwrap(),
-        state_before,
-        "gc never touches state"
     );
     assert_eq!(std::fs::read(layout.join(dev_secrets)).unwrap(), dev_before);
     assert_eq!(envs(&["gc"]), "no expired environments\n");

@@ -159,6 +159,23 @@ enum Command {
         /// Say what would be removed; remove nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Destroy what an expired environment's state still holds first (every stack, in reverse dependency order, with the environment's values and secrets), then remove its files.
+        #[arg(long, conflicts_with = "force")]
+        destroy: bool,
+        /// Remove the files even where state still holds resources, which are then orphaned.
+        #[arg(long)]
+        force: bool,
+        /// With --destroy: destroy even when the engine's version misses the stacks' pin or required_version.
+        #[arg(long, requires = "destroy")]
+        ignore_version: bool,
+    },
+    /// Give a short-lived environment more time: it expires DURATION from now.
+    Extend {
+        /// The environment (made with `new --ttl`).
+        env: String,
+        /// How long from now, e.g. 48h, 7d.
+        #[arg(long)]
+        ttl: String,
     },
     /// Print a shell completion script: `tofu-envs completions bash > ~/.local/share/bash-completion/completions/tofu-envs`.
     Completions {
@@ -403,6 +420,57 @@ fn run_command(
     Ok(i32::from(
         results.iter().any(|r| r.outcome != run::Outcome::Ok),
     ))
+}
+
+/// `gc --destroy`: each expired environment whose state still holds resources is destroyed
+/// first, every stack in reverse dependency order, with its own values and secrets.
+fn destroy_expired(layout: &Layout, ignore_version: bool) -> Result<(), Failure> {
+    use tofu_envs::run;
+    let expired = envs::gc(
+        layout,
+        envs::GcOptions {
+            dry_run: true,
+            force: false,
+        },
+    )?;
+    for e in expired.iter().filter(|e| !e.live.is_empty()) {
+        let selected: Vec<usize> = (0..layout.stacks.len())
+            .filter(|&i| {
+                let s = &layout.stacks[i];
+                s.plain_file(&e.env).exists() || s.sealed_file(&e.env).exists()
+            })
+            .collect();
+        let args: Vec<String> = ["destroy", "-auto-approve", "-input=false"]
+            .map(String::from)
+            .to_vec();
+        if let Ok(engine) = run::engine(&layout.stacks[0]) {
+            let all: Vec<_> = layout.stacks.iter().collect();
+            for warning in run::check_engine_version(&all, &engine, &args, ignore_version)? {
+                eprintln!("{warning}");
+            }
+        }
+        eprintln!("destroying what environment {} still holds", e.env);
+        let results = run::run_all(
+            layout,
+            &selected,
+            &e.env,
+            &args,
+            &run::AllOptions {
+                parallelism: 1,
+                keep_going: false,
+            },
+        )?;
+        if let Some(failed) = results.iter().find(|r| r.outcome != run::Outcome::Ok) {
+            return Err(Failure(
+                1,
+                format!(
+                    "destroying {} failed in {}; its files are kept: fix it and run `tofu-envs gc --destroy` again",
+                    e.env, failed.stack
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn env_vars() -> Vec<(String, String)> {
@@ -775,22 +843,56 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
             }
             Ok(0)
         }
-        Command::Gc { dry_run } => {
-            let expired = envs::gc(&layout, !dry_run)?;
+        Command::Gc {
+            dry_run,
+            destroy,
+            force,
+            ignore_version,
+        } => {
+            if destroy && !dry_run {
+                destroy_expired(&layout, ignore_version)?;
+            }
+            let expired = envs::gc(&layout, envs::GcOptions { dry_run, force })?;
             if expired.is_empty() {
                 println!("no expired environments");
             }
+            let mut kept = false;
             for e in &expired {
                 println!("{} expired at {}", e.env, e.expires);
-                println!("  destroy its infrastructure first: TOFU_ENV={} terragrunt run --all destroy (state under .terraform-state/{}/ is kept)", e.env, e.env);
+                if !e.live.is_empty() && !e.removed {
+                    kept = true;
+                    println!("  its state still holds resources, so its files are kept (without them it could not be destroyed):");
+                    for l in &e.live {
+                        println!("    {l}");
+                    }
+                    println!("  destroy them with `tofu-envs gc --destroy`, or remove the files anyway with `tofu-envs gc --force`");
+                } else if !e.live.is_empty() {
+                    println!(
+                        "  removed with --force; its state still holds resources, now orphaned:"
+                    );
+                    for l in &e.live {
+                        println!("    {l}");
+                    }
+                }
+                let verb = if e.removed {
+                    "removed"
+                } else if dry_run && e.live.is_empty() {
+                    "would remove"
+                } else {
+                    "kept"
+                };
                 for f in &e.files {
-                    let verb = if dry_run { "would remove" } else { "removed" };
                     println!(
                         "  {verb} {}",
                         tofu_envs::sources::relative(&layout, f).display()
                     );
                 }
             }
+            Ok(i32::from(kept && !dry_run))
+        }
+        Command::Extend { env, ttl } => {
+            let expires = envs::extend(&layout, &env, &ttl)?;
+            println!("environment {env} expires at {expires}");
             Ok(0)
         }
     }

@@ -3,7 +3,7 @@
 //! collecting expired short-lived ones (`gc`).
 
 use crate::error::{Error, Result};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use globset::Glob;
 use serde::Serialize;
@@ -393,11 +393,25 @@ pub struct Expired {
     pub env: String,
     pub expires: String,
     pub files: Vec<PathBuf>,
+    /// The state that still holds the environment's resources, per stack: the files are kept.
+    pub live: Vec<String>,
+    /// Whether its files were removed.
+    pub removed: bool,
 }
 
-/// Expired short-lived environments; with `remove`, their env files and registry entries go.
-/// State is never touched.
-pub fn gc(layout: &Layout, remove: bool) -> Result<Vec<Expired>> {
+/// What `gc` may do beyond removing the files of an environment whose state is empty.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GcOptions {
+    /// Say what would be done; change nothing.
+    pub dry_run: bool,
+    /// Remove the files even where state still holds resources (they are then orphaned).
+    pub force: bool,
+}
+
+/// Expired short-lived environments. The files of one whose state still holds resources are
+/// kept (without them it could no longer be destroyed) unless forced; the others' env files and
+/// registry entries go. State is never touched here.
+pub fn gc(layout: &Layout, opts: GcOptions) -> Result<Vec<Expired>> {
     let _lock = platform_fs::Lock::on_dir(&layout.root)?;
     let mut reg = layout.registry()?;
     let now = now();
@@ -415,7 +429,9 @@ pub fn gc(layout: &Layout, remove: bool) -> Result<Vec<Expired>> {
             .flat_map(|s| [s.plain_file(&env), s.sealed_file(&env)])
             .filter(|p| p.exists())
             .collect();
-        if remove {
+        let live = live_state(layout, &env);
+        let removed = !opts.dry_run && (live.is_empty() || opts.force);
+        if removed {
             for f in &files {
                 std::fs::remove_file(f).map_err(Error::write(f))?;
             }
@@ -425,10 +441,84 @@ pub fn gc(layout: &Layout, remove: bool) -> Result<Vec<Expired>> {
             env,
             expires,
             files,
+            live,
+            removed,
         });
     }
-    if remove {
+    if out.iter().any(|e| e.removed) {
         layout.save_registry(&reg)?;
     }
     Ok(out)
+}
+
+/// The stacks whose state for `env` still holds managed resources: the state terragrunt keeps
+/// through the root config, a workspace named for the environment, and a stack's local
+/// `terraform.tfstate` (plain tofu without a backend: whose it is cannot be told, so it counts).
+/// A state that cannot be read counts as live.
+pub fn live_state(layout: &Layout, env: &str) -> Vec<String> {
+    let mut live = Vec::new();
+    for stack in &layout.stacks {
+        let candidates = [
+            platform_layout::state_file(&layout.root, &stack.dir, env),
+            stack
+                .dir
+                .join("terraform.tfstate.d")
+                .join(env)
+                .join("terraform.tfstate"),
+            stack.dir.join("terraform.tfstate"),
+        ];
+        for path in candidates {
+            let shown = crate::sources::relative(layout, &path);
+            match managed_resources(&path) {
+                Ok(0) => {}
+                Ok(n) => live.push(format!(
+                    "{}: {} holds {n} resource(s)",
+                    stack.name,
+                    shown.display()
+                )),
+                Err(why) => live.push(format!(
+                    "{}: {} cannot be read ({why})",
+                    stack.name,
+                    shown.display()
+                )),
+            }
+        }
+    }
+    live
+}
+
+/// How many managed resources a state file holds (0 when there is no file).
+fn managed_resources(path: &Path) -> std::result::Result<usize, String> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e.to_string()),
+    };
+    let state: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    let resources = state["resources"]
+        .as_array()
+        .ok_or("no resources array: not a tofu state file")?;
+    Ok(resources
+        .iter()
+        .filter(|r| r["mode"] != "data")
+        .filter(|r| r["instances"].as_array().is_some_and(|i| !i.is_empty()))
+        .count())
+}
+
+/// Sets an environment's time to live to `ttl` from now (`tofu-envs extend ENV --ttl 48h`).
+pub fn extend(layout: &Layout, env: &str, ttl: &str) -> Result<String> {
+    let secs = parse_ttl(ttl)?;
+    let _lock = platform_fs::Lock::on_dir(&layout.root)?;
+    let mut reg = layout.registry()?;
+    let expires = secret_seal::time::format_utc(now() + secs);
+    match reg.environments.get_mut(env) {
+        Some(entry) => entry.expires = expires.clone(),
+        None => {
+            return Err(Error::Usage(format!(
+                "environment {env:?} has no time to live (it is not short-lived); `tofu-envs new NAME --ttl` makes one that has"
+            )))
+        }
+    }
+    layout.save_registry(&reg)?;
+    Ok(expires)
 }

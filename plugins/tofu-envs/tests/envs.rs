@@ -353,12 +353,54 @@ fn short_lived_environments_expire_and_are_collected() {
     assert!(String::from_utf8_lossy(&dry.stdout)
         .contains("would remove stacks/app/env/demo-acme.tfvars"));
     assert!(root.join("stacks/app/env/demo-acme.tfvars").exists());
+    // State that still holds the environment's resources (terragrunt's, through root.hcl's
+    // backend path) keeps every file: without them it could not be destroyed.
+    let state = root.join(".terraform-state/demo-acme/stacks/app/terraform.tfstate");
+    write(
+        root,
+        ".terraform-state/demo-acme/stacks/app/terraform.tfstate",
+        r#"{"version": 4, "resources": [{"mode": "managed", "type": "terraform_data", "name": "app", "instances": [{"attributes": {}}]}]}"#,
+    );
     let gc = cmd(root).arg("gc").output().unwrap();
     let text = String::from_utf8_lossy(&gc.stdout);
+    assert_eq!(gc.status.code(), Some(1), "{text}");
     assert!(
-        text.contains("TOFU_ENV=demo-acme terragrunt run --all destroy"),
+        text.contains(
+            "app: .terraform-state/demo-acme/stacks/app/terraform.tfstate holds 1 resource(s)"
+        ) && text.contains("kept stacks/app/env/demo-acme.tfvars")
+            && text.contains("tofu-envs gc --destroy"),
         "{text}"
     );
+    assert!(root.join("stacks/app/env/demo-acme.tfvars").exists());
+    // A longer time to live, then back to expired.
+    let extended = cmd(root)
+        .args(["extend", "demo-acme", "--ttl", "1h"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&extended.stdout).contains("environment demo-acme expires at"));
+    let gc = cmd(root).arg("gc").output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&gc.stdout),
+        "no expired environments\n"
+    );
+    cmd(root)
+        .args(["extend", "demo-acme", "--ttl", "1s"])
+        .assert()
+        .success();
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    // Destroyed (the state is empty now), the files go.
+    write(
+        root,
+        ".terraform-state/demo-acme/stacks/app/terraform.tfstate",
+        r#"{"version": 4, "resources": []}"#,
+    );
+    let gc = cmd(root).arg("gc").output().unwrap();
+    assert!(
+        gc.status.success(),
+        "{}",
+        String::from_utf8_lossy(&gc.stdout)
+    );
+    assert!(state.exists(), "gc never removes state");
     assert!(
         !root.join("stacks/app/env/demo-acme.tfvars").exists()
             && !root
