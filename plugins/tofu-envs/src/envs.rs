@@ -246,7 +246,35 @@ pub fn new_env(layout: &Layout, name: &str, opts: &NewOptions) -> Result<Created
             _ => None,
         });
     }
+    // The expiry is recorded first: a run killed while writing the files leaves an environment
+    // `gc` collects, never one it does not know. A failure takes back what was written.
+    let expires = match ttl {
+        Some(secs) => Some(register(layout, name, secs)?),
+        None => None,
+    };
     let mut files = Vec::new();
+    let written = write_env_files(layout, name, opts, stacks, fresh, &mut files);
+    if let Err(e) = written {
+        for f in &files {
+            let _ = std::fs::remove_file(f);
+        }
+        if expires.is_some() {
+            let _ = unregister(layout, name);
+        }
+        return Err(e);
+    }
+    Ok(Created { files, expires })
+}
+
+/// The env files of a new environment, each recorded in `files` once written.
+fn write_env_files(
+    layout: &Layout,
+    name: &str,
+    opts: &NewOptions,
+    stacks: Vec<&Stack>,
+    fresh: Vec<Option<Vec<u8>>>,
+    files: &mut Vec<PathBuf>,
+) -> Result<()> {
     for (stack, fresh) in stacks.into_iter().zip(fresh) {
         platform_fs::create_dir_all(&stack.env_dir())?;
         match &opts.from {
@@ -271,25 +299,30 @@ pub fn new_env(layout: &Layout, name: &str, opts: &NewOptions) -> Result<Created
             None => files.extend(scaffold(layout, stack, name)?),
         }
     }
-    let expires = match ttl {
-        Some(secs) => {
-            // Read-modify-write of the registry under the root's lock: environments created at
-            // once must all be recorded.
-            let _lock = platform_fs::Lock::on_dir(&layout.root)?;
-            let mut reg: Registry = layout.registry()?;
-            let now = now();
-            let entry = RegistryEntry {
-                created: secret_seal::time::format_utc(now),
-                expires: secret_seal::time::format_utc(now + secs),
-            };
-            let expires = entry.expires.clone();
-            reg.environments.insert(name.to_string(), entry);
-            layout.save_registry(&reg)?;
-            Some(expires)
-        }
-        None => None,
+    Ok(())
+}
+
+/// Records an environment's expiry, `secs` from now. Read-modify-write of the registry under
+/// the root's lock: environments created at once must all be recorded.
+fn register(layout: &Layout, name: &str, secs: i64) -> Result<String> {
+    let _lock = platform_fs::Lock::on_dir(&layout.root)?;
+    let mut reg: Registry = layout.registry()?;
+    let now = now();
+    let entry = RegistryEntry {
+        created: secret_seal::time::format_utc(now),
+        expires: secret_seal::time::format_utc(now + secs),
     };
-    Ok(Created { files, expires })
+    let expires = entry.expires.clone();
+    reg.environments.insert(name.to_string(), entry);
+    layout.save_registry(&reg)?;
+    Ok(expires)
+}
+
+fn unregister(layout: &Layout, name: &str) -> Result<()> {
+    let _lock = platform_fs::Lock::on_dir(&layout.root)?;
+    let mut reg: Registry = layout.registry()?;
+    reg.environments.remove(name);
+    layout.save_registry(&reg)
 }
 
 /// A new environment's sealed file from another's: each sensitive string variable gets a fresh
