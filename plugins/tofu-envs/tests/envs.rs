@@ -546,3 +546,40 @@ fn validations_run_on_the_values_and_the_unknown_is_skipped() {
         "{stderr}"
     );
 }
+
+/// `new` across stacks either completes or leaves the tree as it was: a write that fails in one
+/// stack takes back the files written in the others and the expiry recorded first.
+#[test]
+fn a_new_environment_that_fails_half_way_leaves_nothing() {
+    let d = fixture();
+    let root = d.path();
+    // A second stack whose env/ is a file: the environment's directory cannot be made there.
+    write(
+        root,
+        "stacks/zz/variables.tf",
+        "variable \"x\" {\n  default = 1\n}\n",
+    );
+    write(root, "stacks/zz/env", "not a directory\n");
+    let out = cmd(root)
+        .env("SOPS_AGE_KEY_FILE", demo_key())
+        .args(["new", "demo-half", "--from", "dev", "--ttl", "1h"])
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("stacks/zz/env"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for f in ["demo-half.tfvars", "demo-half.secrets.tfvars.json"] {
+        assert!(
+            !root.join("stacks/app/env").join(f).exists(),
+            "{f} was left"
+        );
+    }
+    assert!(!root.join("tofu-envs.json").exists(), "the expiry was left");
+}
