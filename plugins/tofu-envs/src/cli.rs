@@ -133,7 +133,7 @@ enum Command {
         /// [ENV] [STACK]: the environment (default: TOFU_ENV, else dev) and the stack (default: the one the working directory is in).
         #[arg(value_name = "ENV_OR_STACK", num_args = 0..=2)]
         words: Vec<String>,
-        /// Read `export NAME=value` lines from this file instead of the environment.
+        /// Read `export NAME=value` lines from this file instead of the environment; a `.tfvars` file (your terraform.tfvars) is read as tfvars: its plain values go to the env file, the sensitive ones into its sealed file.
         #[arg(long)]
         file: Option<PathBuf>,
         /// Take the values from the current environment (the default).
@@ -784,7 +784,17 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
         } => {
             let (env, stack) = env_and_stack(&layout, words)?;
             let stack = layout.select(std::slice::from_ref(&stack))?[0];
+            let tfvars = file
+                .as_ref()
+                .is_some_and(|f| f.extension().is_some_and(|e| e == "tfvars"));
             let pairs: Vec<(String, zeroize::Zeroizing<String>)> = match &file {
+                Some(f) if tfvars => {
+                    let text = zeroize::Zeroizing::new(
+                        std::fs::read_to_string(f).map_err(tofu_envs::Error::read(f))?,
+                    );
+                    tofu_envs::transfer::pairs_from_tfvars(&text)
+                        .map_err(|e| usage(format!("{}:{e}", f.display())))?
+                }
                 Some(f) => tofu_envs::transfer::parse_exports(&zeroize::Zeroizing::new(
                     std::fs::read_to_string(f).map_err(tofu_envs::Error::read(f))?,
                 )),
@@ -812,6 +822,15 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
                 eprintln!(
                     "warning: TF_VAR_{n} is not declared by {}; not imported",
                     stack.display()
+                );
+            }
+            if let (Some(f), true) = (&file, tfvars) {
+                // The original still holds every value in plain text, and tofu loads
+                // terraform.tfvars and *.auto.tfvars for every environment.
+                eprintln!(
+                    "{} is imported into environment {env}; remove it, it holds the secrets in plain text (and tofu would load it for every environment): rm {} (and `git rm --cached` it if it was committed)",
+                    f.display(),
+                    f.display()
                 );
             }
             Ok(0)

@@ -92,6 +92,24 @@ pub fn parse_exports(text: &str) -> Vec<(String, Zeroizing<String>)> {
         .collect()
 }
 
+/// The assignments of a var file (Bob's `terraform.tfvars`) as `TF_VAR_` pairs: a string as it
+/// is, any other value as HCL, as tofu reads a `TF_VAR_` of that type.
+pub fn pairs_from_tfvars(
+    text: &str,
+) -> std::result::Result<Vec<(String, Zeroizing<String>)>, String> {
+    let assignments = value::parse_tfvars(text).map_err(|e| e.to_string())?;
+    Ok(assignments
+        .into_iter()
+        .map(|a| {
+            let raw = match &a.value.value {
+                Value::String(s) => s.clone(),
+                other => other.to_hcl(),
+            };
+            (format!("TF_VAR_{}", a.name), Zeroizing::new(raw))
+        })
+        .collect())
+}
+
 pub struct Imported {
     pub plain: Vec<String>,
     pub sealed: Vec<String>,
@@ -99,8 +117,9 @@ pub struct Imported {
 }
 
 /// Writes `TF_VAR_*` values into the stack's env files. Existing values are kept unless given
-/// again; the plain file is rewritten formatted (its comments are not kept); the sealed file is
-/// re-sealed as a whole and never exists in plain text.
+/// again; in the plain file only the values given change (each in place, or a line added at its
+/// end): its comments, order and layout stay byte for byte. The sealed file is re-sealed as a
+/// whole and never exists in plain text.
 pub fn import(
     layout: &Layout,
     stack: &Stack,
@@ -114,8 +133,9 @@ pub fn import(
         ignored: Vec::new(),
     };
     let mut plain: Vec<(String, Value)> = Vec::new();
-    if let Ok(text) = std::fs::read_to_string(stack.plain_file(env)) {
-        plain = value::parse_tfvars(&text)
+    let plain_text = std::fs::read_to_string(stack.plain_file(env)).ok();
+    if let Some(text) = &plain_text {
+        plain = value::parse_tfvars(text)
             .map_err(|e| Error::invalid(stack.plain_file(env))(e.to_string()))?
             .into_iter()
             .map(|a| (a.name, a.value.value))
@@ -186,14 +206,15 @@ pub fn import(
         names.push(name.to_string());
     }
     if !result.plain.is_empty() {
-        let text: String = plain
+        let given: Vec<(String, Value)> = plain
             .iter()
-            .map(|(n, v)| format!("{n} = {}\n", v.to_hcl()))
+            .filter(|(n, _)| result.plain.contains(n))
+            .cloned()
             .collect();
-        let formatted = crate::hcl::format(&text, crate::hcl::Mode::Tofu)
-            .map_err(|e| Error::invalid(stack.plain_file(env))(e.to_string()))?;
+        let text = with_values(plain_text.as_deref().unwrap_or(""), &given)
+            .map_err(Error::invalid(stack.plain_file(env)))?;
         platform_fs::create_dir_all(&stack.env_dir())?;
-        platform_fs::write(&stack.plain_file(env), formatted.as_bytes(), 0o644)?;
+        platform_fs::write(&stack.plain_file(env), text.as_bytes(), 0o644)?;
     }
     if !result.sealed.is_empty() {
         let mut b = secret_seal::Branch::default();
@@ -204,6 +225,35 @@ pub fn import(
         crate::envs::seal_new(&stack.sealed_file(env), b)?;
     }
     Ok(result)
+}
+
+/// A var file's text with `values` set: an attribute that is there gets its value replaced where
+/// it is; one that is not is added at the end, formatted. Every other byte stays.
+pub fn with_values(text: &str, values: &[(String, Value)]) -> std::result::Result<String, String> {
+    use hcl_edit::Span;
+    let body = hcl_edit::parser::parse_body(text).map_err(|e| e.to_string())?;
+    let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+    let mut added = String::new();
+    for (name, v) in values {
+        match body.get_attribute(name).and_then(|a| a.value.span()) {
+            Some(span) => edits.push((span, v.to_hcl())),
+            None => added.push_str(&format!("{name} = {}\n", v.to_hcl())),
+        }
+    }
+    edits.sort_by_key(|(r, _)| std::cmp::Reverse(r.start));
+    let mut out = text.to_string();
+    for (range, replacement) in edits {
+        out.replace_range(range, &replacement);
+    }
+    if !added.is_empty() {
+        let added =
+            crate::hcl::format(&added, crate::hcl::Mode::Tofu).map_err(|e| e.to_string())?;
+        if !out.is_empty() && !out.ends_with('\n') {
+            out.push('\n');
+        }
+        out.push_str(&added);
+    }
+    Ok(out)
 }
 
 fn to_sealed(v: &Value) -> secret_seal::Value {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
-use crate::support::{demo_key, repo};
+use crate::support::{demo_key, repo, sealed_value};
 
 fn cmd(root: &Path) -> Command {
     let mut c = Command::cargo_bin("tofu-envs").unwrap();
@@ -238,7 +238,7 @@ fn missing_required_values_and_tampered_secrets_are_found() {
 }
 
 fn password(root: &Path, env: &str) -> String {
-    crate::support::sealed_value(
+    sealed_value(
         &root.join(format!("stacks/app/env/{env}.secrets.tfvars.json")),
         "db_password",
     )
@@ -582,4 +582,67 @@ fn a_new_environment_that_fails_half_way_leaves_nothing() {
         );
     }
     assert!(!root.join("tofu-envs.json").exists(), "the expiry was left");
+}
+
+/// Must show 2 (import): an import changes only the values it is given, in place; comments,
+/// order and layout stay byte for byte, a new value is added at the end. Bob's own
+/// `terraform.tfvars` goes in with `--file`: plain values to the env file, the sensitive one
+/// sealed, and he is told to remove the plaintext original.
+#[test]
+fn import_keeps_every_other_byte_and_takes_a_terraform_tfvars() {
+    let d = fixture();
+    let root = d.path();
+    let commented = "# dev: small\nreplicas = 2 # one per zone\n\n# where\nzones    = [\"a\", \"b\"]\nteams = {\n  team-a = { node_port = 30443 }\n}\n";
+    write(root, "stacks/app/env/dev.tfvars", commented);
+    let out = cmd(root)
+        .env("SOPS_AGE_KEY_FILE", demo_key())
+        .env("TF_VAR_replicas", "3")
+        .env("TF_VAR_enabled", "false")
+        .args(["import", "dev", "stacks/app"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("stacks/app/env/dev.tfvars")).unwrap(),
+        commented.replace("replicas = 2 #", "replicas = 3 #") + "enabled = false\n"
+    );
+
+    write(
+        root,
+        "stacks/app/terraform.tfvars",
+        "# Bob's\nreplicas    = 4\ndb_password = \"bobs-new-password-123\"\n",
+    );
+    let out = cmd(root)
+        .env("SOPS_AGE_KEY_FILE", demo_key())
+        .args([
+            "import",
+            "dev",
+            "stacks/app",
+            "--file",
+            "stacks/app/terraform.tfvars",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("remove it, it holds the secrets in plain text"),
+        "{stderr}"
+    );
+    let plain = std::fs::read_to_string(root.join("stacks/app/env/dev.tfvars")).unwrap();
+    assert!(
+        plain.contains("replicas = 4 # one per zone") && !plain.contains("bobs-new"),
+        "{plain}"
+    );
+    assert_eq!(
+        sealed_value(
+            &root.join("stacks/app/env/dev.secrets.tfvars.json"),
+            "db_password"
+        ),
+        "bobs-new-password-123"
+    );
 }
