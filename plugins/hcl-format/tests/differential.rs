@@ -6,12 +6,9 @@
 //! `fmt -` (every eighth). `HCL_DIFF_CASES` and `HCL_DIFF_SEED` make a longer run
 //! (scripts/fuzz-fmt).
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use hcl_format::{format, format_file_report, lexer, Mode};
 
-use crate::support::{gen, oracle, oracle_format_dir};
+use crate::support::{gen, oracle, oracle_format_dir, oracle_stdin};
 
 fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -45,30 +42,6 @@ fn input(seed: u64) -> String {
     } else {
         text
     }
-}
-
-/// `fmt -` of the oracle: its exit status and standard output.
-fn oracle_stdin(oracle: &[String], text: &str) -> (bool, String) {
-    let mut child = Command::new(&oracle[0])
-        .args(&oracle[1..])
-        .args(["fmt", "-no-color", "-"])
-        .env("TF_CLI_CONFIG_FILE", "/dev/null")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the oracle runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.success(),
-        String::from_utf8(out.stdout).expect("UTF-8 output"),
-    )
 }
 
 /// How our formatter's verdict on one input compares with the oracle's output.
@@ -158,7 +131,12 @@ fn generated_and_perturbed_files_format_exactly_like_terraform() {
                 s.spawn(move || {
                     chunk
                         .iter()
-                        .map(|(_, _, text)| oracle_stdin(oracle, text))
+                        .map(|(_, _, text)| {
+                            let out = oracle_stdin(oracle, text.as_bytes());
+                            let stdout = String::from_utf8(out.clone().unwrap_or_default())
+                                .expect("UTF-8 output");
+                            (out.is_some(), stdout)
+                        })
                         .collect::<Vec<_>>()
                 })
             })

@@ -2,12 +2,9 @@
 //! fmt -` (1.11.4) printed, committed so the test runs without an engine, and checked against
 //! the engine too where one is installed, so the table cannot drift from it.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use hcl_format::{format, format_file_report, Mode};
 
-use crate::support::oracle;
+use crate::support::{oracle, oracle_stdin};
 
 enum Want {
     /// terraform prints these bytes, and so do we.
@@ -87,21 +84,6 @@ const CASES: &[(&[u8], Want)] = &[
     (b"k = \"${\n  a #x\n}\"\n", Prints(b"k = a #x\n\n")),
 ];
 
-fn terraform_stdin(oracle: &[String], input: &[u8]) -> Option<Vec<u8>> {
-    let mut child = Command::new(&oracle[0])
-        .args(&oracle[1..])
-        .args(["fmt", "-no-color", "-"])
-        .env("TF_CLI_CONFIG_FILE", "/dev/null")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the oracle runs");
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    let out = child.wait_with_output().unwrap();
-    out.status.success().then_some(out.stdout)
-}
-
 #[test]
 fn edge_cases_format_as_terraform_does() {
     for (input, want) in CASES {
@@ -134,7 +116,7 @@ fn edge_case_table_agrees_with_the_engine() {
         return;
     };
     for (input, want) in CASES {
-        let theirs = terraform_stdin(&oracle, input);
+        let theirs = oracle_stdin(&oracle, input);
         let expected = match want {
             Prints(b) | Lossy(b) => Some(b.to_vec()),
             Rejects(_) => None,

@@ -13,15 +13,8 @@ pub fn secret_for(variables: &str, name: &str) -> String {
 
 /// The text of every `.tf` file of a stack, where its variables and their validations are.
 pub fn stack_text(dir: &Path) -> String {
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "tf" || e == "tofu"))
-        .collect();
-    files.sort();
-    files
+    crate::variables::config_files(dir)
+        .unwrap_or_default()
         .iter()
         .filter_map(|p| std::fs::read_to_string(p).ok())
         .collect::<Vec<_>>()

@@ -61,16 +61,8 @@ pub struct Required {
 
 /// The `required_version` constraints in the stack's `.tf`/`.tofu` files.
 pub fn required_versions(dir: &Path) -> Vec<Required> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "tf" || x == "tofu"))
-        .collect();
-    files.sort();
     let mut out = Vec::new();
-    for file in files {
+    for file in crate::variables::config_files(dir).unwrap_or_default() {
         let Ok(text) = std::fs::read_to_string(&file) else {
             continue;
         };

@@ -34,17 +34,22 @@ fn flag(body: &hcl::Body, name: &str, default: bool) -> bool {
         .map_or(default, |a| matches!(a.expr, hcl::Expression::Bool(true)))
 }
 
-/// Reads every `variable` block of the `.tf`/`.tofu` files directly in `dir`, sorted by name.
-pub fn read_dir(dir: &Path) -> Result<Vec<Variable>> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(Error::read(dir))?
-        .filter_map(Result::ok)
+/// The configuration files tofu reads in `dir` (`.tf`, `.tofu`; not subdirectories), in name
+/// order.
+pub fn config_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(std::result::Result::ok)
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "tf" || x == "tofu"))
         .collect();
     files.sort();
+    Ok(files)
+}
+
+/// Reads every `variable` block of the `.tf`/`.tofu` files directly in `dir`, sorted by name.
+pub fn read_dir(dir: &Path) -> Result<Vec<Variable>> {
     let mut vars = Vec::new();
-    for file in files {
+    for file in config_files(dir).map_err(Error::read(dir))? {
         let src = std::fs::read_to_string(&file).map_err(Error::read(&file))?;
         vars.extend(read_source(&src, &file)?);
     }

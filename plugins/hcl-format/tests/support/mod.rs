@@ -20,6 +20,23 @@ pub fn oracle_format_dir(oracle: &[String], dir: &Path) -> std::process::Output 
         .expect("the oracle runs")
 }
 
+/// `fmt -` of the oracle on `input`: its standard output, or None when it refuses the input.
+pub fn oracle_stdin(oracle: &[String], input: &[u8]) -> Option<Vec<u8>> {
+    use std::io::Write;
+    let mut child = Command::new(&oracle[0])
+        .args(&oracle[1..])
+        .args(["fmt", "-no-color", "-"])
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the oracle runs");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    out.status.success().then_some(out.stdout)
+}
+
 pub fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
 }
