@@ -156,3 +156,27 @@ fn a_file_with_other_hard_links_is_refused() {
         "no temp file left"
     );
 }
+
+/// Root writing a user's file (`sudo kubectl vteam use`) leaves it the user's: owner and group
+/// are kept, so the user is not locked out of their own kubeconfig.
+#[test]
+fn root_writing_a_users_file_keeps_it_the_users() {
+    if !nix_is_root() {
+        // Not a missing peer: a user cannot make a file another user's to try it.
+        eprintln!("SKIPPED root_writing_a_users_file_keeps_it_the_users: not running as root");
+        return;
+    }
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("config");
+    fs::write(&f, "old\n").unwrap();
+    fs::set_permissions(&f, fs::Permissions::from_mode(0o600)).unwrap();
+    std::os::unix::fs::chown(&f, Some(65534), Some(65534)).unwrap();
+    platform_fs::write(&f, b"new\n", 0o644).unwrap();
+    let m = fs::metadata(&f).unwrap();
+    assert_eq!((m.uid(), m.gid(), m.mode() & 0o777), (65534, 65534, 0o600));
+    assert_eq!(fs::read_to_string(&f).unwrap(), "new\n");
+}
+
+fn nix_is_root() -> bool {
+    fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}
