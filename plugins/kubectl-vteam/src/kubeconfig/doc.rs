@@ -468,7 +468,13 @@ impl Doc<'_> {
             Some(k) if !k.inline.is_empty() => edits.push(k.inline.clone(), value),
             Some(k) => {
                 let l = &self.lines[k.line];
-                edits.push(l.end..l.end, format!(" {value}"));
+                if k.inline.start < l.end {
+                    // No value, a comment: the value goes before it (after it, it would be
+                    // part of the comment).
+                    edits.push(k.inline.clone(), format!("{value} "));
+                } else {
+                    edits.push(l.end..l.end, format!(" {value}"));
+                }
             }
             None => self.append_at(edits, format!("current-context: {value}\n")),
         }
@@ -732,6 +738,18 @@ mod tests {
             out,
             "kind: Config\ncurrent-context: vteam-a\ncontexts:\n- name: vteam-a\n"
         );
+        assert_eq!(doc(&out).current_context().as_deref(), Some("vteam-a"));
+    }
+
+    /// Found by fuzzing: an empty value followed by a comment got the new value inside the
+    /// comment, and the switch did not switch.
+    #[test]
+    fn an_empty_value_before_a_comment_is_set_before_the_comment() {
+        let src = "kind: Config\ncurrent-context:  # none yet\n";
+        let mut edits = Edits::default();
+        doc(src).set_current_context(&mut edits, "vteam-a");
+        let out = edits.apply(src);
+        assert_eq!(out, "kind: Config\ncurrent-context:  vteam-a # none yet\n");
         assert_eq!(doc(&out).current_context().as_deref(), Some("vteam-a"));
     }
 
