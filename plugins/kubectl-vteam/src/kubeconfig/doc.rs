@@ -690,7 +690,10 @@ fn inline_value(rest: &str, base: usize) -> Range<usize> {
 pub fn parse_scalar(raw: &str) -> String {
     let raw = raw.trim();
     if let Some(body) = raw.strip_prefix('"') {
-        let end = closing_double_quote(body).map_or(raw.len(), |e| e + 2);
+        // An unclosed quote (found by fuzzing: a lone `"` panicked) is taken as written.
+        let Some(end) = closing_double_quote(body).map(|e| e + 2) else {
+            return raw.to_string();
+        };
         return serde_json::from_str(&raw[..end]).unwrap_or_else(|_| raw[1..end - 1].to_string());
     }
     if let Some(body) = raw.strip_prefix('\'') {
@@ -739,6 +742,13 @@ mod tests {
             "kind: Config\ncurrent-context: vteam-a\ncontexts:\n- name: vteam-a\n"
         );
         assert_eq!(doc(&out).current_context().as_deref(), Some("vteam-a"));
+    }
+
+    /// Found by fuzzing: an unclosed quote panicked.
+    #[test]
+    fn an_unclosed_quote_is_taken_as_written() {
+        assert_eq!(parse_scalar("\""), "\"");
+        assert_eq!(parse_scalar("\"abc"), "\"abc");
     }
 
     /// Found by fuzzing: an empty value followed by a comment got the new value inside the

@@ -362,6 +362,11 @@ fn analyzed_style(s: &str, is_key: bool) -> Style {
     if s.contains('\n') && !is_key {
         return if block { Style::Literal } else { Style::Double };
     }
+    // libyaml's select_scalar_style: a multi-line simple key is double-quoted (single quotes
+    // would fold its line break into a space on reading).
+    if is_key && line_breaks {
+        return Style::Double;
+    }
     if resolves_elsewhere(s) {
         return Style::Double;
     }
@@ -481,6 +486,8 @@ mod tests {
         assert!(matches!(string_style("trailing  ", false), Style::Single));
         assert!(matches!(string_style("- x", false), Style::Single));
         assert!(matches!(string_style("a: b", false), Style::Single));
+        // Found by fuzzing: a key with a line break read back with a space instead.
+        assert!(matches!(string_style("key\n", true), Style::Double));
         assert!(matches!(string_style("wr6ouog:b", false), Style::Plain));
         assert!(matches!(string_style("a\nb", false), Style::Literal));
         assert!(matches!(string_style("tab\there", false), Style::Double));
