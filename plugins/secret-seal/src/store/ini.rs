@@ -121,14 +121,16 @@ fn quote_value(v: &str) -> Result<String> {
     let triple =
         || (!v.contains("\"\"\"") && !v.ends_with('"')).then(|| format!("\"\"\"{v}\"\"\""));
     let backticks = || (!v.contains(['`', '\n'])).then(|| format!("`{v}`"));
+    // A reader ends a double-quoted value at its next quote.
+    let double = || (!v.contains('"')).then(|| format!("\"{v}\""));
     let quoted = if v.contains('\n') || v.contains('`') || starts_like_quoting {
         triple().or_else(backticks)
     } else if v.contains(['#', ';']) {
-        backticks()
+        backticks().or_else(triple)
     } else if v.starts_with(char::is_whitespace) || v.ends_with(char::is_whitespace) {
         // go-ini quotes a value that strings.TrimSpace would change (tabs too), as a reader
         // trims it.
-        Some(format!("\"{v}\""))
+        double().or_else(backticks).or_else(triple)
     } else {
         Some(v.to_string())
     };
@@ -219,7 +221,7 @@ mod tests {
     #[test]
     fn values_with_blanks_at_their_ends_read_back_whole() {
         for v in [
-            "\tx", "x\t", " x", "x ", "\"a\" b", "'a' b", "\"a\"", "x`y", "a;b",
+            "\tx", "x\t", " x", "x ", "\"a\" b", "'a' b", "\"a\"", "x`y", "a;b", ".\"2 ",
         ] {
             let mut section = Branch::default();
             section.0.push(Item::entry("k", Value::Str(v.into())));
