@@ -76,6 +76,18 @@ enum List {
 
 impl<'a> Doc<'a> {
     pub fn parse(src: &'a str, path: &str) -> Result<Self> {
+        // A carriage return alone is a line break to kubectl's YAML reader and not to ours: the
+        // two would see different entries (found by fuzzing).
+        let bytes = src.as_bytes();
+        if let Some(at) =
+            memchr::memchr_iter(b'\r', bytes).find(|&i| bytes.get(i + 1) != Some(&b'\n'))
+        {
+            return Err(Error::UnsupportedKubeconfig {
+                path: path.to_string(),
+                line: memchr::memchr_iter(b'\n', &bytes[..at]).count() + 1,
+                what: "a carriage return inside a line, which kubectl reads as a line break".into(),
+            });
+        }
         let lines = split_lines(src);
         let mut doc = Doc {
             src,
@@ -742,6 +754,13 @@ mod tests {
             "kind: Config\ncurrent-context: vteam-a\ncontexts:\n- name: vteam-a\n"
         );
         assert_eq!(doc(&out).current_context().as_deref(), Some("vteam-a"));
+    }
+
+    /// Found by fuzzing: a carriage return alone splits a line for kubectl, not for us.
+    #[test]
+    fn a_lone_carriage_return_is_refused() {
+        assert!(Doc::parse("kind: Config\ncurrent-context: a\rb\n", "c").is_err());
+        assert!(Doc::parse("kind: Config\r\ncurrent-context: a\r\n", "c").is_ok());
     }
 
     /// Found by fuzzing: an unclosed quote panicked.
