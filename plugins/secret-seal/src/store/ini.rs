@@ -127,9 +127,12 @@ fn quote_value(v: &str) -> Result<String> {
         triple().or_else(backticks)
     } else if v.contains(['#', ';']) {
         backticks().or_else(triple)
-    } else if v.starts_with(char::is_whitespace) || v.ends_with(char::is_whitespace) {
+    } else if v.starts_with(char::is_whitespace)
+        || v.ends_with(char::is_whitespace)
+        || v.ends_with('\\')
+    {
         // go-ini quotes a value that strings.TrimSpace would change (tabs too), as a reader
-        // trims it.
+        // trims it; and a final backslash, which a reader takes for a line continuation.
         double().or_else(backticks).or_else(triple)
     } else {
         Some(v.to_string())
@@ -221,7 +224,8 @@ mod tests {
     #[test]
     fn values_with_blanks_at_their_ends_read_back_whole() {
         for v in [
-            "\tx", "x\t", " x", "x ", "\"a\" b", "'a' b", "\"a\"", "x`y", "a;b", ".\"2 ",
+            "\tx", "x\t", " x", "x ", "\"a\" b", "'a' b", "\"a\"", "x`y", "a;b", ".\"2 ", "c:\\",
+            "\\",
         ] {
             let mut section = Branch::default();
             section.0.push(Item::entry("k", Value::Str(v.into())));
