@@ -97,11 +97,7 @@ fn parsed(src: &str) -> Result<(&str, Vec<lexer::Token<'_>>, parse::Body), Synta
 /// Formats source as `tofu fmt -` prints it: hclwrite's bytes, and a final newline when they
 /// lack one (tofu's standard-output writer adds it).
 pub fn format(src: &str, mode: Mode) -> Result<String, SyntaxError> {
-    let mut out = format_file(src, mode)?;
-    if !out.ends_with('\n') {
-        out.push('\n');
-    }
-    Ok(out)
+    format_file_report(src, mode).map(FileFormat::printed)
 }
 
 /// Formats a file as `tofu fmt FILE` (and `terragrunt hcl fmt`) write it: hclwrite's bytes
@@ -122,9 +118,12 @@ pub struct FileFormat {
 }
 
 impl FileFormat {
-    /// Whether `tofu fmt -check` would accept the file as it is.
-    pub fn is_formatted(&self, src: &str) -> bool {
-        self.lossy.is_empty() && self.text == src
+    /// The text as `tofu fmt -` prints it: tofu's standard-output writer adds a final newline.
+    pub fn printed(mut self) -> String {
+        if !self.text.ends_with('\n') {
+            self.text.push('\n');
+        }
+        self.text
     }
 }
 

@@ -229,29 +229,18 @@ fn check_stack_with(
                             sources::relative(layout, &var.file).display(),
                             v.line
                         );
-                        let mut f = match validation::evaluate(v, &var.name, &value.value) {
+                        let (message, skipped) = match validation::evaluate(v, &var.name, &value.value) {
                             validation::Outcome::Pass => continue,
-                            validation::Outcome::Fail(why) => finding(
-                                file.clone(),
-                                e.line,
-                                e.column,
-                                Some(&e.name),
-                                match why {
-                                    Some(why) => format!("{} ({why})", v.error_message),
-                                    None => v.error_message.clone(),
-                                },
-                                at,
-                            ),
-                            validation::Outcome::Skipped(what) => finding(
-                                file.clone(),
-                                e.line,
-                                e.column,
-                                Some(&e.name),
+                            validation::Outcome::Fail(Some(why)) => (format!("{} ({why})", v.error_message), false),
+                            validation::Outcome::Fail(None) => (v.error_message.clone(), false),
+                            validation::Outcome::Skipped(what) => (
                                 format!("validation skipped: it uses {what}, which tofu-envs does not evaluate (tofu plan will)"),
-                                at,
+                                true,
                             ),
                         };
-                        f.skipped = f.message.starts_with("validation skipped");
+                        let mut f =
+                            finding(file.clone(), e.line, e.column, Some(&e.name), message, at);
+                        f.skipped = skipped;
                         out.push(f);
                     }
                 }

@@ -383,11 +383,7 @@ fn run_stdin(
             }
         }
         Ok(f) => {
-            // tofu's standard-output writer ends the output with a newline.
-            let mut formatted = f.text;
-            if !formatted.ends_with('\n') {
-                formatted.push('\n');
-            }
+            let formatted = f.printed();
             let changed = formatted != src;
             if o.diff && changed {
                 let _ = write!(out, "{}", unified_diff("<stdin>", &src, &formatted));
