@@ -542,12 +542,16 @@ fn a_demo_environment_is_created_planned_expired_and_collected() {
             && plan.contains("Plan: 1 to add, 0 to change, 0 to destroy."),
         "the plan got demo-globex's values and its sealed token:\n{plan}"
     );
-    // Applied for the customer's demo: tofu keeps the state in the stack (no backend block).
+    // Applied for the customer's demo: its own state, where root.hcl's remote_state would keep
+    // it, in its own data directory (the stack declares no backend).
     succeeded(
         "tofu apply",
         run(&["apply", "-auto-approve", "-input=false", "-no-color"]),
     );
-    let state = layout.join("stacks/apps/web/terraform.tfstate");
+    let state = layout.join(".terraform-state/demo-globex/stacks/apps/web/terraform.tfstate");
+    let data_dir = layout.join("stacks/apps/web/.terraform/tofu-envs/demo-globex");
+    assert!(data_dir.join("terraform.tfstate").exists());
+    assert!(!layout.join("stacks/apps/web/terraform.tfstate").exists());
     let state_before = std::fs::read(&state).expect("tofu apply wrote the state");
 
     std::thread::sleep(Duration::from_secs(5).saturating_sub(created_at.elapsed()));
@@ -566,7 +570,9 @@ fn a_demo_environment_is_created_planned_expired_and_collected() {
     let said = text(&kept.stdout);
     assert_eq!(kept.status.code(), Some(1), "{said}");
     assert!(
-        said.contains("apps/web: stacks/apps/web/terraform.tfstate holds 1 resource(s)"),
+        said.contains(
+            "apps/web: .terraform-state/demo-globex/stacks/apps/web/terraform.tfstate holds 1 resource(s)"
+        ),
         "{said}"
     );
     assert!(layout
@@ -600,6 +606,7 @@ fn a_demo_environment_is_created_planned_expired_and_collected() {
         );
     }
     assert!(!envs(&["list"]).contains("demo-globex"));
+    assert!(!data_dir.exists(), "its data directory is collected too");
     assert!(
         !layout.join("tofu-envs.json").exists(),
         "the registry is empty, so gone"

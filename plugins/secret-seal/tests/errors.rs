@@ -134,6 +134,29 @@ fn encrypt_fails(env: &Env, args: &[&str], name: &str, text: &str, code: i32, ne
 }
 
 #[test]
+fn infinity_asked_for_as_json_is_refused_not_a_crash() {
+    let c = setup();
+    let sealed = c.sealed("inf.yaml", "a: .inf\nb: 1\n");
+    let out = c
+        .env
+        .cmd()
+        .env("SOPS_AGE_KEY_FILE", &c.key)
+        .args(["decrypt", "--output-type", "json"])
+        .arg(&sealed)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("inf.yaml") && err.contains("JSON cannot hold the value inf at a"),
+        "{err}"
+    );
+    // As YAML it reads back as written.
+    let out = c.env.decrypt(&c.key, &sealed);
+    assert_eq!(stdout(&out), "a: .inf\nb: 1\n");
+}
+
+#[test]
 fn bad_plaintext_is_refused_and_left_alone() {
     let c = setup();
     let age = ["--age", c.public.as_str()];
@@ -170,6 +193,34 @@ fn bad_plaintext_is_refused_and_left_alone() {
         &["JSON", "line 1"],
     );
     encrypt_fails(&c.env, &age, "empty.yaml", "\n", 92, &["empty"]);
+    // yaml.v3 refuses both, so sops cannot read them; a flow collection at a key's place was
+    // read as part of a plain key and sealed under a key nobody wrote (found by fuzzing).
+    encrypt_fails(
+        &c.env,
+        &age,
+        "flowkey.yaml",
+        "a:\n[  ret:\n    b: 1\n",
+        2,
+        &["line 2, column 1", "flow collection"],
+    );
+    // Go's decoder refuses a number beyond float64; it was taken for infinity, which JSON
+    // cannot write back, and the writer panicked (found by fuzzing).
+    encrypt_fails(
+        &c.env,
+        &age,
+        "huge.json",
+        "{\"a\": 1e400}",
+        2,
+        &["line 1", "64-bit float", "quote it"],
+    );
+    encrypt_fails(
+        &c.env,
+        &age,
+        "at.yaml",
+        "a: @x\n",
+        2,
+        &["line 1, column 4", "quote the value"],
+    );
     encrypt_fails(&c.env, &age, "bad.env", "A=1\nnot a pair\n", 2, &["line 2"]);
     let sealed = c.sealed("already.yaml", "a: b\n");
     let text = std::fs::read_to_string(&sealed).unwrap();

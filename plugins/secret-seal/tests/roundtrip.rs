@@ -50,6 +50,31 @@ fn canonical_documents_come_back_byte_for_byte_in_every_store() {
 }
 
 #[test]
+fn block_scalars_in_sequence_entries_keep_their_indentation() {
+    // The indentation indicator counts from the dash's column (libyaml and yaml.v3 alike); it was
+    // counted from one column further, so a value starting with a line break, which is written
+    // `|4-`, was sealed but could not be read back (found by fuzzing).
+    let env = Env::new();
+    let (key, public) = env.keygen("key.txt");
+    let text = "a:\n    db:\n        - |4-\n\n            5x1F\n        - |4\n              two\n        - x\nk:\n    - |\n        z\n";
+    let enc = env.seal_text(&public, "ind.yaml", text);
+    let out = env.decrypt(&key, &enc);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), text);
+    let out = env
+        .cmd()
+        .env("SOPS_AGE_KEY_FILE", &key)
+        .args(["decrypt", "--output-type", "json"])
+        .arg(&enc)
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout(&out),
+        "{\n\t\"a\": {\n\t\t\"db\": [\n\t\t\t\"\\n5x1F\",\n\t\t\t\"  two\\n\",\n\t\t\t\"x\"\n\t\t]\n\t},\n\t\"k\": [\n\t\t\"z\\n\"\n\t]\n}\n"
+    );
+}
+
+#[test]
 fn a_comment_closing_a_nested_block_moves_into_it_as_with_sops() {
     // yaml.v3 makes a dedented comment after a nested block a foot of that block, so sops
     // re-emits it inside the block (example.yaml in the sops repository shows the same).

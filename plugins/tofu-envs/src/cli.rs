@@ -431,6 +431,7 @@ fn destroy_expired(layout: &Layout, ignore_version: bool) -> Result<(), Failure>
         envs::GcOptions {
             dry_run: true,
             force: false,
+            destroyed: false,
         },
     )?;
     for e in expired.iter().filter(|e| !e.live.is_empty()) {
@@ -868,10 +869,18 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
             force,
             ignore_version,
         } => {
-            if destroy && !dry_run {
+            let destroyed = destroy && !dry_run;
+            if destroyed {
                 destroy_expired(&layout, ignore_version)?;
             }
-            let expired = envs::gc(&layout, envs::GcOptions { dry_run, force })?;
+            let expired = envs::gc(
+                &layout,
+                envs::GcOptions {
+                    dry_run,
+                    force,
+                    destroyed,
+                },
+            )?;
             if expired.is_empty() {
                 println!("no expired environments");
             }

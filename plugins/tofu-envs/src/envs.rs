@@ -439,6 +439,9 @@ pub struct GcOptions {
     pub dry_run: bool,
     /// Remove the files even where state still holds resources (they are then orphaned).
     pub force: bool,
+    /// `gc --destroy` has just destroyed every expired environment's resources: a state kept in
+    /// a remote backend (which cannot be read here) is then known to be empty.
+    pub destroyed: bool,
 }
 
 /// Expired short-lived environments. The files of one whose state still holds resources are
@@ -459,14 +462,31 @@ pub fn gc(layout: &Layout, opts: GcOptions) -> Result<Vec<Expired>> {
         let files: Vec<PathBuf> = layout
             .stacks
             .iter()
-            .flat_map(|s| [s.plain_file(&env), s.sealed_file(&env)])
+            .flat_map(|s| {
+                let mut files = vec![s.plain_file(&env), s.sealed_file(&env)];
+                files.extend(crate::backend::env_backend_file(s, &env));
+                files
+            })
             .filter(|p| p.exists())
             .collect();
-        let live = live_state(layout, &env);
+        let mut live = live_state(layout, &env);
+        if opts.destroyed {
+            live.retain(|l| !l.ends_with(REMOTE_UNREADABLE));
+        }
         let removed = !opts.dry_run && (live.is_empty() || opts.force);
         if removed {
             for f in &files {
                 std::fs::remove_file(f).map_err(Error::write(f))?;
+            }
+            // Its `.terraform` (providers, modules: often hundreds of megabytes) goes too.
+            for stack in &layout.stacks {
+                let data = crate::backend::data_dir(stack, &env);
+                match std::fs::remove_dir_all(&data) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                        return Err(Error::write(&data)(e))
+                    }
+                    _ => {}
+                }
             }
             reg.environments.remove(&env);
         }
@@ -491,6 +511,13 @@ pub fn gc(layout: &Layout, opts: GcOptions) -> Result<Vec<Expired>> {
 pub fn live_state(layout: &Layout, env: &str) -> Vec<String> {
     let mut live = Vec::new();
     for stack in &layout.stacks {
+        if let Some(file) = crate::backend::env_backend_file(stack, env) {
+            live.push(format!(
+                "{}: the backend set by {} {REMOTE_UNREADABLE}",
+                stack.name,
+                crate::sources::relative(layout, &file).display()
+            ));
+        }
         let candidates = [
             platform_layout::state_file(&layout.root, &stack.dir, env),
             stack
@@ -519,6 +546,9 @@ pub fn live_state(layout: &Layout, env: &str) -> Vec<String> {
     }
     live
 }
+
+/// How a state this tool cannot read is described (and recognised once destroyed).
+const REMOTE_UNREADABLE: &str = "holds a state that cannot be read here (counted as live)";
 
 /// How many managed resources a state file holds (0 when there is no file).
 fn managed_resources(path: &Path) -> std::result::Result<usize, String> {

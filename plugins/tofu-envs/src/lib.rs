@@ -2,6 +2,7 @@
 //! stack's variables.tf, sealed secrets), and HCL formatting identical to `tofu fmt`.
 
 pub mod atlantis;
+pub mod backend;
 pub mod check;
 pub mod envs;
 pub mod error;

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use command_fds::{CommandFdExt, FdMapping};
 use zeroize::Zeroizing;
 
+use crate::backend::{self, EnvState};
 use crate::layout::{Layout, Stack};
 use crate::sources::{self, Sealed};
 
@@ -234,6 +235,8 @@ pub struct Invocation {
     pub env: Vec<(String, String)>,
     /// A note for the user: terragrunt inputs tofu will not get (dependency outputs and the like).
     pub note: Option<String>,
+    /// The environment's own state and data directory (`None`: the command touches neither).
+    pub state: Option<EnvState>,
 }
 
 /// What terragrunt would pass that tofu, run without it, would miss: its literal `inputs` (the
@@ -287,7 +290,7 @@ fn without_terragrunt_note(computed: &[String]) -> String {
         None => String::new(),
     };
     format!(
-        "note: terragrunt is not installed, so tofu runs this terragrunt stack itself: literal inputs go in as TF_VAR_{missing}; terragrunt's remote_state does not apply, so the state is this directory's backend's, whatever the environment"
+        "note: terragrunt is not installed, so tofu runs this terragrunt stack itself: literal inputs go in as TF_VAR_{missing}; the state is the environment's own, where root.hcl's remote_state keeps it"
     )
 }
 
@@ -299,6 +302,19 @@ pub fn invocation(
 ) -> Result<Invocation> {
     let engine = engine(stack)?;
     let vars = wants_vars(args);
+    let command = command_word(args);
+    let state = match engine {
+        _ if !backend::needs_backend(command) => None,
+        Engine::Tofu(_) => Some(backend::env_state(layout, stack, env)?),
+        // terragrunt configures the backend itself (root.hcl); the data directory is ours.
+        Engine::Terragrunt(_) => Some(EnvState {
+            backend: backend::StateBackend::Local {
+                path: platform_layout::state_file(&layout.root, &stack.dir, env),
+                generate: false,
+            },
+            data_dir: backend::data_dir(stack, env),
+        }),
+    };
     let secrets = if vars {
         secrets_hcl(layout, stack, env)?
     } else {
@@ -309,6 +325,10 @@ pub fn invocation(
     // -var-file, which therefore win, as they would on tofu's command line.
     let cmd_at = CommandLine::parse(args).map_or(0, |c| c.at + 1);
     full.extend(args[..cmd_at].iter().cloned());
+    if let (Engine::Tofu(_), Some("init"), Some(state)) = (&engine, command, &state) {
+        // Before the user's own -backend-config, which therefore wins, as on tofu's command line.
+        full.extend(backend::backend_args(state));
+    }
     if vars {
         // terragrunt passes env/<env>.tfvars itself (root.hcl's optional_var_files).
         if matches!(engine, Engine::Tofu(_)) && stack.plain_file(env).exists() {
@@ -337,6 +357,7 @@ pub fn invocation(
         secrets,
         env: env_vars,
         note,
+        state,
     })
 }
 
@@ -380,10 +401,17 @@ fn run_engine(
     cmd.current_dir(&stack.dir)
         .env("TOFU_ENV", env)
         .envs(inv.env.iter().map(|(k, v)| (k, v)));
-    if line.is_some() {
-        cmd.stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+    if let Some(state) = &inv.state {
+        cmd.env("TF_DATA_DIR", &state.data_dir);
+        if let Engine::Tofu(_) = inv.engine {
+            let init = backend::prepare(stack, state)?;
+            if let Some(init) = init.filter(|_| command_word(&inv.args) != Some("init")) {
+                let status = init_first(stack, env, inv, state, &init, line)?;
+                if !status.success() {
+                    return Ok(status);
+                }
+            }
+        }
     }
     let mut fifo = None;
     let mut writer = None;
@@ -412,15 +440,59 @@ fn run_engine(
         }
     }
     cmd.args(&args);
-    let mut child = cmd.spawn().map_err(|e| {
-        Error::Engine(format!(
-            "cannot run {}: {e}",
-            inv.engine.program().display()
-        ))
-    })?;
+    let status = spawn_and_wait(cmd, &inv.engine, line)?;
+    if let Some(f) = fifo {
+        // A reader that never came (the command failed early) must not leave the writer waiting.
+        f.finish();
+    }
+    if let Some(w) = writer {
+        let _ = w.join();
+    }
+    Ok(status)
+}
+
+/// Runs `init` for the environment before its first command (or after its backend changed),
+/// as terragrunt's auto-init does; its output goes where the command's will.
+fn init_first(
+    stack: &Stack,
+    env: &str,
+    inv: &Invocation,
+    state: &EnvState,
+    init: &[String],
+    line: Option<LineSink>,
+) -> Result<ExitStatus> {
+    let announce = format!(
+        "tofu-envs: initialising {env}'s data directory for {} ({})",
+        stack.name,
+        init.join(" ")
+    );
+    match line {
+        Some(line) => line(&announce, true),
+        None => eprintln!("{announce}"),
+    }
+    let mut cmd = Command::new(inv.engine.program());
+    cmd.current_dir(&stack.dir)
+        .env("TOFU_ENV", env)
+        .env("TF_DATA_DIR", &state.data_dir)
+        .envs(inv.env.iter().map(|(k, v)| (k, v)))
+        .args(init);
+    spawn_and_wait(cmd, &inv.engine, line)
+}
+
+/// Starts the engine and waits for it: with the terminal (`line` None), or with each output line
+/// going to `line` and no standard input.
+fn spawn_and_wait(mut cmd: Command, engine: &Engine, line: Option<LineSink>) -> Result<ExitStatus> {
+    if line.is_some() {
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+    }
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| Error::Engine(format!("cannot run {}: {e}", engine.program().display())))?;
     // The parent's copy of the pipe's read end goes with the Command.
     drop(cmd);
-    let status = match line {
+    match line {
         None => child.wait(),
         Some(line) => {
             let out = child.stdout.take().expect("piped");
@@ -442,20 +514,7 @@ fn run_engine(
             })
         }
     }
-    .map_err(|e| {
-        Error::Engine(format!(
-            "waiting for {}: {e}",
-            inv.engine.program().display()
-        ))
-    })?;
-    if let Some(f) = fifo {
-        // A reader that never came (the command failed early) must not leave the writer waiting.
-        f.finish();
-    }
-    if let Some(w) = writer {
-        let _ = w.join();
-    }
-    Ok(status)
+    .map_err(|e| Error::Engine(format!("waiting for {}: {e}", engine.program().display())))
 }
 
 fn spawn_writer(

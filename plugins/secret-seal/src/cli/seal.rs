@@ -154,7 +154,10 @@ pub(super) fn decrypt(args: DecryptArgs) -> anyhow::Result<()> {
     let bytes = match &args.extract {
         Some(path) => extract(&opened.tree, path, out_fmt, opts)
             .with_context(|| format!("{name}: --extract"))?,
-        None => zeroize::Zeroizing::new(store::emit_plain(out_fmt, &opened.tree, opts)?),
+        None => zeroize::Zeroizing::new(
+            store::emit_plain(out_fmt, &opened.tree, opts)
+                .with_context(|| format!("{name}: cannot write the plaintext"))?,
+        ),
     };
     write_output(io, &input, &bytes)
 }

@@ -168,9 +168,15 @@ impl Parser<'_> {
                 return Ok(Value::Int(i));
             }
         }
-        text.parse::<f64>()
-            .map(Value::Float)
-            .map_err(|_| self.err("invalid number"))
+        match text.parse::<f64>() {
+            // Go's decoder (sops) refuses a number beyond float64's range rather than take it
+            // for infinity, which JSON cannot write back.
+            Ok(f) if f.is_infinite() => Err(self.err(&format!(
+                "the number {text} is beyond the range of a 64-bit float; quote it to keep it as text"
+            ))),
+            Ok(f) => Ok(Value::Float(f)),
+            Err(_) => Err(self.err("invalid number")),
+        }
     }
 
     fn string(&mut self) -> Result<String> {
@@ -276,6 +282,40 @@ pub fn indent_unit(indent: Option<usize>) -> String {
     match indent {
         None => "\t".into(),
         Some(n) => " ".repeat(n),
+    }
+}
+
+/// Go's encoder (sops) refuses infinity and NaN, which JSON cannot write ("json: unsupported
+/// value"); a YAML `.inf` asked for as JSON is refused likewise, naming where it is.
+pub fn refuse_non_finite(branch: &Branch) -> Result<()> {
+    fn walk(v: &Value, path: &mut Vec<String>) -> Option<(String, f64)> {
+        match v {
+            Value::Float(f) if !f.is_finite() => Some((path.join("."), *f)),
+            Value::Map(b) => b.0.iter().find_map(|i| {
+                path.push(i.name().unwrap_or_default().to_string());
+                let found = walk(&i.value, path);
+                path.pop();
+                found
+            }),
+            Value::Seq(items) => items.iter().enumerate().find_map(|(n, v)| {
+                path.push(n.to_string());
+                let found = walk(v, path);
+                path.pop();
+                found
+            }),
+            _ => None,
+        }
+    }
+    // Walked in place: a clone of plaintext would be dropped without being wiped.
+    let found = branch.0.iter().find_map(|i| {
+        let mut path = vec![i.name().unwrap_or_default().to_string()];
+        walk(&i.value, &mut path)
+    });
+    match found {
+        Some((at, f)) => Err(Error::Invalid(format!(
+            "JSON cannot hold the value {f} at {at}; choose another --output-type (yaml keeps it)"
+        ))),
+        None => Ok(()),
     }
 }
 

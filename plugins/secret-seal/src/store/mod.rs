@@ -252,7 +252,10 @@ pub fn emit_plain(format: Format, tree: &Tree, opts: EmitOptions) -> Result<Vec<
     let first = || tree.branches.first().unwrap_or(&empty);
     Ok(match format {
         Format::Yaml => yaml::emit(&tree.branches, opts.yaml_indent.unwrap_or(4)).into_bytes(),
-        Format::Json => json::emit(first(), &json::indent_unit(opts.json_indent)).into_bytes(),
+        Format::Json => {
+            json::refuse_non_finite(first())?;
+            json::emit(first(), &json::indent_unit(opts.json_indent)).into_bytes()
+        }
         Format::Dotenv => dotenv::emit(first())?.into_bytes(),
         Format::Ini => ini::emit(first())?.into_bytes(),
         Format::Tfvars => tfvars::emit(first())?.into_bytes(),

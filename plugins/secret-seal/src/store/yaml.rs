@@ -117,6 +117,26 @@ fn plain_stop(b: &[u8]) -> Option<(usize, u8)> {
     })
 }
 
+/// Indicators that cannot begin a plain scalar where one is read (YAML 1.2 `ns-plain-first`);
+/// yaml.v3 refuses them there, so sops does too. `[`/`{`/`|`/`>` open other nodes in a value and
+/// reach here only as a mapping key.
+fn cannot_start_plain(c: char, ctx: Ctx) -> bool {
+    match c {
+        '@' | '`' | '%' | '|' | '>' => true,
+        '[' | '{' | ']' | '}' | ',' => ctx == Ctx::Block,
+        _ => false,
+    }
+}
+
+fn cannot_start_message(c: char) -> String {
+    match c {
+        '[' | '{' => format!(
+            "a flow collection (`{c}`) as a mapping key is not supported; quote the key or put the collection after `key:`"
+        ),
+        _ => format!("`{c}` cannot start a plain scalar; quote the value (\"{c}...\")"),
+    }
+}
+
 impl Parser<'_> {
     fn rest(&self) -> &str {
         &self.s[self.pos..]
@@ -494,6 +514,9 @@ impl Parser<'_> {
             Some('&') | Some('!') | Some('*') => {
                 return Err(self.err("anchors, tags and aliases on mapping keys are not supported"))
             }
+            Some(c) if cannot_start_plain(c, Ctx::Block) => {
+                return Err(self.err(&cannot_start_message(c)))
+            }
             _ => {
                 let l = &self.rest()[..self.line_len()];
                 let b = l.as_bytes();
@@ -550,7 +573,7 @@ impl Parser<'_> {
                     Value::Null
                 }
             } else {
-                let v = self.node(col + 1, Ctx::Block)?;
+                let v = self.node(col, Ctx::Block)?;
                 if !matches!(v, Value::Map(_) | Value::Seq(_)) {
                     self.take_inline();
                 }
@@ -674,6 +697,7 @@ impl Parser<'_> {
         match self.peek() {
             Some('"') => Ok((self.double_quoted()?, true)),
             Some('\'') => Ok((self.single_quoted()?, true)),
+            Some(c) if cannot_start_plain(c, ctx) => Err(self.err(&cannot_start_message(c))),
             _ => Ok((self.plain(indent, ctx), false)),
         }
     }
