@@ -121,7 +121,7 @@ enum Command {
     },
     /// Print `export TF_VAR_...` lines for an environment (for eval or direnv).
     Export {
-        /// [ENV] [STACK]: the environment (default: TOFU_ENV, else dev) and the stack (default: every stack).
+        /// [ENV] [STACK]: the environment (default: TOFU_ENV, else dev) and the stack (default: the one the working directory is in, else every stack).
         #[arg(value_name = "ENV_OR_STACK", num_args = 0..=2)]
         words: Vec<String>,
         /// Include sealed values (prints secrets).
@@ -764,7 +764,8 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
         }
         Command::Export { words, reveal } => {
             let (env, stack) = split_env(&layout, words);
-            let stack = stack.into_iter().next();
+            // Inside a stack's directory, that stack (as `run` and `vars`), else every stack.
+            let stack = stack.into_iter().next().or_else(|| stack_here(&layout));
             layout.require_environment(&env)?;
             let selected = match &stack {
                 Some(s) => layout.select(std::slice::from_ref(s))?,

@@ -647,6 +647,15 @@ fn import_then_check_passes_and_the_sealed_file_holds_exactly_the_secrets() {
         .output()
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), "export TOFU_ENV='dev'\nexport TF_VAR_nginx_replicas='3'\nexport TF_VAR_team_config='{ owner = \"a@example.com\" }'\n");
+    // Inside the stack's directory, with TOFU_ENV: the same, not every stack's values merged.
+    let here = w
+        .cmd()
+        .current_dir(w.root().join("stacks/teams/team-a/env"))
+        .env("TOFU_ENV", "dev")
+        .arg("export")
+        .output()
+        .unwrap();
+    assert_eq!(here.stdout, out.stdout);
     let revealed = w
         .cmd()
         .args(["export", "dev", "teams/team-a", "--reveal"])
