@@ -15,6 +15,7 @@ pub fn parse(input: &str) -> Result<Branch> {
     let mut section: (String, Branch) = ("DEFAULT".into(), Branch::default());
     let mut comments: Vec<String> = Vec::new();
     let lines: Vec<&str> = input.lines().collect();
+    let has_cr = input.contains('\r');
     let mut i = 0;
     let flush = |root: &mut Branch, section: &mut (String, Branch)| {
         let (name, b) = std::mem::take(section);
@@ -70,6 +71,16 @@ pub fn parse(input: &str) -> Result<Branch> {
                 text.push_str(next);
                 i += 1;
             }
+            // go-ini keeps a line's carriage return inside a multi-line value; split into lines
+            // here, it would be lost or moved, and the value read back changed.
+            if has_cr && text.contains('\n') {
+                return Err(Error::syntax(
+                    "INI",
+                    n,
+                    sep + 2,
+                    "a multi-line \"\"\" value in a file with carriage returns cannot be read as go-ini reads it; convert the line endings to LF (dos2unix)",
+                ));
+            }
             let end = text.find("\"\"\"").expect("checked");
             text.truncate(end);
             text
@@ -117,6 +128,11 @@ pub fn parse(input: &str) -> Result<Branch> {
 /// would take it for quoting) is quoted too. A value no quoting can carry (`"""` inside, or a
 /// line break and a final `"`) is an error, not a value that silently loses its end.
 fn quote_value(v: &str) -> Result<String> {
+    if v.contains('\n') && v.contains('\r') {
+        return Err(Error::Invalid(
+            "an INI value cannot hold both a line break and a carriage return (a reader would not give it back whole); choose another output type".into(),
+        ));
+    }
     let starts_like_quoting = v.starts_with(['"', '\'', '`']);
     let triple =
         || (!v.contains("\"\"\"") && !v.ends_with('"')).then(|| format!("\"\"\"{v}\"\"\""));
