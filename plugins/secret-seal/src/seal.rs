@@ -90,10 +90,23 @@ fn hex_upper(bytes: &[u8]) -> String {
 /// The ciphertext each value had when it was decrypted, keyed by type, key path and plaintext.
 /// Re-sealing with the same data key reuses them, so values that did not change keep their exact
 /// bytes and a git diff shows only what changed (sops's IV "stash"). Plaintext keys are wiped.
+///
+/// Most openings only read (`decrypt`, `exec`, `check`), so values are only listed as they are
+/// decrypted; the index is built the first time a value is recalled, when re-sealing.
 #[derive(Default)]
-pub struct Stash(std::collections::HashMap<(&'static str, String, Plaintext), String>);
+pub struct Stash {
+    entries: Vec<StashEntry>,
+    index: std::sync::OnceLock<std::collections::HashMap<u64, Vec<usize>>>,
+}
 
-/// Plaintext bytes as a map key, wiped when dropped.
+struct StashEntry {
+    type_tag: &'static str,
+    aad: String,
+    plain: Plaintext,
+    enc: String,
+}
+
+/// Plaintext bytes, wiped when dropped.
 #[derive(PartialEq, Eq, Hash)]
 struct Plaintext(Vec<u8>);
 
@@ -105,30 +118,50 @@ impl Drop for Plaintext {
 
 impl std::fmt::Debug for Stash {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Stash({} values)", self.0.len())
+        write!(f, "Stash({} values)", self.entries.len())
     }
+}
+
+fn stash_key(type_tag: &str, aad: &str, plain: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (type_tag, aad, plain).hash(&mut h);
+    h.finish()
 }
 
 impl Stash {
     fn remember(&mut self, plain: &Value, aad: String, enc: String) {
         if !enc.is_empty() {
-            self.0.insert(
-                (
-                    cipher::type_tag(plain),
-                    aad,
-                    Plaintext(cipher::plain_bytes(plain).to_vec()),
-                ),
+            self.entries.push(StashEntry {
+                type_tag: cipher::type_tag(plain),
+                aad,
+                plain: Plaintext(std::mem::take(&mut *cipher::plain_bytes(plain))),
                 enc,
-            );
+            });
         }
     }
 
     fn recall(&self, plain: &Value, aad: &str) -> Option<&String> {
-        self.0.get(&(
-            cipher::type_tag(plain),
-            aad.to_string(),
-            Plaintext(cipher::plain_bytes(plain).to_vec()),
-        ))
+        let index = self.index.get_or_init(|| {
+            let mut index: std::collections::HashMap<u64, Vec<usize>> = Default::default();
+            for (i, e) in self.entries.iter().enumerate() {
+                index
+                    .entry(stash_key(e.type_tag, &e.aad, &e.plain.0))
+                    .or_default()
+                    .push(i);
+            }
+            index
+        });
+        let type_tag = cipher::type_tag(plain);
+        let bytes = cipher::plain_bytes(plain);
+        // The last one remembered wins, as a map insert would have it.
+        index
+            .get(&stash_key(type_tag, aad, &bytes))?
+            .iter()
+            .rev()
+            .map(|&i| &self.entries[i])
+            .find(|e| e.type_tag == type_tag && e.aad == aad && e.plain.0 == *bytes)
+            .map(|e| &e.enc)
     }
 }
 

@@ -75,6 +75,17 @@ fn block_scalars_in_sequence_entries_keep_their_indentation() {
 }
 
 #[test]
+fn an_anchor_alone_before_a_less_indented_line_anchors_null() {
+    // `b: &x` then a line back at the parent's level: the anchored node is empty, as in
+    // yaml.v3; it took the next key's map for its value (found by fuzzing).
+    let env = Env::new();
+    let (key, public) = env.keygen("key.txt");
+    let enc = env.seal_text(&public, "anchor.yaml", "a:\n    b: &x\nc: 1\nd: *x\n");
+    let out = env.decrypt(&key, &enc);
+    assert_eq!(stdout(&out), "a:\n    b: null\nc: 1\nd: null\n");
+}
+
+#[test]
 fn a_comment_closing_a_nested_block_moves_into_it_as_with_sops() {
     // yaml.v3 makes a dedented comment after a nested block a foot of that block, so sops
     // re-emits it inside the block (example.yaml in the sops repository shows the same).

@@ -7,7 +7,9 @@
 
 use std::collections::HashMap;
 
-use super::yaml_scalar::{double_quote, resolve_plain, scalar_text, string_style, Style};
+use super::yaml_scalar::{
+    double_quote, resolve_plain, resolve_plain_owned, scalar_text, string_style, Style,
+};
 use crate::error::{Error, Result};
 use crate::tree::{Branch, Comment, Item, Key, Value};
 
@@ -298,8 +300,19 @@ impl Parser<'_> {
                 _ => break,
             }
             if matches!(self.peek(), None | Some('\n' | '\r')) {
-                // Properties alone on a line: the node follows on the next lines.
+                // Properties alone on a line: the node follows on the next lines, if more
+                // indented than its parent; else it is empty (`key: &a` then the next key).
                 self.skip_ws();
+                let follows = !self.eof()
+                    && !self.at_marker("---")
+                    && !self.at_marker("...")
+                    && self.col() > indent;
+                if ctx == Ctx::Block && self.depth > 1 && !follows {
+                    if let Some(name) = anchor {
+                        self.anchors.insert(name, Value::Null);
+                    }
+                    return Ok(Value::Null);
+                }
                 break;
             }
         }
@@ -353,7 +366,7 @@ impl Parser<'_> {
         if quoted {
             return Ok(Value::Str(text));
         }
-        resolve_plain(&text).map_err(|e| self.err(&e))
+        resolve_plain_owned(text).map_err(|e| self.err(&e))
     }
 
     /// An anchor, alias or tag name after `skip` indicator characters.

@@ -6,27 +6,46 @@ use crate::tree::{Timestamp, Value};
 /// Resolves a plain scalar the way yaml.v3 does when decoding into `interface{}`.
 /// `Err` for values sops cannot walk (uint64 beyond int64).
 pub fn resolve_plain(s: &str) -> Result<Value, String> {
-    match s {
-        "true" | "True" | "TRUE" => return Ok(Value::Bool(true)),
-        "false" | "False" | "FALSE" => return Ok(Value::Bool(false)),
-        "" | "~" | "null" | "Null" | "NULL" => return Ok(Value::Null),
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
-            return Ok(Value::Float(f64::INFINITY))
-        }
-        "-.inf" | "-.Inf" | "-.INF" => return Ok(Value::Float(f64::NEG_INFINITY)),
-        ".nan" | ".NaN" | ".NAN" => return Ok(Value::Float(f64::NAN)),
-        _ => {}
-    }
+    Ok(resolve_non_string(s)?.unwrap_or_else(|| Value::Str(s.to_string())))
+}
+
+/// As [`resolve_plain`], taking the text: a string (most scalars) is moved, not copied.
+pub fn resolve_plain_owned(s: String) -> Result<Value, String> {
+    Ok(match resolve_non_string(&s)? {
+        Some(v) => v,
+        None => Value::Str(s),
+    })
+}
+
+/// What a plain scalar resolves to when it is not a string (`None`: a string).
+fn resolve_non_string(s: &str) -> Result<Option<Value>, String> {
+    Ok(Some(match s {
+        "true" | "True" | "TRUE" => Value::Bool(true),
+        "false" | "False" | "FALSE" => Value::Bool(false),
+        "" | "~" | "null" | "Null" | "NULL" => Value::Null,
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => Value::Float(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => Value::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => Value::Float(f64::NAN),
+        _ => return resolve_number(s),
+    }))
+}
+
+/// Timestamps, integers and floats; `None`: a string.
+fn resolve_number(s: &str) -> Result<Option<Value>, String> {
     let first = s.as_bytes()[0];
     if first.is_ascii_digit() || first == b'-' || first == b'+' {
         if let Some(t) = crate::time::parse_timestamp(s) {
             if first.is_ascii_digit() {
-                return Ok(Value::Time(Timestamp(t)));
+                return Ok(Some(Value::Time(Timestamp(t))));
             }
         }
-        let plain: String = s.chars().filter(|c| *c != '_').collect();
+        let plain: std::borrow::Cow<str> = if s.contains('_') {
+            s.replace('_', "").into()
+        } else {
+            s.into()
+        };
         if let Some(i) = go_parse_int(&plain) {
-            return Ok(Value::Int(i));
+            return Ok(Some(Value::Int(i)));
         }
         if go_parse_uint(&plain) {
             return Err(format!("the number {s} does not fit in a signed 64-bit integer, which sops cannot handle; quote it to keep it as a string"));
@@ -34,7 +53,7 @@ pub fn resolve_plain(s: &str) -> Result<Value, String> {
         if is_yaml_float(&plain) {
             if let Ok(f) = plain.parse::<f64>() {
                 if f.is_finite() {
-                    return Ok(Value::Float(f));
+                    return Ok(Some(Value::Float(f)));
                 }
             }
         }
@@ -44,11 +63,11 @@ pub fn resolve_plain(s: &str) -> Result<Value, String> {
                 .bytes()
                 .all(|b| b.is_ascii_digit() || matches!(b, b'e' | b'E' | b'+' | b'-'))
             {
-                return Ok(Value::Float(f));
+                return Ok(Some(Value::Float(f)));
             }
         }
     }
-    Ok(Value::Str(s.to_string()))
+    Ok(None)
 }
 
 /// `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`
@@ -382,7 +401,7 @@ fn analyzed_style(s: &str, is_key: bool) -> Style {
 /// A string yaml.v3 must quote because, plain, it would read back as a number, bool, null,
 /// timestamp, or a YAML 1.1 bool or base-60 number.
 fn resolves_elsewhere(s: &str) -> bool {
-    !matches!(resolve_plain(s), Ok(Value::Str(_))) || is_old_bool(s) || is_base60(s)
+    !matches!(resolve_non_string(s), Ok(None)) || is_old_bool(s) || is_base60(s)
 }
 
 pub fn double_quote(s: &str, out: &mut String) {
