@@ -13,18 +13,41 @@ use zeroize::Zeroizing;
 use crate::cipher::DataKey;
 use crate::error::{Error, Result};
 use crate::metadata::{KeyGroup, MasterKey, Metadata};
+use std::collections::HashMap;
 
 /// Loaded age identities (X25519 and ssh). Secret key material is held by the age crate, which
 /// zeroizes it on drop.
 #[derive(Default)]
 pub struct Identities {
     pub age: Vec<Box<dyn ::age::Identity>>,
+    /// The recipient (`age1...`) of each X25519 identity in `age`, to open the entry sealed for
+    /// it first; `None` for ssh identities.
+    pub age_recipients: Vec<Option<String>>,
 }
 
 impl std::fmt::Debug for Identities {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Identities({} age)", self.age.len())
     }
+}
+
+/// The recipient of an X25519 identity, remembered for the process: identities are loaded for
+/// every file opened (`check` opens a thousand), and deriving a public key is a scalar
+/// multiplication. Keyed by a hash of the secret, never the secret itself.
+fn recipient_of(secret: &str, id: &::age::x25519::Identity) -> String {
+    use sha2::Digest;
+    static KNOWN: std::sync::OnceLock<std::sync::Mutex<HashMap<[u8; 32], String>>> =
+        std::sync::OnceLock::new();
+    let digest: [u8; 32] = sha2::Sha256::digest(secret.as_bytes()).into();
+    let known = KNOWN.get_or_init(Default::default);
+    if let Some(r) = known.lock().ok().and_then(|k| k.get(&digest).cloned()) {
+        return r;
+    }
+    let r = id.to_public().to_string();
+    if let Ok(mut k) = known.lock() {
+        k.insert(digest, r.clone());
+    }
+    r
 }
 
 impl Identities {
@@ -59,6 +82,7 @@ impl Identities {
                 }
                 let id = ::age::x25519::Identity::from_str(word)
                     .map_err(|e| bad(format!("invalid age secret key: {e}")))?;
+                self.age_recipients.push(Some(recipient_of(word, &id)));
                 self.age.push(Box::new(id));
             }
         }
@@ -76,6 +100,7 @@ impl Identities {
                 })?;
         match id {
             ::age::ssh::Identity::Unencrypted(_) => {
+                self.age_recipients.push(None);
                 self.age.push(Box::new(id));
                 Ok(())
             }
@@ -327,6 +352,24 @@ fn unwrap_group(
     ids: Option<&Identities>,
     details: &mut Vec<String>,
 ) -> Option<Zeroizing<Vec<u8>>> {
+    // The entry sealed for one of our own keys first, opened with that key alone: a file shared
+    // by a team of N is then one X25519 operation to open, not up to N times the keys held.
+    if let Some(ids) = ids {
+        for key in group {
+            let MasterKey::Age { recipient, enc } = key else {
+                continue;
+            };
+            let own = ids
+                .age_recipients
+                .iter()
+                .position(|r| r.as_deref() == Some(recipient.as_str()));
+            if let Some(i) = own {
+                if let Ok(secret) = age::unwrap(enc, &ids.age[i..=i]) {
+                    return Some(secret);
+                }
+            }
+        }
+    }
     for key in group {
         let result = match key {
             MasterKey::Age { enc, .. } => match ids {

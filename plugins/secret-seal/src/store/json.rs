@@ -183,6 +183,14 @@ impl Parser<'_> {
         self.pos += 1;
         let mut out = Vec::new();
         loop {
+            // Runs of plain bytes (most of a sealed value or an age block) are copied at once.
+            let rest = &self.s[self.pos..];
+            let run = rest
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                .unwrap_or(rest.len());
+            out.extend_from_slice(&rest[..run]);
+            self.pos += run;
             let c = self.peek().ok_or_else(|| self.err("unterminated string"))?;
             self.pos += 1;
             match c {
