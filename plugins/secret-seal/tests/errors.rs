@@ -223,6 +223,24 @@ fn bad_plaintext_is_refused_and_left_alone() {
         2,
         &["line 2", "dos2unix"],
     );
+    // yaml.v3 refuses both: a control character in the stream, an anchor without a name (read
+    // as one, `& ` chained keys whose comments moved on every write; found by fuzzing).
+    encrypt_fails(
+        &c.env,
+        &age,
+        "control.yaml",
+        "a: \"x\"\nb: c\u{1}d\n",
+        2,
+        &["line 2, column 5", "U+0001", "\\u0001"],
+    );
+    encrypt_fails(
+        &c.env,
+        &age,
+        "anchor.yaml",
+        "a: & x\n",
+        2,
+        &["line 1", "anchor needs a name"],
+    );
     encrypt_fails(
         &c.env,
         &age,

@@ -26,6 +26,7 @@ struct Pending {
 
 pub fn parse(input: &str) -> Result<Vec<Branch>> {
     let input = input.strip_prefix('\u{FEFF}').unwrap_or(input);
+    refuse_control_characters(input)?;
     let mut p = Parser {
         s: input,
         pos: 0,
@@ -103,6 +104,39 @@ struct Parser<'a> {
     inline: Option<String>,
     /// Nodes open around the current position.
     depth: usize,
+}
+
+/// yaml.v3 (so sops) refuses a stream holding a character YAML does not allow: C0 controls
+/// other than tab and line breaks, DEL, C1 controls other than NEL, surrogates, U+FFFE/FFFF.
+fn refuse_control_characters(s: &str) -> Result<()> {
+    let allowed = |c: char| {
+        matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}')
+            || c >= '\u{10000}'
+    };
+    // Printable ASCII is nearly every byte: checked a byte at a time, characters only beyond.
+    let bytes = s.as_bytes();
+    let Some(first) = bytes
+        .iter()
+        .position(|&b| !((0x20..0x7f).contains(&b) || matches!(b, b'\t' | b'\n' | b'\r')))
+    else {
+        return Ok(());
+    };
+    let Some((at, c)) = s[first..]
+        .char_indices()
+        .find(|&(_, c)| !allowed(c))
+        .map(|(i, c)| (first + i, c))
+    else {
+        return Ok(());
+    };
+    let before = &s[..at];
+    let line = before.matches('\n').count() + 1;
+    let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    Err(Error::syntax(
+        "YAML",
+        line,
+        column,
+        format!("the control character U+{:04X} is not allowed in YAML; quote it as an escape (\"\\u{:04X}\") or remove it", c as u32, c as u32),
+    ))
 }
 
 /// The first `:` that ends a plain key (followed by a blank or the end) or `#` that starts a
@@ -290,7 +324,11 @@ impl Parser<'_> {
         loop {
             match self.peek() {
                 Some('&') => {
-                    anchor = Some(self.word(1));
+                    let name = self.word(1);
+                    if name.is_empty() {
+                        return Err(self.err("an anchor needs a name (`&name`)"));
+                    }
+                    anchor = Some(name);
                     self.skip_inline_space();
                 }
                 Some('!') => {
@@ -320,6 +358,9 @@ impl Parser<'_> {
         let value = match self.peek() {
             Some('*') => {
                 let name = self.word(1);
+                if name.is_empty() {
+                    return Err(self.err("an alias needs a name (`*name`)"));
+                }
                 let v = self
                     .anchors
                     .get(&name)
