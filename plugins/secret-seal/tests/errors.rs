@@ -236,6 +236,14 @@ fn bad_plaintext_is_refused_and_left_alone() {
     encrypt_fails(
         &c.env,
         &age,
+        "cr.yaml",
+        "a: |-\r    x\n",
+        2,
+        &["line 1, column 6", "dos2unix"],
+    );
+    encrypt_fails(
+        &c.env,
+        &age,
         "anchor.yaml",
         "a: & x\n",
         2,

@@ -56,7 +56,7 @@ fn block_scalars_in_sequence_entries_keep_their_indentation() {
     // `|4-`, was sealed but could not be read back (found by fuzzing).
     let env = Env::new();
     let (key, public) = env.keygen("key.txt");
-    let text = "a:\n    db:\n        - |4-\n\n            5x1F\n        - |4\n              two\n        - x\nk:\n    - |\n        z\n";
+    let text = "a:\n    db:\n        - |4-\n\n            5x1F\n        - |4\n              two\n        - x\nk:\n    - |\n        z\n    - name: m\n      enc: |2-\n\n        body\n";
     let enc = env.seal_text(&public, "ind.yaml", text);
     let out = env.decrypt(&key, &enc);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -70,7 +70,7 @@ fn block_scalars_in_sequence_entries_keep_their_indentation() {
         .unwrap();
     assert_eq!(
         stdout(&out),
-        "{\n\t\"a\": {\n\t\t\"db\": [\n\t\t\t\"\\n5x1F\",\n\t\t\t\"  two\\n\",\n\t\t\t\"x\"\n\t\t]\n\t},\n\t\"k\": [\n\t\t\"z\\n\"\n\t]\n}\n"
+        "{\n\t\"a\": {\n\t\t\"db\": [\n\t\t\t\"\\n5x1F\",\n\t\t\t\"  two\\n\",\n\t\t\t\"x\"\n\t\t]\n\t},\n\t\"k\": [\n\t\t\"z\\n\",\n\t\t{\n\t\t\t\"name\": \"m\",\n\t\t\t\"enc\": \"\\nbody\"\n\t\t}\n\t]\n}\n"
     );
 }
 

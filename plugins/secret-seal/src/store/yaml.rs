@@ -115,6 +115,18 @@ fn refuse_control_characters(s: &str) -> Result<()> {
     };
     // Printable ASCII is nearly every byte: checked a byte at a time, characters only beyond.
     let bytes = s.as_bytes();
+    // A carriage return alone is a line break to yaml.v3 and not to this reader: the two would
+    // see different documents.
+    if let Some(at) = memchr::memchr_iter(b'\r', bytes).find(|&i| bytes.get(i + 1) != Some(&b'\n'))
+    {
+        let before = &s[..at];
+        return Err(Error::syntax(
+            "YAML",
+            before.matches('\n').count() + 1,
+            before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1,
+            "a carriage return alone, which YAML reads as a line break; convert the line endings to LF (dos2unix)",
+        ));
+    }
     let Some(first) = bytes
         .iter()
         .position(|&b| !((0x20..0x7f).contains(&b) || matches!(b, b'\t' | b'\n' | b'\r')))
@@ -1276,9 +1288,14 @@ impl Emitter<'_> {
             Style::Single => self.single(s),
             Style::Double => double_quote(s, self.out),
             Style::Literal => {
+                let ni = self.nested(indent);
                 self.out.push('|');
                 if s.starts_with([' ', '\n']) {
-                    self.out.push_str(&self.w.to_string());
+                    // A reader counts the indicator from the key's (or dash's) column; in a
+                    // mapping inside a list item the keys sit two columns in, so the content is
+                    // fewer than `w` columns further (yaml.v3 writes `w` there, which no reader,
+                    // yaml.v3 included, takes back: found by fuzzing).
+                    self.out.push_str(&(ni - indent).to_string());
                 }
                 let body = s.trim_end_matches('\n');
                 let trailing = s.len() - body.len();
@@ -1289,7 +1306,6 @@ impl Emitter<'_> {
                 }
                 self.trailing(inline);
                 self.out.push('\n');
-                let ni = self.nested(indent);
                 let content = if trailing > 1 {
                     &s[..s.len() - 1]
                 } else {
