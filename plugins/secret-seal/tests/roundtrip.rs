@@ -86,6 +86,19 @@ fn an_anchor_alone_before_a_less_indented_line_anchors_null() {
 }
 
 #[test]
+fn a_comment_after_a_flow_list_goes_above_its_key() {
+    // Written back as a block, the list leaves no line for the comment to end; it goes where
+    // `k: # c` over a block is read back (it moved on every write before; found by fuzzing).
+    let env = Env::new();
+    let (key, public) = env.keygen("key.txt");
+    let enc = env.seal_text(&public, "flow.yaml", "a: 1\nk: [x, z] # c\n");
+    let out = stdout(&env.decrypt(&key, &enc));
+    assert_eq!(out, "a: 1\n# c\nk:\n    - x\n    - z\n");
+    let again = env.seal_text(&public, "flow2.yaml", &out);
+    assert_eq!(stdout(&env.decrypt(&key, &again)), out);
+}
+
+#[test]
 fn a_comment_closing_a_nested_block_moves_into_it_as_with_sops() {
     // yaml.v3 makes a dedented comment after a nested block a foot of that block, so sops
     // re-emits it inside the block (example.yaml in the sops repository shows the same).

@@ -165,6 +165,16 @@ fn plain_stop(b: &[u8]) -> Option<(usize, u8)> {
     })
 }
 
+/// Whether the writer puts `value` on the lines below its key (a mapping with keys, a list with
+/// items) rather than after it.
+fn written_as_block(value: &Value) -> bool {
+    match value {
+        Value::Map(b) => b.0.iter().any(|i| matches!(i.key, Key::Name(_))),
+        Value::Seq(items) => !items.is_empty(),
+        _ => false,
+    }
+}
+
 /// Indicators that cannot begin a plain scalar where one is read (YAML 1.2 `ns-plain-first`);
 /// yaml.v3 refuses them there, so sops does too. `[`/`{`/`|`/`>` open other nodes in a value and
 /// reach here only as a mapping key.
@@ -523,7 +533,9 @@ impl Parser<'_> {
                 v
             };
             if let Some(c) = self.inline.take() {
-                b.0.insert(at, Item::comment(c, true));
+                // A comment after a flow collection (`k: [a, b] # c`) whose value is written
+                // back as a block: it goes above the key, as `k: # c` over a block reads.
+                b.0.insert(at, Item::comment(c, !written_as_block(&value)));
             }
             b.0.push(Item::entry(key, value));
             self.skip_ws();
