@@ -235,7 +235,10 @@ pub struct Invocation {
     pub env: Vec<(String, String)>,
     /// A note for the user: terragrunt inputs tofu will not get (dependency outputs and the like).
     pub note: Option<String>,
-    /// The environment's own state and data directory (`None`: the command touches neither).
+    /// The environment's own `.terraform` (`TF_DATA_DIR`), for tofu and terragrunt alike.
+    pub data_dir: Option<PathBuf>,
+    /// Where tofu keeps the environment's state (`None`: terragrunt configures it, or the
+    /// command touches no state).
     pub state: Option<EnvState>,
 }
 
@@ -303,18 +306,13 @@ pub fn invocation(
     let engine = engine(stack)?;
     let vars = wants_vars(args);
     let command = command_word(args);
+    let touches_state = backend::needs_backend(command);
+    // terragrunt configures the backend itself (root.hcl's remote_state); tofu is told here.
     let state = match engine {
-        _ if !backend::needs_backend(command) => None,
-        Engine::Tofu(_) => Some(backend::env_state(layout, stack, env)?),
-        // terragrunt configures the backend itself (root.hcl); the data directory is ours.
-        Engine::Terragrunt(_) => Some(EnvState {
-            backend: backend::StateBackend::Local {
-                path: platform_layout::state_file(&layout.root, &stack.dir, env),
-                generate: false,
-            },
-            data_dir: backend::data_dir(stack, env),
-        }),
+        Engine::Tofu(_) if touches_state => Some(backend::env_state(layout, stack, env)?),
+        _ => None,
     };
+    let data_dir = touches_state.then(|| backend::data_dir(stack, env));
     let secrets = if vars {
         secrets_hcl(layout, stack, env)?
     } else {
@@ -357,6 +355,7 @@ pub fn invocation(
         secrets,
         env: env_vars,
         note,
+        data_dir,
         state,
     })
 }
@@ -401,15 +400,15 @@ fn run_engine(
     cmd.current_dir(&stack.dir)
         .env("TOFU_ENV", env)
         .envs(inv.env.iter().map(|(k, v)| (k, v)));
+    if let Some(data_dir) = &inv.data_dir {
+        cmd.env("TF_DATA_DIR", data_dir);
+    }
     if let Some(state) = &inv.state {
-        cmd.env("TF_DATA_DIR", &state.data_dir);
-        if let Engine::Tofu(_) = inv.engine {
-            let init = backend::prepare(stack, state)?;
-            if let Some(init) = init.filter(|_| command_word(&inv.args) != Some("init")) {
-                let status = init_first(stack, env, inv, state, &init, line)?;
-                if !status.success() {
-                    return Ok(status);
-                }
+        let init = backend::prepare(stack, state)?;
+        if let Some(init) = init.filter(|_| command_word(&inv.args) != Some("init")) {
+            let status = init_first(stack, env, inv, state, &init, line)?;
+            if !status.success() {
+                return Ok(status);
             }
         }
     }
