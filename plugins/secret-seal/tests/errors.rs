@@ -251,6 +251,21 @@ fn bad_plaintext_is_refused_and_left_alone() {
     );
     encrypt_fails(
         &c.env,
+        &[
+            "--age",
+            c.public.as_str(),
+            "--input-type",
+            "tfvars",
+            "--output-type",
+            "json",
+        ],
+        "huge.vars",
+        "v = -4E4777777\n",
+        2,
+        &["line 1, column 5", "64-bit float"],
+    );
+    encrypt_fails(
+        &c.env,
         &age,
         "at.yaml",
         "a: @x\n",

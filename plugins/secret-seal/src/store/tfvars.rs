@@ -20,28 +20,46 @@ pub fn parse(input: &str) -> Result<Branch> {
     })?;
     let mut b = Branch::default();
     for a in assignments {
-        b.push(a.name, from_literal(&a.value.value));
+        let value = from_literal(&a.value.value).map_err(|n| {
+            Error::syntax(
+                "tfvars",
+                a.value.line,
+                a.value.column,
+                format!("the number {n} is beyond the range of a 64-bit float, which a sealed value carries; quote it to keep it as text"),
+            )
+        })?;
+        b.push(a.name, value);
     }
     Ok(b)
 }
 
-fn from_literal(v: &Lit) -> Value {
-    match v {
+/// A literal as a value; `Err` with the number's text for one no 64-bit float holds.
+fn from_literal(v: &Lit) -> std::result::Result<Value, String> {
+    Ok(match v {
         Lit::Null => Value::Null,
         Lit::Bool(b) => Value::Bool(*b),
-        Lit::Number(n) => n.parse::<i64>().map(Value::Int).unwrap_or_else(|_| {
-            n.parse::<f64>()
-                .map_or_else(|_| Value::Str(n.clone()), Value::Float)
-        }),
+        Lit::Number(n) => match n.parse::<i64>() {
+            Ok(i) => Value::Int(i),
+            Err(_) => match n.parse::<f64>() {
+                Ok(f) if f.is_finite() => Value::Float(f),
+                Ok(_) => return Err(n.clone()),
+                Err(_) => Value::Str(n.clone()),
+            },
+        },
         Lit::String(s) => Value::Str(s.clone()),
-        Lit::Tuple(items) => Value::Seq(items.iter().map(|i| from_literal(&i.value)).collect()),
+        Lit::Tuple(items) => Value::Seq(
+            items
+                .iter()
+                .map(|i| from_literal(&i.value))
+                .collect::<std::result::Result<_, _>>()?,
+        ),
         Lit::Object(attrs) => Value::Map(Branch(
             attrs
                 .iter()
-                .map(|(k, v)| crate::tree::Item::entry(k.clone(), from_literal(&v.value)))
-                .collect(),
+                .map(|(k, v)| Ok(crate::tree::Item::entry(k.clone(), from_literal(&v.value)?)))
+                .collect::<std::result::Result<_, String>>()?,
         )),
-    }
+    })
 }
 
 fn write_value(v: &Value, out: &mut String) -> Result<()> {
