@@ -99,6 +99,17 @@ fn a_comment_after_a_flow_list_goes_above_its_key() {
 }
 
 #[test]
+fn a_key_with_a_unicode_line_separator_stays_quoted() {
+    // libyaml takes LS, PS and NEL for line breaks: a key holding one is double-quoted (written
+    // plain, its last one was trimmed away on reading; found by fuzzing).
+    let env = Env::new();
+    let (key, public) = env.keygen("key.txt");
+    let text = "\"a\\Lb\\L\": 1\n\"c\\N\": 2\n";
+    let enc = env.seal_text(&public, "ls.yaml", text);
+    assert_eq!(stdout(&env.decrypt(&key, &enc)), text);
+}
+
+#[test]
 fn a_comment_closing_a_nested_block_moves_into_it_as_with_sops() {
     // yaml.v3 makes a dedented comment after a nested block a foot of that block, so sops
     // re-emits it inside the block (example.yaml in the sops repository shows the same).

@@ -286,9 +286,11 @@ fn analyzed_style(s: &str, is_key: bool) -> Style {
         block_ind = true;
     }
     let leading_space = s.starts_with(' ');
-    let leading_break = s.starts_with('\n');
+    // libyaml's breaks: NEL, LS and PS end a line as `\n` does (and `\r`, which is special).
+    let is_break = |c: char| matches!(c, '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}');
+    let leading_break = s.starts_with(is_break);
     let trailing_space = s.ends_with(' ');
-    let trailing_break = s.ends_with('\n');
+    let trailing_break = s.ends_with(is_break);
     // One pass over the characters with one of lookahead and one behind (no copy of the string:
     // this runs for every key and value of a file).
     let mut chars = s.chars().peekable();
@@ -335,7 +337,7 @@ fn analyzed_style(s: &str, is_key: bool) -> Style {
         if !printable(c) {
             special = true;
         }
-        if c == '\n' {
+        if is_break(c) {
             line_breaks = true;
         }
         if c == ' ' {
@@ -344,7 +346,7 @@ fn analyzed_style(s: &str, is_key: bool) -> Style {
             }
             prev_space = true;
             prev_break = false;
-        } else if c == '\n' {
+        } else if is_break(c) {
             if i > 0 && prev_space {
                 space_break = true;
             }
