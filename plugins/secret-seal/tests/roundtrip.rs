@@ -110,6 +110,28 @@ fn a_key_with_a_unicode_line_separator_stays_quoted() {
 }
 
 #[test]
+fn a_value_of_line_breaks_only_keeps_them() {
+    // "\n" is written `|4+` over one empty line (yaml.v3's hints; clip read back as ""), and a
+    // keep block of empty lines reads back as those line breaks (found by fuzzing).
+    let env = Env::new();
+    let (key, public) = env.keygen("key.txt");
+    let text = "a: |4+\n\nb: |4+\n\n\nc: x\n";
+    let enc = env.seal_text(&public, "breaks.yaml", text);
+    assert_eq!(stdout(&env.decrypt(&key, &enc)), text);
+    let out = env
+        .cmd()
+        .env("SOPS_AGE_KEY_FILE", &key)
+        .args(["decrypt", "--output-type", "json"])
+        .arg(&enc)
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout(&out),
+        "{\n\t\"a\": \"\\n\",\n\t\"b\": \"\\n\\n\",\n\t\"c\": \"x\"\n}\n"
+    );
+}
+
+#[test]
 fn a_comment_closing_a_nested_block_moves_into_it_as_with_sops() {
     // yaml.v3 makes a dedented comment after a nested block a foot of that block, so sops
     // re-emits it inside the block (example.yaml in the sops repository shows the same).

@@ -1103,6 +1103,9 @@ impl Parser<'_> {
                 }
                 _ => text.push('\n'),
             }
+        } else if chomp == '+' {
+            // Only empty lines: kept, they are the value (`|+` over one empty line is "\n").
+            text.push_str(&"\n".repeat(trailing_blank));
         }
         Ok(Value::Str(text))
     }
@@ -1311,9 +1314,11 @@ impl Emitter<'_> {
                 }
                 let body = s.trim_end_matches('\n');
                 let trailing = s.len() - body.len();
+                // Keep (`+`) when more than one break ends the value, or when it is nothing but a
+                // break (yaml.v3's hints; clip would read back an empty string).
                 match trailing {
                     0 => self.out.push('-'),
-                    1 => {}
+                    1 if !body.is_empty() => {}
                     _ => self.out.push('+'),
                 }
                 self.trailing(inline);
