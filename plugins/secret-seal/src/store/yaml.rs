@@ -109,46 +109,41 @@ struct Parser<'a> {
 /// yaml.v3 (so sops) refuses a stream holding a character YAML does not allow: C0 controls
 /// other than tab and line breaks, DEL, C1 controls other than NEL, surrogates, U+FFFE/FFFF.
 fn refuse_control_characters(s: &str) -> Result<()> {
-    let allowed = |c: char| {
-        matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}')
-            || c >= '\u{10000}'
+    let refuse = |at: usize, message: String| {
+        let before = &s[..at];
+        let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+        Err(Error::syntax(
+            "YAML",
+            before.matches('\n').count() + 1,
+            column,
+            message,
+        ))
     };
-    // Printable ASCII is nearly every byte: checked a byte at a time, characters only beyond.
     let bytes = s.as_bytes();
     // A carriage return alone is a line break to yaml.v3 and not to this reader: the two would
     // see different documents.
     if let Some(at) = memchr::memchr_iter(b'\r', bytes).find(|&i| bytes.get(i + 1) != Some(&b'\n'))
     {
-        let before = &s[..at];
-        return Err(Error::syntax(
-            "YAML",
-            before.matches('\n').count() + 1,
-            before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1,
-            "a carriage return alone, which YAML reads as a line break; convert the line endings to LF (dos2unix)",
-        ));
+        return refuse(at, "a carriage return alone, which YAML reads as a line break; convert the line endings to LF (dos2unix)".into());
     }
+    let allowed = |c: char| {
+        matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}')
+            || c >= '\u{10000}'
+    };
+    // Printable ASCII is nearly every byte: checked a byte at a time, characters only beyond.
     let Some(first) = bytes
         .iter()
         .position(|&b| !((0x20..0x7f).contains(&b) || matches!(b, b'\t' | b'\n' | b'\r')))
     else {
         return Ok(());
     };
-    let Some((at, c)) = s[first..]
-        .char_indices()
-        .find(|&(_, c)| !allowed(c))
-        .map(|(i, c)| (first + i, c))
-    else {
-        return Ok(());
-    };
-    let before = &s[..at];
-    let line = before.matches('\n').count() + 1;
-    let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-    Err(Error::syntax(
-        "YAML",
-        line,
-        column,
-        format!("the control character U+{:04X} is not allowed in YAML; quote it as an escape (\"\\u{:04X}\") or remove it", c as u32, c as u32),
-    ))
+    match s[first..].char_indices().find(|&(_, c)| !allowed(c)) {
+        Some((i, c)) => refuse(
+            first + i,
+            format!("the control character U+{:04X} is not allowed in YAML; quote it as an escape (\"\\u{:04X}\") or remove it", c as u32, c as u32),
+        ),
+        None => Ok(()),
+    }
 }
 
 /// The first `:` that ends a plain key (followed by a blank or the end) or `#` that starts a
