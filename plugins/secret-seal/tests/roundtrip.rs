@@ -99,7 +99,7 @@ fn a_comment_after_a_flow_list_goes_above_its_key() {
 }
 
 #[test]
-fn a_key_with_a_unicode_line_separator_stays_quoted() {
+fn keys_with_unicode_breaks_and_spaces_read_back_whole() {
     // libyaml takes LS, PS and NEL for line breaks: a key holding one is double-quoted (written
     // plain, its last one was trimmed away on reading; found by fuzzing).
     let env = Env::new();
@@ -107,6 +107,13 @@ fn a_key_with_a_unicode_line_separator_stays_quoted() {
     let text = "\"a\\Lb\\L\": 1\n\"c\\N\": 2\n";
     let enc = env.seal_text(&public, "ls.yaml", text);
     assert_eq!(stdout(&env.decrypt(&key, &enc)), text);
+    // A no-break space is no blank to YAML: a key ending with one keeps it (Unicode trimming
+    // made `0` + NBSP the integer key 0; found by fuzzing).
+    let enc = env.seal_text(&public, "nbsp.yaml", "\"0\\_\": v\n");
+    let out = stdout(&env.decrypt(&key, &enc));
+    assert_eq!(out, "0\u{a0}: v\n");
+    let again = env.seal_text(&public, "nbsp2.yaml", &out);
+    assert_eq!(stdout(&env.decrypt(&key, &again)), out);
 }
 
 #[test]

@@ -596,7 +596,7 @@ impl Parser<'_> {
                 let end = memchr::memchr_iter(b':', b)
                     .find(|&i| matches!(b.get(i + 1), None | Some(b' ' | b'\t' | b'\r')))
                     .unwrap_or(b.len());
-                let text = l[..end].trim_end().to_string();
+                let text = l[..end].trim_end_matches([' ', '\t']).to_string();
                 self.pos += end;
                 (text, false)
             }
@@ -791,7 +791,7 @@ impl Parser<'_> {
                 }
                 end += 1;
             }
-            let text = self.rest()[..end].trim_end().to_string();
+            let text = self.rest()[..end].trim_end_matches([' ', '\t']).to_string();
             self.pos += end;
             return text;
         }
@@ -1039,7 +1039,7 @@ impl Parser<'_> {
             let end = s[pos..].find('\n').map_or(s.len(), |i| pos + i);
             let raw = s[pos..end].trim_end_matches('\r');
             let ind = raw.len() - raw.trim_start_matches(' ').len();
-            let blank = raw.trim().is_empty();
+            let blank = raw.trim_matches([' ', '\t']).is_empty();
             if !blank {
                 if content_indent.is_none() {
                     if ind <= indent {
