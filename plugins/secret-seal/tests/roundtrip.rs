@@ -139,6 +139,19 @@ fn a_value_of_line_breaks_only_keeps_them() {
 }
 
 #[test]
+fn an_ini_inline_comment_reads_back_as_written() {
+    // Cut from a value, a comment kept its trailing tab; written as a line, it lost it on the
+    // next read (found by fuzzing).
+    let env = Env::new();
+    let (key, public) = env.keygen("key.txt");
+    let enc = env.seal_text(&public, "c.ini", "[a]\nk = v # c\t\n");
+    let out = stdout(&env.decrypt(&key, &enc));
+    assert_eq!(out, "[a]\n; c\nk = v\n");
+    let again = env.seal_text(&public, "c2.ini", &out);
+    assert_eq!(stdout(&env.decrypt(&key, &again)), out);
+}
+
+#[test]
 fn a_comment_closing_a_nested_block_moves_into_it_as_with_sops() {
     // yaml.v3 makes a dedented comment after a nested block a foot of that block, so sops
     // re-emits it inside the block (example.yaml in the sops repository shows the same).

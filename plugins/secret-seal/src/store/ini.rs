@@ -102,7 +102,8 @@ pub fn parse(input: &str) -> Result<Branch> {
             }
             // go-ini cuts an unquoted value at the first `#` or `;`: the rest is a comment.
             if let Some(cut) = raw.find(['#', ';']) {
-                comments.push(strip_comment_char(&raw[cut..]).to_string());
+                // Trimmed as a full-line comment is, so that it reads back the same.
+                comments.push(strip_comment_char(raw[cut..].trim_end()).to_string());
                 raw.truncate(cut);
             }
             raw.trim().to_string()
