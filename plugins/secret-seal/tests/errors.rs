@@ -137,14 +137,7 @@ fn encrypt_fails(env: &Env, args: &[&str], name: &str, text: &str, code: i32, ne
 fn infinity_asked_for_as_json_is_refused_not_a_crash() {
     let c = setup();
     let sealed = c.sealed("inf.yaml", "a: .inf\nb: 1\n");
-    let out = c
-        .env
-        .cmd()
-        .env("SOPS_AGE_KEY_FILE", &c.key)
-        .args(["decrypt", "--output-type", "json"])
-        .arg(&sealed)
-        .output()
-        .unwrap();
+    let out = c.env.decrypt_as(&c.key, &sealed, "json");
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(

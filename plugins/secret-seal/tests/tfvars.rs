@@ -28,13 +28,7 @@ fn tfvars_round_trip_through_sealed_json_gives_the_canonical_text() {
         .unwrap();
     assert!(sealed.status.success(), "{}", stderr(&sealed));
     let file = env.write("env/prod.secrets.tfvars.json", &stdout(&sealed));
-    let back = env
-        .cmd()
-        .env("SOPS_AGE_KEY_FILE", &key)
-        .args(["decrypt", "--output-type", "tfvars"])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let back = env.decrypt_as(&key, &file, "tfvars");
     assert_eq!(stdout(&back), CANONICAL, "{}", stderr(&back));
     // The canonical text is a fixed point, and the sealed JSON decrypts to JSON terraform reads.
     let again = env.write("canonical.tfvars", CANONICAL);
@@ -53,13 +47,7 @@ fn tfvars_round_trip_through_sealed_json_gives_the_canonical_text() {
         .output()
         .unwrap();
     let file2 = env.write("env/again.secrets.tfvars.json", &stdout(&resealed));
-    let back2 = env
-        .cmd()
-        .env("SOPS_AGE_KEY_FILE", &key)
-        .args(["decrypt", "--output-type", "tfvars"])
-        .arg(&file2)
-        .output()
-        .unwrap();
+    let back2 = env.decrypt_as(&key, &file2, "tfvars");
     assert_eq!(stdout(&back2), CANONICAL);
     let json = env
         .cmd()

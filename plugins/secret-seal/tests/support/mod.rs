@@ -101,6 +101,16 @@ impl Env {
             .unwrap()
     }
 
+    /// `secret-seal decrypt --output-type TYPE FILE` with SOPS_AGE_KEY_FILE=KEY, unchecked.
+    pub fn decrypt_as(&self, key: &Path, file: &Path, output_type: &str) -> std::process::Output {
+        self.cmd()
+            .env("SOPS_AGE_KEY_FILE", key)
+            .args(["decrypt", "--output-type", output_type])
+            .arg(file)
+            .output()
+            .unwrap()
+    }
+
     /// Writes `text` as `name`, encrypts it for `public` and writes the result as `sealed/NAME`.
     pub fn seal_text(&self, public: &str, name: &str, text: &str) -> PathBuf {
         let plain = self.write(name, text);
