@@ -35,14 +35,6 @@ pub enum StateBackend {
     File(PathBuf),
 }
 
-/// What tofu needs to run a stack for one environment.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EnvState {
-    pub backend: StateBackend,
-    /// The environment's `.terraform` (`TF_DATA_DIR`).
-    pub data_dir: PathBuf,
-}
-
 /// The environment's data directory: `.terraform/tofu-envs/<env>` in the stack (inside the
 /// `.terraform` every repository already ignores).
 pub fn data_dir(stack: &Stack, env: &str) -> PathBuf {
@@ -56,14 +48,13 @@ fn absolute(p: &Path) -> PathBuf {
     std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
-/// Whether `args` (a tofu command line) reaches the backend.
+/// Whether a tofu subcommand (`None`: no subcommand, as in `-version`) reaches the backend.
 pub fn needs_backend(command: Option<&str>) -> bool {
     command.is_some_and(|c| !WITHOUT_BACKEND.contains(&c))
 }
 
 /// How tofu, run by us on `stack`, keeps `env`'s state apart; an error when it cannot.
-pub fn env_state(layout: &Layout, stack: &Stack, env: &str) -> Result<EnvState> {
-    let data_dir = data_dir(stack, env);
+pub fn env_state(layout: &Layout, stack: &Stack, env: &str) -> Result<StateBackend> {
     let declared = declared_backend(stack)?;
     if let Some(file) = env_backend_file(stack, env) {
         if declared.is_none() {
@@ -73,10 +64,7 @@ pub fn env_state(layout: &Layout, stack: &Stack, env: &str) -> Result<EnvState> 
                 stack.name
             )));
         }
-        return Ok(EnvState {
-            backend: StateBackend::File(file),
-            data_dir,
-        });
+        return Ok(StateBackend::File(file));
     }
     let not_separable = |what: String| {
         Error::Usage(format!(
@@ -102,12 +90,9 @@ pub fn env_state(layout: &Layout, stack: &Stack, env: &str) -> Result<EnvState> 
             }
         }
     }
-    Ok(EnvState {
-        backend: StateBackend::Local {
-            path: absolute(&platform_layout::state_file(&layout.root, &stack.dir, env)),
-            generate: declared.is_none(),
-        },
-        data_dir,
+    Ok(StateBackend::Local {
+        path: absolute(&platform_layout::state_file(&layout.root, &stack.dir, env)),
+        generate: declared.is_none(),
     })
 }
 
@@ -196,8 +181,8 @@ fn terragrunt_remote_backend(layout: &Layout) -> Result<Option<String>> {
 }
 
 /// The `-backend-config` arguments that point init at the environment's state.
-pub fn backend_args(state: &EnvState) -> Vec<String> {
-    match &state.backend {
+pub fn backend_args(state: &StateBackend) -> Vec<String> {
+    match state {
         StateBackend::Local { path, .. } => {
             vec![format!("-backend-config=path={}", path.display())]
         }
@@ -208,9 +193,13 @@ pub fn backend_args(state: &EnvState) -> Vec<String> {
 /// Makes the stack ready for tofu: backend.tf written where the stack declares no backend (or
 /// terragrunt's has another environment's path), and the init command to run first when the
 /// environment's data directory is not initialised for its state. `None`: nothing to init.
-pub fn prepare(stack: &Stack, state: &EnvState) -> Result<Option<Vec<String>>> {
+pub fn prepare(
+    stack: &Stack,
+    state: &StateBackend,
+    data_dir: &Path,
+) -> Result<Option<Vec<String>>> {
     let mut changed = false;
-    if let StateBackend::Local { generate: true, .. } = state.backend {
+    if let StateBackend::Local { generate: true, .. } = state {
         let file = stack.dir.join("backend.tf");
         let current = std::fs::read_to_string(&file).ok();
         if current.as_deref() != Some(GENERATED_BACKEND) {
@@ -218,7 +207,7 @@ pub fn prepare(stack: &Stack, state: &EnvState) -> Result<Option<Vec<String>>> {
             changed = true;
         }
     }
-    let record = state.data_dir.join("terraform.tfstate");
+    let record = data_dir.join("terraform.tfstate");
     let mut init = vec!["init".to_string(), "-input=false".to_string()];
     match recorded_backend(&record) {
         None => {}
@@ -240,8 +229,8 @@ fn recorded_backend(record: &Path) -> Option<serde_json::Value> {
     json.get("backend").cloned()
 }
 
-fn recorded_matches(recorded: &serde_json::Value, state: &EnvState, record: &Path) -> bool {
-    match &state.backend {
+fn recorded_matches(recorded: &serde_json::Value, state: &StateBackend, record: &Path) -> bool {
+    match state {
         StateBackend::Local { path, .. } => {
             recorded["type"] == "local"
                 && recorded["config"]["path"].as_str() == Some(&path.display().to_string())

@@ -469,10 +469,7 @@ pub fn gc(layout: &Layout, opts: GcOptions) -> Result<Vec<Expired>> {
             })
             .filter(|p| p.exists())
             .collect();
-        let mut live = live_state(layout, &env);
-        if opts.destroyed {
-            live.retain(|l| !l.ends_with(REMOTE_UNREADABLE));
-        }
+        let live = live_state(layout, &env, opts.destroyed);
         let removed = !opts.dry_run && (live.is_empty() || opts.force);
         if removed {
             for f in &files {
@@ -507,13 +504,17 @@ pub fn gc(layout: &Layout, opts: GcOptions) -> Result<Vec<Expired>> {
 /// The stacks whose state for `env` still holds managed resources: the state terragrunt keeps
 /// through the root config, a workspace named for the environment, and a stack's local
 /// `terraform.tfstate` (plain tofu without a backend: whose it is cannot be told, so it counts).
-/// A state that cannot be read counts as live.
-pub fn live_state(layout: &Layout, env: &str) -> Vec<String> {
+/// A state that cannot be read counts as live, one in a backend set by `env/<env>.backend.hcl`
+/// too, unless `remote_destroyed` (`gc --destroy` has just destroyed it).
+pub fn live_state(layout: &Layout, env: &str, remote_destroyed: bool) -> Vec<String> {
     let mut live = Vec::new();
     for stack in &layout.stacks {
-        if let Some(file) = crate::backend::env_backend_file(stack, env) {
+        // A state behind env/<env>.backend.hcl cannot be read here: live, unless `gc --destroy`
+        // has just destroyed it.
+        let remote = crate::backend::env_backend_file(stack, env).filter(|_| !remote_destroyed);
+        if let Some(file) = remote {
             live.push(format!(
-                "{}: the backend set by {} {REMOTE_UNREADABLE}",
+                "{}: the backend set by {} holds a state that cannot be read here (counted as live)",
                 stack.name,
                 crate::sources::relative(layout, &file).display()
             ));
@@ -546,9 +547,6 @@ pub fn live_state(layout: &Layout, env: &str) -> Vec<String> {
     }
     live
 }
-
-/// How a state this tool cannot read is described (and recognised once destroyed).
-const REMOTE_UNREADABLE: &str = "holds a state that cannot be read here (counted as live)";
 
 /// How many managed resources a state file holds (0 when there is no file).
 fn managed_resources(path: &Path) -> std::result::Result<usize, String> {

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use command_fds::{CommandFdExt, FdMapping};
 use zeroize::Zeroizing;
 
-use crate::backend::{self, EnvState};
+use crate::backend::{self, StateBackend};
 use crate::layout::{Layout, Stack};
 use crate::sources::{self, Sealed};
 
@@ -239,7 +239,7 @@ pub struct Invocation {
     pub data_dir: Option<PathBuf>,
     /// Where tofu keeps the environment's state (`None`: terragrunt configures it, or the
     /// command touches no state).
-    pub state: Option<EnvState>,
+    pub state: Option<StateBackend>,
 }
 
 /// What terragrunt would pass that tofu, run without it, would miss: its literal `inputs` (the
@@ -390,23 +390,17 @@ fn run_engine(
     inv: &Invocation,
     line: Option<LineSink>,
 ) -> Result<ExitStatus> {
-    let mut cmd = Command::new(inv.engine.program());
     if let Some(note) = &inv.note {
         match line {
             Some(line) => line(note, true),
             None => eprintln!("{note}"),
         }
     }
-    cmd.current_dir(&stack.dir)
-        .env("TOFU_ENV", env)
-        .envs(inv.env.iter().map(|(k, v)| (k, v)));
-    if let Some(data_dir) = &inv.data_dir {
-        cmd.env("TF_DATA_DIR", data_dir);
-    }
-    if let Some(state) = &inv.state {
-        let init = backend::prepare(stack, state)?;
+    let mut cmd = engine_command(stack, env, inv);
+    if let (Some(state), Some(data_dir)) = (&inv.state, &inv.data_dir) {
+        let init = backend::prepare(stack, state, data_dir)?;
         if let Some(init) = init.filter(|_| command_word(&inv.args) != Some("init")) {
-            let status = init_first(stack, env, inv, state, &init, line)?;
+            let status = init_first(stack, env, inv, &init, line)?;
             if !status.success() {
                 return Ok(status);
             }
@@ -456,7 +450,6 @@ fn init_first(
     stack: &Stack,
     env: &str,
     inv: &Invocation,
-    state: &EnvState,
     init: &[String],
     line: Option<LineSink>,
 ) -> Result<ExitStatus> {
@@ -469,13 +462,22 @@ fn init_first(
         Some(line) => line(&announce, true),
         None => eprintln!("{announce}"),
     }
+    let mut cmd = engine_command(stack, env, inv);
+    cmd.args(init);
+    spawn_and_wait(cmd, &inv.engine, line)
+}
+
+/// The engine in the stack's directory with the environment's variables: `TOFU_ENV`, the
+/// literal terragrunt inputs, and its data directory.
+fn engine_command(stack: &Stack, env: &str, inv: &Invocation) -> Command {
     let mut cmd = Command::new(inv.engine.program());
     cmd.current_dir(&stack.dir)
         .env("TOFU_ENV", env)
-        .env("TF_DATA_DIR", &state.data_dir)
-        .envs(inv.env.iter().map(|(k, v)| (k, v)))
-        .args(init);
-    spawn_and_wait(cmd, &inv.engine, line)
+        .envs(inv.env.iter().map(|(k, v)| (k, v)));
+    if let Some(data_dir) = &inv.data_dir {
+        cmd.env("TF_DATA_DIR", data_dir);
+    }
+    cmd
 }
 
 /// Starts the engine and waits for it: with the terminal (`line` None), or with each output line

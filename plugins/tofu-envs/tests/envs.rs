@@ -388,7 +388,26 @@ fn short_lived_environments_expire_and_are_collected() {
         .assert()
         .success();
     std::thread::sleep(std::time::Duration::from_millis(2100));
-    // Destroyed (the state is empty now), the files go.
+    // A state behind the environment's own backend settings cannot be read here: kept.
+    write(
+        root,
+        "stacks/app/env/demo-acme.backend.hcl",
+        "key = \"x\"\n",
+    );
+    let gc = cmd(root).arg("gc").output().unwrap();
+    let text = String::from_utf8_lossy(&gc.stdout);
+    assert_eq!(gc.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("app: the backend set by stacks/app/env/demo-acme.backend.hcl holds a state that cannot be read here"),
+        "{text}"
+    );
+    std::fs::remove_file(root.join("stacks/app/env/demo-acme.backend.hcl")).unwrap();
+    write(
+        root,
+        "stacks/app/.terraform/tofu-envs/demo-acme/terraform.tfstate",
+        "{}",
+    );
+    // Destroyed (the state is empty now), the files go, and the environment's data directory.
     write(
         root,
         ".terraform-state/demo-acme/stacks/app/terraform.tfstate",
@@ -401,6 +420,9 @@ fn short_lived_environments_expire_and_are_collected() {
         String::from_utf8_lossy(&gc.stdout)
     );
     assert!(state.exists(), "gc never removes state");
+    assert!(!root
+        .join("stacks/app/.terraform/tofu-envs/demo-acme")
+        .exists());
     assert!(
         !root.join("stacks/app/env/demo-acme.tfvars").exists()
             && !root
