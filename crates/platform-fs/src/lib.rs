@@ -12,7 +12,12 @@
 //!   old content; [`force_writes`] (a tool's `--force`) writes them anyway;
 //! - a read-modify-write holds a [`Lock`]: `flock(2)` on a sidecar file, on the file itself or on
 //!   its directory, which the kernel drops when its holder dies, so a crashed writer never leaves
-//!   the next one stuck.
+//!   the next one stuck;
+//! - a large file is read by mapping it ([`Contents`]), so that editing a 50 MB kubeconfig
+//!   copies it once, into the new file.
+
+mod contents;
+pub use contents::Contents;
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};

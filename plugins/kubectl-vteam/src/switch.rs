@@ -67,13 +67,14 @@ fn edit_target(
     edit: impl FnOnce(&Doc) -> Result<Edits>,
 ) -> Result<(PathBuf, Outcome)> {
     let locked = Locked::acquire(chain.target())?;
-    let mut src = locked.read()?;
+    let contents = locked.read()?;
+    let mut src = locked.text(&contents)?;
     if src.trim().is_empty() {
         // A new kubeconfig gets the header kubectl writes.
-        src = NEW_KUBECONFIG.to_string();
+        src = NEW_KUBECONFIG;
     }
     let label = locked.path().display().to_string();
-    let doc = Doc::parse(&src, &label)?;
+    let doc = Doc::parse(src, &label)?;
     let before = match doc.current_context() {
         Some(c) => Some(c),
         None if chain.files.len() > 1 => Chain {
@@ -86,7 +87,7 @@ fn edit_target(
     if edits.is_empty() {
         return Ok((locked.path().to_path_buf(), Outcome::Unchanged));
     }
-    locked.replace(&edits.pieces(&src))?;
+    locked.replace(&edits.pieces(src))?;
     if let Some(before) = before.filter(|b| b != now) {
         Previous::for_kubeconfig(chain.target())?.set(&before)?;
     }
@@ -108,9 +109,10 @@ pub fn set_namespace(chain: &Chain, context: Option<&str>, namespace: &str) -> R
             continue;
         }
         let locked = Locked::acquire(file)?;
-        let src = locked.read()?;
+        let contents = locked.read()?;
+        let src = locked.text(&contents)?;
         let label = locked.path().display().to_string();
-        let doc = Doc::parse(&src, &label)?;
+        let doc = Doc::parse(src, &label)?;
         let mut edits = Edits::default();
         if !doc.set_context_namespace(&mut edits, &context, namespace)? {
             continue;
@@ -118,7 +120,7 @@ pub fn set_namespace(chain: &Chain, context: Option<&str>, namespace: &str) -> R
         let outcome = if edits.is_empty() {
             Outcome::Unchanged
         } else {
-            locked.replace(&edits.pieces(&src))?;
+            locked.replace(&edits.pieces(src))?;
             Outcome::Written
         };
         return Ok(Switched {

@@ -133,6 +133,45 @@ fn use_keeps_every_byte_it_does_not_own() {
     );
 }
 
+/// A kubeconfig of a few megabytes is mapped rather than read (platform_fs::Contents): the
+/// switch must keep its bytes just the same, and kubectl must still read every context.
+#[test]
+fn a_large_kubeconfig_is_switched_byte_for_byte() {
+    let (desk, _server) = desk();
+    let cert = "QUJD".repeat(700);
+    let mut big = String::from("apiVersion: v1\nclusters:\n");
+    for i in 0..600 {
+        big += &format!("- cluster:\n    certificate-authority-data: {cert}\n    server: https://c{i}.example.com:6443\n  name: c{i}\n");
+    }
+    big += "contexts:\n";
+    for i in 0..600 {
+        big += &format!("- context:\n    cluster: c{i}\n    user: u{i}\n  name: ctx-{i}\n");
+    }
+    big += "current-context: ctx-7\nkind: Config\npreferences: {}\nusers:\n";
+    for i in 0..600 {
+        big += &format!("- name: u{i}\n  user:\n    token: t{i}\n");
+    }
+    assert!(big.len() > 1 << 20, "large enough to be mapped");
+    std::fs::write(desk.kubeconfig(), &big).unwrap();
+    desk.vteam().args(["use", "team-a"]).assert().success();
+    let after = std::fs::read_to_string(desk.kubeconfig()).unwrap();
+    assert_eq!(
+        without_owned_items(&after),
+        big.replace("current-context: ctx-7", "current-context: vteam-team-a")
+    );
+    desk.vteam().args(["use", "-"]).assert().success();
+    let back = std::fs::read_to_string(desk.kubeconfig()).unwrap();
+    assert_eq!(
+        without_owned_items(&back),
+        big,
+        "back to ctx-7 with nothing else changed"
+    );
+    if let Some(mut k) = desk.kubectl() {
+        let names = stdout(k.args(["config", "get-contexts", "-o", "name"]));
+        assert_eq!(names.lines().count(), 601);
+    }
+}
+
 #[test]
 fn use_of_the_current_team_writes_nothing() {
     let (desk, _server) = desk();

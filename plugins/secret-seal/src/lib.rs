@@ -129,13 +129,30 @@ impl Sealed {
         })
     }
 
+    /// The plaintext tree, for reading only (`decrypt`, a diff, a check): as
+    /// [`Sealed::open_for_user`], without keeping every ciphertext for a re-seal.
+    pub fn read_for_user(mut self, verify_mac: bool) -> Result<Tree> {
+        let data_key = self.data_key_for_user()?;
+        self.decrypt_in_place(&data_key, verify_mac, None)?;
+        Ok(std::mem::take(&mut self.tree))
+    }
+
+    fn decrypt_in_place(
+        &mut self,
+        data_key: &DataKey,
+        verify_mac: bool,
+        stash: Option<&mut seal::Stash>,
+    ) -> Result<()> {
+        let mac = seal::decrypt_tree_stashing(&mut self.tree, &self.metadata, data_key, stash)?;
+        if verify_mac {
+            seal::verify_mac(&self.metadata, data_key, &mac)?;
+        }
+        Ok(())
+    }
+
     pub fn open_with_key(mut self, data_key: DataKey, verify_mac: bool) -> Result<Opened> {
         let mut stash = seal::Stash::default();
-        let mac =
-            seal::decrypt_tree_stashing(&mut self.tree, &self.metadata, &data_key, &mut stash)?;
-        if verify_mac {
-            seal::verify_mac(&self.metadata, &data_key, &mac)?;
-        }
+        self.decrypt_in_place(&data_key, verify_mac, Some(&mut stash))?;
         Ok(Opened {
             format: self.format,
             tree: std::mem::take(&mut self.tree),

@@ -68,8 +68,15 @@ fn walk_value(
     }
 }
 
+/// sops's additional data: the keys joined with `:`, and one more `:` (`a:b:`; `:` at the top).
 fn aad(path: &[String]) -> String {
-    let mut s = path.join(":");
+    let mut s = String::with_capacity(path.iter().map(|k| k.len() + 1).sum::<usize>() + 1);
+    for (i, key) in path.iter().enumerate() {
+        if i > 0 {
+            s.push(':');
+        }
+        s.push_str(key);
+    }
     s.push(':');
     s
 }
@@ -153,15 +160,16 @@ impl Stash {
             index
         });
         let type_tag = cipher::type_tag(plain);
-        let bytes = cipher::plain_bytes(plain);
-        // The last one remembered wins, as a map insert would have it.
-        index
-            .get(&stash_key(type_tag, aad, &bytes))?
-            .iter()
-            .rev()
-            .map(|&i| &self.entries[i])
-            .find(|e| e.type_tag == type_tag && e.aad == aad && e.plain.0 == *bytes)
-            .map(|e| &e.enc)
+        cipher::with_plain_bytes(plain, |bytes| {
+            // The last one remembered wins, as a map insert would have it.
+            index
+                .get(&stash_key(type_tag, aad, bytes))?
+                .iter()
+                .rev()
+                .map(|&i| &self.entries[i])
+                .find(|e| e.type_tag == type_tag && e.aad == aad && e.plain.0 == bytes)
+                .map(|e| &e.enc)
+        })
     }
 }
 
@@ -184,7 +192,13 @@ pub fn encrypt_tree_reusing(
     key: &DataKey,
     stash: Option<&Stash>,
 ) -> Result<String> {
+    // First pass, in order: the MAC, comments, and the values the stash already has a
+    // ciphertext for; the others move into jobs, sealed on every core, and are put back in a
+    // second pass by their place among the leaves (sealing a leaf leaves the walk as it was).
     let mut mac = new_mac(meta);
+    let mut jobs: Vec<(Value, String)> = Vec::new();
+    let mut job_leaves: Vec<usize> = Vec::new();
+    let mut leaf = 0;
     let mut visit = |slot: Slot<'_>, path: &[String], stack: &[Vec<String>]| -> Result<()> {
         let is_comment = matches!(slot, Slot::MapComment(_) | Slot::Value(Value::Comment(_)));
         let encrypt = meta.rule.should_encrypt(path, stack, is_comment);
@@ -195,15 +209,23 @@ pub fn encrypt_tree_reusing(
                 }
             }
             Slot::Value(v) => {
+                leaf += 1;
                 if matches!(v, Value::Null) {
                     return Ok(());
                 }
                 if !is_comment && (!meta.mac_only_encrypted || encrypt) {
-                    mac.update(&*cipher::plain_bytes(v));
+                    cipher::with_plain_bytes(v, |b| mac.update(b));
                 }
                 if encrypt {
+                    let aad = aad(path);
                     // A comment inside a sequence becomes a plain list element once encrypted.
-                    *v = Value::Str(seal_value(v, key, &aad(path), stash));
+                    match stash.and_then(|s| s.recall(v, &aad)) {
+                        Some(enc) => *v = Value::Str(enc.clone()),
+                        None => {
+                            jobs.push((std::mem::replace(v, Value::Str(String::new())), aad));
+                            job_leaves.push(leaf - 1);
+                        }
+                    }
                 }
             }
         }
@@ -212,20 +234,39 @@ pub fn encrypt_tree_reusing(
     for branch in &mut tree.branches {
         walk_branch(branch, &mut Vec::new(), &mut Vec::new(), &mut visit)?;
     }
+    let mut sealed = parallel::map(&jobs, 512, |(v, aad)| cipher::encrypt(v, key, aad)).into_iter();
+    for (v, _) in &mut jobs {
+        zeroize::Zeroize::zeroize(v);
+    }
+    let mut job_leaves = job_leaves.into_iter().peekable();
+    let mut leaf = 0;
+    let mut put_back = |slot: Slot<'_>, _: &[String], _: &[Vec<String>]| -> Result<()> {
+        if let Slot::Value(v) = slot {
+            if job_leaves.next_if_eq(&leaf).is_some() {
+                *v = Value::Str(sealed.next().expect("one ciphertext per job"));
+            }
+            leaf += 1;
+        }
+        Ok(())
+    };
+    for branch in &mut tree.branches {
+        walk_branch(branch, &mut Vec::new(), &mut Vec::new(), &mut put_back)?;
+    }
     Ok(hex_upper(&mac.finalize()))
 }
 
 /// Decrypts every leaf the rule selects, in place; returns the MAC computed over the plaintext.
 pub fn decrypt_tree(tree: &mut Tree, meta: &Metadata, key: &DataKey) -> Result<String> {
-    decrypt_tree_stashing(tree, meta, key, &mut Stash::default())
+    decrypt_tree_stashing(tree, meta, key, None)
 }
 
-/// As [`decrypt_tree`], remembering every value's ciphertext in `stash`.
+/// As [`decrypt_tree`], remembering every value's ciphertext in `stash` when there is one (a
+/// file opened only to be read keeps none: that is a copy of every value less).
 pub fn decrypt_tree_stashing(
     tree: &mut Tree,
     meta: &Metadata,
     key: &DataKey,
-    stash: &mut Stash,
+    mut stash: Option<&mut Stash>,
 ) -> Result<String> {
     // The encrypted values, in the order of the walk, decrypted on every core: with thousands
     // of values, AES-GCM and base64 are most of the work of opening a file.
@@ -254,7 +295,9 @@ pub fn decrypt_tree_stashing(
                 if encrypted && cipher::is_encrypted(&c.text) {
                     let enc = c.text.clone();
                     c.text = decrypt_comment(&c.text, key, path);
-                    stash.remember(&Value::Comment(c.clone()), aad(path), enc);
+                    if let Some(stash) = stash.as_deref_mut() {
+                        stash.remember(&Value::Comment(c.clone()), aad(path), enc);
+                    }
                 }
             }
             Slot::Value(v) => {
@@ -273,14 +316,16 @@ pub fn decrypt_tree_stashing(
                                 inline: false,
                             }),
                         };
-                        stash.remember(v, aad, enc);
+                        if let Some(stash) = stash.as_deref_mut() {
+                            stash.remember(v, aad, enc);
+                        }
                     }
                 }
                 // sops <= 3.13.1 and >= 3.13.3 test the *decrypted* value: comments never count.
                 if !matches!(v, Value::Comment(_) | Value::Null)
                     && (!meta.mac_only_encrypted || encrypted)
                 {
-                    mac.update(&*cipher::plain_bytes(v));
+                    cipher::with_plain_bytes(v, |b| mac.update(b));
                 }
             }
         }

@@ -367,9 +367,12 @@ pub fn sealed_source(layout: &Layout, path: &Path) -> (Option<Source>, Sealed) {
             }),
         }
     };
-    let (entries, state) = match sealed.open_for_user(true) {
-        Ok(opened) => {
-            let b = opened.tree.branches.first().cloned().unwrap_or_default();
+    let (entries, state) = match sealed.read_for_user(true) {
+        Ok(mut tree) => {
+            let b = std::mem::take(&mut tree.branches)
+                .into_iter()
+                .next()
+                .unwrap_or_default();
             (
                 b.entries()
                     .map(|(k, v)| entry(k, Some(crate::value::from_sealed(v))))

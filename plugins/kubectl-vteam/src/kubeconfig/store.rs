@@ -59,15 +59,25 @@ impl Locked {
         self.lock.target()
     }
 
-    /// The current content; an absent file reads as empty (it will be created).
-    pub fn read(&self) -> Result<String> {
-        match fs::read_to_string(self.path()) {
-            Ok(s) => Ok(s),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
-            Err(source) => Err(Error::Read {
-                path: self.path().to_path_buf(),
-                source,
-            }),
+    /// The current content; an absent file reads as empty (it will be created). A large file
+    /// is mapped, not copied.
+    pub fn read(&self) -> Result<platform_fs::Contents> {
+        match platform_fs::Contents::read(self.path()) {
+            Ok(c) => Ok(c),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Default::default()),
+            Err(source) => Err(self.read_error(source)),
+        }
+    }
+
+    /// [`Locked::read`] as text.
+    pub fn text<'c>(&self, contents: &'c platform_fs::Contents) -> Result<&'c str> {
+        contents.text().map_err(|source| self.read_error(source))
+    }
+
+    fn read_error(&self, source: std::io::Error) -> Error {
+        Error::Read {
+            path: self.path().to_path_buf(),
+            source,
         }
     }
 

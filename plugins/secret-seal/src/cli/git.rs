@@ -106,8 +106,8 @@ pub(super) fn textconv(file: &Path) -> anyhow::Result<()> {
     // git names the temp file it hands over after the original, so the format is recognised.
     let format = Format::from_path(file);
     let plain = Sealed::parse(format, &bytes).ok().and_then(|s| {
-        let opened = s.open_for_user(true).ok()?;
-        store::emit_plain(format, &opened.tree, EmitOptions::default())
+        let tree = s.read_for_user(true).ok()?;
+        store::emit_plain(format, &tree, EmitOptions::default())
             .ok()
             .map(zeroize::Zeroizing::new)
     });

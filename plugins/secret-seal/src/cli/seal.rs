@@ -147,15 +147,16 @@ pub(super) fn decrypt(args: DecryptArgs) -> anyhow::Result<()> {
     let config = load_config(io, &input).ok().flatten();
     let sealed =
         Sealed::parse(in_fmt, &input.bytes).with_context(|| format!("{name}: cannot decrypt"))?;
-    let opened = sealed
-        .open_for_user(!args.ignore_mac)
+    let tree = sealed
+        .read_for_user(!args.ignore_mac)
         .with_context(|| format!("{name}: cannot decrypt"))?;
     let opts = emit_options(io, config.as_ref());
     let bytes = match &args.extract {
-        Some(path) => extract(&opened.tree, path, out_fmt, opts)
-            .with_context(|| format!("{name}: --extract"))?,
+        Some(path) => {
+            extract(&tree, path, out_fmt, opts).with_context(|| format!("{name}: --extract"))?
+        }
         None => zeroize::Zeroizing::new(
-            store::emit_plain(out_fmt, &opened.tree, opts)
+            store::emit_plain(out_fmt, &tree, opts)
                 .with_context(|| format!("{name}: cannot write the plaintext"))?,
         ),
     };

@@ -34,6 +34,7 @@ pub fn parse(input: &str) -> Result<Vec<Branch>> {
         anchors: HashMap::new(),
         inline: None,
         depth: 0,
+        probe: std::cell::Cell::new(Probe::NONE),
     };
     let mut docs = Vec::new();
     loop {
@@ -104,6 +105,26 @@ struct Parser<'a> {
     inline: Option<String>,
     /// Nodes open around the current position.
     depth: usize,
+    /// The last [`Parser::plain_probe`]: a value line is probed by its mapping (a second `: `?),
+    /// by its node (a nested key?) and read, from the same position.
+    probe: std::cell::Cell<Probe>,
+}
+
+/// Where a plain scalar on the current line would stop, from `pos`: the line's length and the
+/// first `: ` or ` #`.
+#[derive(Clone, Copy)]
+struct Probe {
+    pos: usize,
+    line_len: usize,
+    stop: Option<(usize, u8)>,
+}
+
+impl Probe {
+    const NONE: Probe = Probe {
+        pos: usize::MAX,
+        line_len: 0,
+        stop: None,
+    };
 }
 
 /// yaml.v3 (so sops) refuses a stream holding a character YAML does not allow: C0 controls
@@ -439,35 +460,49 @@ impl Parser<'_> {
         w
     }
 
+    /// The current line's length and where a plain scalar would stop on it, computed once per
+    /// position.
+    fn plain_probe(&self) -> Probe {
+        let cached = self.probe.get();
+        if cached.pos == self.pos {
+            return cached;
+        }
+        let line_len = self.line_len();
+        let probe = Probe {
+            pos: self.pos,
+            line_len,
+            stop: plain_stop(&self.rest().as_bytes()[..line_len]),
+        };
+        self.probe.set(probe);
+        probe
+    }
+
     /// Whether the current line holds `key:` (an implicit mapping key) from here.
     fn is_key_ahead(&self) -> bool {
+        let q = match self.rest().as_bytes().first() {
+            Some(&q @ (b'"' | b'\'')) => q,
+            _ => return matches!(self.plain_probe().stop, Some((_, b':'))),
+        };
         let line = &self.rest()[..self.line_len()];
-        let mut chars = line.char_indices().peekable();
-        match chars.peek() {
-            Some((_, '"')) | Some((_, '\'')) => {
-                let q = line.as_bytes()[0];
-                let mut i = 1;
-                let b = line.as_bytes();
-                while i < b.len() {
-                    if b[i] == b'\\' && q == b'"' {
-                        i += 2;
-                        continue;
-                    }
-                    if b[i] == q {
-                        if q == b'\'' && b.get(i + 1) == Some(&b'\'') {
-                            i += 2;
-                            continue;
-                        }
-                        let after = line[i + 1..].trim_start_matches([' ', '\t']);
-                        return after.starts_with(':')
-                            && matches!(after[1..].chars().next(), None | Some(' ' | '\t' | '\r'));
-                    }
-                    i += 1;
-                }
-                false
+        let b = line.as_bytes();
+        let mut i = 1;
+        while i < b.len() {
+            if b[i] == b'\\' && q == b'"' {
+                i += 2;
+                continue;
             }
-            _ => matches!(plain_stop(line.as_bytes()), Some((_, b':'))),
+            if b[i] == q {
+                if q == b'\'' && b.get(i + 1) == Some(&b'\'') {
+                    i += 2;
+                    continue;
+                }
+                let after = line[i + 1..].trim_start_matches([' ', '\t']);
+                return after.starts_with(':')
+                    && matches!(after[1..].chars().next(), None | Some(' ' | '\t' | '\r'));
+            }
+            i += 1;
         }
+        false
     }
 
     fn block_map(&mut self, col: usize) -> Result<Value> {
@@ -801,8 +836,9 @@ impl Parser<'_> {
     }
 
     fn plain_line_only(&mut self) -> String {
-        let line = &self.rest()[..self.line_len()];
-        let end = plain_stop(line.as_bytes()).map_or(line.len(), |(i, _)| i);
+        let probe = self.plain_probe();
+        let line = &self.rest()[..probe.line_len];
+        let end = probe.stop.map_or(line.len(), |(i, _)| i);
         let piece = line[..end].trim_end_matches([' ', '\t', '\r']).to_string();
         self.pos += piece.len();
         piece
@@ -847,6 +883,7 @@ impl Parser<'_> {
                     anchors: HashMap::new(),
                     inline: None,
                     depth: 0,
+                    probe: std::cell::Cell::new(Probe::NONE),
                 };
                 if tmp.is_key_ahead() || content.starts_with("- ") {
                     break None;
