@@ -33,8 +33,16 @@ pub fn map<T: Sync, R: Send>(items: &[T], chunk: usize, f: impl Fn(&T) -> R + Sy
             .flat_map(|w| w.join().expect("a worker thread panicked"))
             .collect()
     });
-    results.sort_unstable_by_key(|(i, _)| *i);
-    results.into_iter().map(|(_, r)| r).collect()
+    // Each result to its item's place: sorting 10,000 (index, ciphertext) pairs cost more than
+    // a tenth of the sealing.
+    let mut placed: Vec<Option<R>> = std::iter::repeat_with(|| None).take(items.len()).collect();
+    for (i, r) in results.drain(..) {
+        placed[i] = Some(r);
+    }
+    placed
+        .into_iter()
+        .map(|r| r.expect("every item has a result"))
+        .collect()
 }
 
 #[cfg(test)]

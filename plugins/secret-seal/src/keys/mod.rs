@@ -31,23 +31,24 @@ impl std::fmt::Debug for Identities {
     }
 }
 
-/// The recipient of an X25519 identity, remembered for the process: identities are loaded for
-/// every file opened (`check` opens a thousand), and deriving a public key is a scalar
-/// multiplication. Keyed by a hash of the secret, never the secret itself.
-fn recipient_of(secret: &str, id: &::age::x25519::Identity) -> String {
+/// The recipient of an X25519 identity (`age1...`) and its bytes, remembered for the process:
+/// identities are loaded for every file opened (`check` opens a thousand), and deriving a public
+/// key is a scalar multiplication. Keyed by a hash of the secret, never the secret itself.
+fn recipient_of(secret: &str, id: &::age::x25519::Identity) -> (String, [u8; 32]) {
     use sha2::Digest;
-    static KNOWN: std::sync::OnceLock<std::sync::Mutex<HashMap<[u8; 32], String>>> =
-        std::sync::OnceLock::new();
+    type Known = HashMap<[u8; 32], (String, [u8; 32])>;
+    static KNOWN: std::sync::OnceLock<std::sync::Mutex<Known>> = std::sync::OnceLock::new();
     let digest: [u8; 32] = sha2::Sha256::digest(secret.as_bytes()).into();
     let known = KNOWN.get_or_init(Default::default);
     if let Some(r) = known.lock().ok().and_then(|k| k.get(&digest).cloned()) {
         return r;
     }
-    let r = id.to_public().to_string();
+    let recipient = id.to_public().to_string();
+    let bytes = age::recipient_bytes(&recipient).expect("age writes a valid recipient");
     if let Ok(mut k) = known.lock() {
-        k.insert(digest, r.clone());
+        k.insert(digest, (recipient.clone(), bytes));
     }
-    r
+    (recipient, bytes)
 }
 
 impl Identities {
@@ -82,8 +83,12 @@ impl Identities {
                 }
                 let id = ::age::x25519::Identity::from_str(word)
                     .map_err(|e| bad(format!("invalid age secret key: {e}")))?;
-                self.age_recipients.push(Some(recipient_of(word, &id)));
-                self.age.push(Box::new(id));
+                let (recipient, public) = recipient_of(word, &id);
+                self.age_recipients.push(Some(recipient));
+                match age::X25519::new(word, public) {
+                    Some(known) => self.age.push(Box::new(known)),
+                    None => self.age.push(Box::new(id)),
+                }
             }
         }
         Ok(())

@@ -328,8 +328,14 @@ pub fn refuse_non_finite(branch: &Branch) -> Result<()> {
 }
 
 pub fn emit(branch: &Branch, indent: &str) -> String {
+    emit_with_trailer(branch, None, indent)
+}
+
+/// [`emit`] of `branch` with `trailer` as its last entry (a sealed file's `sops`), without a
+/// copy of the tree to append it to.
+pub fn emit_with_trailer(branch: &Branch, trailer: Option<&Item>, indent: &str) -> String {
     let mut out = String::new();
-    emit_map(branch, indent, 0, &mut out);
+    emit_entries(branch.0.iter().chain(trailer), indent, 0, &mut out);
     out.push('\n');
     out
 }
@@ -342,16 +348,22 @@ fn newline(out: &mut String, indent: &str, depth: usize) {
 }
 
 fn emit_map(b: &Branch, indent: &str, depth: usize, out: &mut String) {
-    let entries: Vec<_> =
-        b.0.iter()
-            .filter(|i| matches!(i.key, Key::Name(_)))
-            .collect();
-    if entries.is_empty() {
+    emit_entries(b.0.iter(), indent, depth, out)
+}
+
+fn emit_entries<'i>(
+    items: impl Iterator<Item = &'i Item>,
+    indent: &str,
+    depth: usize,
+    out: &mut String,
+) {
+    let mut entries = items.filter(|i| matches!(i.key, Key::Name(_))).peekable();
+    if entries.peek().is_none() {
         out.push_str("{}");
         return;
     }
     out.push('{');
-    for (i, item) in entries.iter().enumerate() {
+    for (i, item) in entries.enumerate() {
         if i > 0 {
             out.push(',');
         }

@@ -275,12 +275,15 @@ pub fn emit_encrypted(
     opts: EmitOptions,
 ) -> Result<Vec<u8>> {
     let meta_branch = meta.to_branch();
-    let mut branches = tree.branches.clone();
+    // Only the stores that flatten the metadata into the tree copy it; YAML and JSON write the
+    // `sops` entry after the tree's own.
+    let branches = || tree.branches.clone();
     match format {
         Format::Tfvars => Err(Error::Invalid(
             "a sealed file is SOPS JSON or YAML, never tfvars (so sops, terragrunt and Flux read it): use --output-type json, e.g. env/prod.secrets.tfvars.json".into(),
         )),
         Format::Dotenv => {
+            let mut branches = branches();
             let b = branches.first_mut().ok_or(Error::Empty)?;
             for (k, v) in flatten::flatten(&meta_branch) {
                 b.push(format!("sops_{k}"), v);
@@ -288,6 +291,7 @@ pub fn emit_encrypted(
             Ok(dotenv::emit(b)?.into_bytes())
         }
         Format::Ini => {
+            let mut branches = branches();
             let b = branches.first_mut().ok_or(Error::Empty)?;
             let section = flatten::flatten(&meta_branch)
                 .into_iter()
@@ -305,15 +309,19 @@ pub fn emit_encrypted(
             Ok(ini::emit(b)?.into_bytes())
         }
         Format::Yaml => {
-            for b in &mut branches {
-                b.push("sops", Value::Map(meta_branch.clone()));
-            }
-            Ok(yaml::emit(&branches, opts.yaml_indent.unwrap_or(4)).into_bytes())
+            let sops = crate::tree::Item::entry("sops", Value::Map(meta_branch));
+            Ok(
+                yaml::emit_with_trailer(&tree.branches, Some(&sops), opts.yaml_indent.unwrap_or(4))
+                    .into_bytes(),
+            )
         }
         Format::Json | Format::Binary => {
-            let b = branches.first_mut().ok_or(Error::Empty)?;
-            b.push("sops", Value::Map(meta_branch));
-            Ok(json::emit(b, &json::indent_unit(opts.json_indent)).into_bytes())
+            let b = tree.branches.first().ok_or(Error::Empty)?;
+            let sops = crate::tree::Item::entry("sops", Value::Map(meta_branch));
+            Ok(
+                json::emit_with_trailer(b, Some(&sops), &json::indent_unit(opts.json_indent))
+                    .into_bytes(),
+            )
         }
     }
 }

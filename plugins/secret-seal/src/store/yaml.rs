@@ -235,7 +235,7 @@ impl Parser<'_> {
     }
 
     fn line_start(&self) -> usize {
-        self.s[..self.pos].rfind('\n').map_or(0, |i| i + 1)
+        memchr::memrchr(b'\n', &self.s.as_bytes()[..self.pos]).map_or(0, |i| i + 1)
     }
 
     fn at_line_start(&self) -> bool {
@@ -243,7 +243,12 @@ impl Parser<'_> {
     }
 
     fn col(&self) -> usize {
-        self.s[self.line_start()..self.pos].chars().count()
+        let before = &self.s[self.line_start()..self.pos];
+        if before.is_ascii() {
+            before.len()
+        } else {
+            before.chars().count()
+        }
     }
 
     /// The 1-based line of the current position; O(position), so only for error messages.
@@ -1168,13 +1173,20 @@ fn fold(lines: &[String]) -> String {
 // Emitter
 
 pub fn emit(docs: &[Branch], indent: usize) -> String {
+    emit_with_trailer(docs, None, indent)
+}
+
+/// [`emit`] with `trailer` as the last entry of every document (a sealed file's `sops`),
+/// without a copy of the tree to append it to.
+pub fn emit_with_trailer(docs: &[Branch], trailer: Option<&Item>, indent: usize) -> String {
     let w = if (2..=9).contains(&indent) { indent } else { 2 };
     let mut out = String::new();
     for (i, doc) in docs.iter().enumerate() {
         if i > 0 {
             out.push_str("---\n");
         }
-        if doc.0.iter().all(|i| matches!(i.key, Key::Comment(_)))
+        if trailer.is_none()
+            && doc.0.iter().all(|i| matches!(i.key, Key::Comment(_)))
             && doc.0.iter().all(|i| !matches!(i.key, Key::Name(_)))
         {
             for item in &doc.0 {
@@ -1185,7 +1197,7 @@ pub fn emit(docs: &[Branch], indent: usize) -> String {
             out.push_str("{}\n");
             continue;
         }
-        Emitter { w, out: &mut out }.map(doc, 0);
+        Emitter { w, out: &mut out }.map_items(doc.0.iter().chain(trailer), 0, false);
     }
     out
 }
@@ -1215,9 +1227,14 @@ impl Emitter<'_> {
 
     /// Writes a mapping whose entries start at `indent`; `first_inline` means the first entry
     /// continues a line already started (`- k: v`).
-    fn map_items(&mut self, b: &Branch, indent: usize, mut first_inline: bool) {
-        let mut inline: Option<&str> = None;
-        for item in &b.0 {
+    fn map_items<'i>(
+        &mut self,
+        items: impl Iterator<Item = &'i Item>,
+        indent: usize,
+        mut first_inline: bool,
+    ) {
+        let mut inline: Option<&'i str> = None;
+        for item in items {
             match &item.key {
                 Key::Comment(c) if c.inline => inline = Some(&c.text),
                 Key::Comment(c) => {
@@ -1245,7 +1262,7 @@ impl Emitter<'_> {
     }
 
     fn map(&mut self, b: &Branch, indent: usize) {
-        self.map_items(b, indent, false);
+        self.map_items(b.0.iter(), indent, false);
     }
 
     fn key(&mut self, k: &str) {
@@ -1274,7 +1291,7 @@ impl Emitter<'_> {
                     let ni = self.nested(indent);
                     self.map(b, ni);
                 } else {
-                    self.map_items(b, indent + 2, true);
+                    self.map_items(b.0.iter(), indent + 2, true);
                 }
             }
             Value::Seq(items) if !items.is_empty() => {

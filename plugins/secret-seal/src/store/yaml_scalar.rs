@@ -177,6 +177,10 @@ fn is_old_bool(s: &str) -> bool {
 /// `^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`: YAML 1.1 base-60 numbers.
 fn is_base60(s: &str) -> bool {
     let s = s.strip_prefix(['-', '+']).unwrap_or(s);
+    // Most strings fail here, before any scan of the rest (a sealed `ENC[...]` is 150 bytes).
+    if !s.starts_with(|c: char| c.is_ascii_digit()) {
+        return false;
+    }
     let (main, frac) = match s.split_once('.') {
         Some((m, f)) => (m, Some(f)),
         None => (s, None),
@@ -230,8 +234,12 @@ pub fn string_style(s: &str, is_key: bool) -> Style {
     if s.is_empty() {
         return Style::Double;
     }
-    let b = s.as_bytes();
-    if b.iter().all(|c| (0x21..=0x7e).contains(c)) {
+    // Without an early exit, so that it compiles to a vector loop.
+    let blankless = s
+        .as_bytes()
+        .iter()
+        .fold(true, |all, &c| all & (c.wrapping_sub(0x21) < 0x5e));
+    if blankless {
         return blankless_style(s);
     }
     analyzed_style(s, is_key)
