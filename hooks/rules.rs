@@ -288,7 +288,7 @@ fn must_be_sealed(f: &Staged, rule: Option<secret_seal::Rule>) -> Vec<Finding> {
         .collect();
     if out.is_empty() {
         // The MAC is checked when a key is at hand: a hand-edited sealed file is refused.
-        match sealed.open_for_user(true) {
+        match sealed.read_for_user(true) {
             Ok(_)
             | Err(
                 secret_seal::Error::NoDataKey { .. }
