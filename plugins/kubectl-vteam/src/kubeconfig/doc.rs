@@ -63,8 +63,10 @@ struct TopKey {
 
 /// An item of a top-level list.
 #[derive(Debug, Clone)]
-pub struct Item {
-    pub name: Option<String>,
+pub struct Item<'a> {
+    /// Borrowed from the file unless an escape had to be undone: a 10,000-entry list is read
+    /// without allocating its names.
+    pub name: Option<Cow<'a, str>>,
     /// Byte span from the start of the dash line to the end of the item's last content line
     /// (line break included); comments that head the next item are left out.
     pub span: Range<usize>,
@@ -82,7 +84,7 @@ pub struct Doc<'a> {
 }
 
 /// A list under a top-level key, as found in the file.
-enum List {
+enum List<'a> {
     Missing,
     /// `key:` with `[]`, `null`, `~` or nothing; the span is the inline value to drop.
     Empty {
@@ -91,7 +93,7 @@ enum List {
     },
     Items {
         indent: usize,
-        items: Vec<Item>,
+        items: Vec<Item<'a>>,
     },
 }
 
@@ -221,12 +223,15 @@ impl<'a> Doc<'a> {
     /// The names of the items of a top-level list (`contexts`, `clusters`, `users`).
     pub fn names(&self, list: &str) -> Result<Vec<String>> {
         Ok(match self.list(list)? {
-            List::Items { items, .. } => items.into_iter().filter_map(|i| i.name).collect(),
+            List::Items { items, .. } => items
+                .into_iter()
+                .filter_map(|i| i.name.map(Cow::into_owned))
+                .collect(),
             _ => Vec::new(),
         })
     }
 
-    fn list(&self, name: &str) -> Result<List> {
+    fn list(&self, name: &str) -> Result<List<'a>> {
         let Some(k) = self.key(name) else {
             return Ok(List::Missing);
         };
@@ -266,7 +271,8 @@ impl<'a> Doc<'a> {
         for (n, &d) in dashes.iter().enumerate() {
             let entry = self.text(d)[indent + 1..].trim_start();
             let entry = strip_anchor(entry);
-            let is_map = entry.is_empty() || entry.starts_with('{') || parse_key(entry).is_some();
+            let dash_key = parse_key(entry);
+            let is_map = entry.is_empty() || entry.starts_with('{') || dash_key.is_some();
             if !is_map && !entry.starts_with('*') && !entry.starts_with('#') {
                 // kubectl fails on it ("cannot unmarshal ... into NamedContext"): say so now
                 // rather than write a file kubectl cannot load.
@@ -276,12 +282,20 @@ impl<'a> Doc<'a> {
                 ));
             }
             let limit = dashes.get(n + 1).copied().unwrap_or(k.block.end);
-            items.push(self.item(d, limit, indent));
+            items.push(self.item(d, limit, indent, dash_key));
         }
         Ok(List::Items { indent, items })
     }
 
-    fn item(&self, dash: usize, limit: usize, indent: usize) -> Item {
+    /// The item whose dash is on line `dash`; `dash_key` is the key after the dash, as the
+    /// list read it.
+    fn item(
+        &self,
+        dash: usize,
+        limit: usize,
+        indent: usize,
+        dash_key: Option<(Cow<'a, str>, &'a str)>,
+    ) -> Item<'a> {
         // The item ends at its last line indented deeper than the dash (or the dash line itself);
         // comments and blank lines after it head the next item or key.
         let mut last = dash;
@@ -308,21 +322,22 @@ impl<'a> Doc<'a> {
             indent + 1 + (after_dash.len() - rest.len())
         };
         let mut name = None;
+        let mut dash_key = dash_key;
         for i in dash..=last {
             let l = &self.lines[i];
             if l.kind != Kind::Content {
                 continue;
             }
-            let t = if i == dash {
-                strip_anchor(rest)
+            let key = if i == dash {
+                dash_key.take()
             } else if l.indent() == key_col {
-                &self.text(i)[key_col..]
+                parse_key(&self.text(i)[key_col..])
             } else {
                 continue;
             };
-            if let Some((k, v)) = parse_key(t) {
+            if let Some((k, v)) = key {
                 if k == "name" {
-                    name = Some(parse_scalar(v).into_owned());
+                    name = Some(parse_scalar(v));
                     break;
                 }
             }
@@ -336,7 +351,7 @@ impl<'a> Doc<'a> {
         }
     }
 
-    fn find_item(&self, list: &str, name: &str) -> Result<Option<Item>> {
+    fn find_item(&self, list: &str, name: &str) -> Result<Option<Item<'a>>> {
         Ok(match self.list(list)? {
             List::Items { items, .. } => {
                 items.into_iter().find(|i| i.name.as_deref() == Some(name))
@@ -374,7 +389,7 @@ impl<'a> Doc<'a> {
     }
 
     /// Lines of the `context:` mapping of a contexts item, with their indentation.
-    fn context_body(&self, item: &Item) -> Result<Option<(Range<usize>, usize)>> {
+    fn context_body(&self, item: &Item<'_>) -> Result<Option<(Range<usize>, usize)>> {
         for i in item.first_line..=item.last_line {
             let l = &self.lines[i];
             if l.kind != Kind::Content {
