@@ -239,7 +239,7 @@ impl Parser<'_> {
     }
 
     fn at_line_start(&self) -> bool {
-        self.pos == self.line_start()
+        self.pos == 0 || self.s.as_bytes()[self.pos - 1] == b'\n'
     }
 
     fn col(&self) -> usize {
@@ -269,8 +269,8 @@ impl Parser<'_> {
     }
 
     fn at_marker(&self, m: &str) -> bool {
-        self.at_line_start()
-            && self.rest().starts_with(m)
+        self.rest().starts_with(m)
+            && self.at_line_start()
             && matches!(
                 self.rest()[3..].chars().next(),
                 None | Some(' ' | '\t' | '\n' | '\r')
@@ -303,11 +303,11 @@ impl Parser<'_> {
         let mut last_was_comment = false;
         loop {
             let line_start = self.at_line_start();
-            while matches!(self.peek(), Some(' ' | '\t')) {
+            while matches!(self.s.as_bytes().get(self.pos), Some(b' ' | b'\t')) {
                 self.pos += 1;
             }
-            match self.peek() {
-                Some('\n') | Some('\r') => {
+            match self.s.as_bytes().get(self.pos) {
+                Some(b'\n' | b'\r') => {
                     if line_start {
                         blank_before = true;
                         if last_was_comment {
@@ -319,7 +319,7 @@ impl Parser<'_> {
                     }
                     self.skip_line();
                 }
-                Some('#') => {
+                Some(b'#') => {
                     let col = self.col();
                     let end = self.rest().find('\n').unwrap_or(self.rest().len());
                     let text = self.rest()[1..end].trim_end_matches('\r').to_string();
