@@ -33,15 +33,20 @@ pub(super) fn read_input(io: &IoArgs) -> anyhow::Result<Input> {
         });
     }
     let path = io.file.clone().expect("checked");
-    let bytes = platform_fs::Contents::read(&path).map_err(|source| Error::Read {
-        path: path.clone(),
-        source,
-    })?;
+    let bytes = read_file(&path)?;
     let name = io.filename_override.clone().unwrap_or_else(|| path.clone());
     Ok(Input {
         name,
         path: Some(path),
         bytes,
+    })
+}
+
+/// A sealed or plaintext file's bytes (mapped when large, else zeroed when dropped).
+fn read_file(path: &Path) -> Result<platform_fs::Contents, Error> {
+    platform_fs::Contents::read(path).map_err(|source| Error::Read {
+        path: path.into(),
+        source,
     })
 }
 
@@ -98,10 +103,7 @@ pub(super) struct OpenFile {
 
 pub(super) fn open_file(file: &Path, input_type: Option<&str>) -> anyhow::Result<OpenFile> {
     let name = file.display().to_string();
-    let bytes = zeroize::Zeroizing::new(std::fs::read(file).map_err(|source| Error::Read {
-        path: file.into(),
-        source,
-    })?);
+    let bytes = read_file(file)?;
     let format = input_type.map_or_else(|| Format::from_path(file), Format::from_name);
     let sealed = Sealed::parse(format, &bytes).with_context(|| format!("{name}: cannot open"))?;
     let opened = sealed
