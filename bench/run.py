@@ -272,7 +272,12 @@ def main():
         pristine = kc.read_bytes()
 
         def restore(_i, kc=kc, pristine=pristine):
-            kc.write_bytes(pristine)
+            # A kubeconfig at rest, as a user's is: were the restore's 50 MB still being written
+            # back, dropping the old file would wait for that and charge it to the command.
+            with kc.open("wb") as f:
+                f.write(pristine)
+                f.flush()
+                os.fsync(f.fileno())
         if contexts == 1000:
             row(f"kubectl vteam current, {contexts:,} contexts ({mb:.1f} MB)",
                 [tools["kubectl-vteam"], "current"], venv, work,

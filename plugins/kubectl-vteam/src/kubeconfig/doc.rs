@@ -29,6 +29,9 @@ struct Line {
     /// The length of the line break: 1, 2 (CRLF) or 0 (the last line without one).
     brk: u8,
     kind: Kind,
+    /// Content that is a list item (`-` or `- ...` after the indentation), noted while the line
+    /// is in the cache: the lists are then found without reading the file again.
+    dash: bool,
 }
 
 impl Line {
@@ -156,7 +159,7 @@ impl<'a> Doc<'a> {
             if l.kind != Kind::Content || l.indent() != 0 {
                 continue;
             }
-            let t = self.text(i);
+            let t = if l.dash { "-" } else { self.text(i) };
             if t.starts_with('-') && !t.starts_with("---") {
                 // A top-level list item at column 0 (kubectl's own style); belongs to the last key.
                 if keys.is_empty() {
@@ -258,15 +261,12 @@ impl<'a> Doc<'a> {
             );
         }
         let indent = self.lines[first].indent();
-        if !is_dash(&self.text(first)[indent..]) {
+        if !self.lines[first].dash {
             return Err(self.unsupported(first, &format!("`{name}` is not a list")));
         }
-        let dashes: Vec<usize> =
-            std::iter::once(first)
-                .chain(content.filter(|&i| {
-                    self.lines[i].indent() == indent && is_dash(&self.text(i)[indent..])
-                }))
-                .collect();
+        let dashes: Vec<usize> = std::iter::once(first)
+            .chain(content.filter(|&i| self.lines[i].indent() == indent && self.lines[i].dash))
+            .collect();
         let mut items = Vec::with_capacity(dashes.len());
         for (n, &d) in dashes.iter().enumerate() {
             let entry = self.text(d)[indent + 1..].trim_start();
@@ -331,7 +331,12 @@ impl<'a> Doc<'a> {
             let key = if i == dash {
                 dash_key.take()
             } else if l.indent() == key_col {
-                parse_key(&self.text(i)[key_col..])
+                let t = &self.text(i)[key_col..];
+                // Only `name` is looked for: a plain key that does not start so is not it.
+                if !t.starts_with(['n', '"', '\'']) {
+                    continue;
+                }
+                parse_key(t)
             } else {
                 continue;
             };
@@ -623,22 +628,27 @@ fn split_lines(src: &str) -> std::result::Result<Vec<Line>, usize> {
     let mut lines = Vec::with_capacity(src.len() / 40 + 1);
     let bytes = src.as_bytes();
     let mut start = 0;
+    // One pass finds the line breaks and the carriage returns that are not part of one.
+    let mut breaks = memchr::memchr2_iter(b'\n', b'\r', bytes);
     while start < bytes.len() {
-        // One pass finds the line breaks and the carriage returns that are not part of one.
-        let (end, brk) = match memchr::memchr2(b'\n', b'\r', &bytes[start..]).map(|i| start + i) {
+        let (end, brk) = match breaks.next() {
             Some(i) if bytes[i] == b'\n' => (i, 1),
-            Some(i) if bytes.get(i + 1) == Some(&b'\n') => (i, 2),
+            Some(i) if bytes.get(i + 1) == Some(&b'\n') => {
+                breaks.next();
+                (i, 2)
+            }
             Some(_) => return Err(lines.len() + 1),
             None => (bytes.len(), 0),
         };
-        let text = &bytes[start..end];
-        let indent = text.iter().take_while(|&&b| b == b' ').count();
-        let kind = match text.get(indent) {
+        let line = &bytes[start..end];
+        let indent = line.iter().take_while(|&&b| b == b' ').count();
+        let kind = match line.get(indent) {
             None => Kind::Blank,
             Some(b'#') => Kind::Comment,
-            Some(_) if text[indent..].iter().all(|b| b.is_ascii_whitespace()) => Kind::Blank,
+            Some(_) if line[indent..].iter().all(|b| b.is_ascii_whitespace()) => Kind::Blank,
             Some(_) => Kind::Content,
         };
+        let item = &line[indent..];
         // The caller refused files of 4 GiB or more.
         lines.push(Line {
             start: start as u32,
@@ -646,14 +656,11 @@ fn split_lines(src: &str) -> std::result::Result<Vec<Line>, usize> {
             indent: indent as u32,
             brk,
             kind,
+            dash: item == b"-" || item.starts_with(b"- "),
         });
         start = end + brk as usize;
     }
     Ok(lines)
-}
-
-fn is_dash(t: &str) -> bool {
-    t == "-" || t.starts_with("- ")
 }
 
 fn strip_anchor(t: &str) -> &str {
@@ -772,6 +779,12 @@ pub fn parse_scalar(raw: &str) -> Cow<'_, str> {
 /// Where ` #` (a comment after a plain value) starts.
 fn comment_start(t: &str) -> Option<usize> {
     let b = t.as_bytes();
+    // Most values are a name of a few bytes, for which memchr's setup costs more than a loop.
+    if b.len() < 64 {
+        return (1..b.len())
+            .find(|&i| b[i] == b'#' && b[i - 1] == b' ')
+            .map(|i| i - 1);
+    }
     memchr::memchr_iter(b'#', b)
         .find(|&i| i > 0 && b[i - 1] == b' ')
         .map(|i| i - 1)
