@@ -6,23 +6,36 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// `f` over `items` on every available core (at most one thread per `chunk` items, so small
 /// inputs stay on this thread), results in the items' order.
 pub fn map<T: Sync, R: Send>(items: &[T], chunk: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    map_with(items, chunk, || (), |(), item| f(item))
+}
+
+/// [`map`] where each thread first makes what its items share (`init`: a cipher's key
+/// schedule) and `f` borrows it.
+pub fn map_with<T: Sync, S, R: Send>(
+    items: &[T],
+    chunk: usize,
+    init: impl Fn() -> S + Sync,
+    f: impl Fn(&S, &T) -> R + Sync,
+) -> Vec<R> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(items.len() / chunk.max(1))
         .max(1);
     if threads == 1 {
-        return items.iter().map(f).collect();
+        let shared = init();
+        return items.iter().map(|item| f(&shared, item)).collect();
     }
     let next = AtomicUsize::new(0);
     let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 scope.spawn(|| {
+                    let shared = init();
                     let mut done = Vec::new();
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(item) = items.get(i) else { break };
-                        done.push((i, f(item)));
+                        done.push((i, f(&shared, item)));
                     }
                     done
                 })

@@ -3,7 +3,7 @@
 
 use sha2::{Digest, Sha256, Sha512};
 
-use crate::cipher::{self, DataKey, Plain};
+use crate::cipher::{self, Cipher, DataKey, Plain};
 use crate::error::{Error, Result};
 use crate::metadata::Metadata;
 use crate::parallel;
@@ -17,9 +17,45 @@ enum Slot<'a> {
 
 type Visit<'f> = dyn FnMut(Slot<'_>, &[String], &[Vec<String>]) -> Result<()> + 'f;
 
+/// The keys from the root to the value being walked, in buffers kept from one value to the
+/// next: a walk of 10,000 values then copies each key into a buffer that is already there.
+#[derive(Default)]
+struct KeyPath {
+    keys: Vec<String>,
+    depth: usize,
+}
+
+impl KeyPath {
+    fn push(&mut self, key: &str) {
+        if self.keys.len() == self.depth {
+            self.keys.push(String::new());
+        }
+        let slot = &mut self.keys[self.depth];
+        slot.clear();
+        slot.push_str(key);
+        self.depth += 1;
+    }
+
+    fn pop(&mut self) {
+        self.depth -= 1;
+    }
+
+    fn keys(&self) -> &[String] {
+        &self.keys[..self.depth]
+    }
+}
+
+fn walk(tree: &mut Tree, f: &mut Visit) -> Result<()> {
+    let mut path = KeyPath::default();
+    for branch in &mut tree.branches {
+        walk_branch(branch, &mut path, &mut Vec::new(), f)?;
+    }
+    Ok(())
+}
+
 fn walk_branch(
     branch: &mut Branch,
-    path: &mut Vec<String>,
+    path: &mut KeyPath,
     stack: &mut Vec<Vec<String>>,
     f: &mut Visit,
 ) -> Result<()> {
@@ -28,10 +64,10 @@ fn walk_branch(
         match &mut item.key {
             Key::Comment(c) => {
                 stack.last_mut().expect("frame").push(c.text.clone());
-                f(Slot::MapComment(c), path, stack)?;
+                f(Slot::MapComment(c), path.keys(), stack)?;
             }
             Key::Name(k) => {
-                path.push(k.clone());
+                path.push(k);
                 walk_value(&mut item.value, path, stack, f)?;
                 path.pop();
                 stack.last_mut().expect("frame").clear();
@@ -44,7 +80,7 @@ fn walk_branch(
 
 fn walk_value(
     value: &mut Value,
-    path: &mut Vec<String>,
+    path: &mut KeyPath,
     stack: &mut Vec<Vec<String>>,
     f: &mut Visit,
 ) -> Result<()> {
@@ -55,7 +91,7 @@ fn walk_value(
             for v in items.iter_mut() {
                 if let Value::Comment(c) = v {
                     stack.last_mut().expect("frame").push(c.text.clone());
-                    f(Slot::Value(v), path, stack)?;
+                    f(Slot::Value(v), path.keys(), stack)?;
                 } else {
                     walk_value(v, path, stack, f)?;
                     stack.last_mut().expect("frame").clear();
@@ -64,21 +100,29 @@ fn walk_value(
             stack.pop();
             Ok(())
         }
-        leaf => f(Slot::Value(leaf), path, stack),
+        leaf => f(Slot::Value(leaf), path.keys(), stack),
     }
 }
 
 /// sops's additional data: the keys joined with `:`, and one more `:` (`a:b:`; `:` at the top).
 fn aad(path: &[String]) -> String {
     let mut s = String::with_capacity(path.iter().map(|k| k.len() + 1).sum::<usize>() + 1);
+    push_aad(path, &mut s);
+    s
+}
+
+/// [`aad`] appended to `out`; its place there. The jobs of a walk keep their additional data
+/// in one buffer rather than a string each.
+fn push_aad(path: &[String], out: &mut String) -> std::ops::Range<usize> {
+    let start = out.len();
     for (i, key) in path.iter().enumerate() {
         if i > 0 {
-            s.push(':');
+            out.push(':');
         }
-        s.push_str(key);
+        out.push_str(key);
     }
-    s.push(':');
-    s
+    out.push(':');
+    start..out.len()
 }
 
 /// The 32 constant bytes `sha256("sops")` that start the MAC of `mac_only_encrypted` files.
@@ -196,7 +240,8 @@ pub fn encrypt_tree_reusing(
     // ciphertext for; the others move into jobs, sealed on every core, and are put back in a
     // second pass by their place among the leaves (sealing a leaf leaves the walk as it was).
     let mut mac = new_mac(meta);
-    let mut jobs: Vec<(Value, String)> = Vec::new();
+    let mut jobs: Vec<(Value, std::ops::Range<usize>)> = Vec::new();
+    let mut aads = String::new();
     let mut job_leaves: Vec<usize> = Vec::new();
     let mut leaf = 0;
     let mut visit = |slot: Slot<'_>, path: &[String], stack: &[Vec<String>]| -> Result<()> {
@@ -217,10 +262,13 @@ pub fn encrypt_tree_reusing(
                     cipher::with_plain_bytes(v, |b| mac.update(b));
                 }
                 if encrypt {
-                    let aad = aad(path);
+                    let aad = push_aad(path, &mut aads);
                     // A comment inside a sequence becomes a plain list element once encrypted.
-                    match stash.and_then(|s| s.recall(v, &aad)) {
-                        Some(enc) => *v = Value::Str(enc.clone()),
+                    match stash.and_then(|s| s.recall(v, &aads[aad.clone()])) {
+                        Some(enc) => {
+                            *v = Value::Str(enc.clone());
+                            aads.truncate(aad.start);
+                        }
                         None => {
                             jobs.push((std::mem::replace(v, Value::Str(String::new())), aad));
                             job_leaves.push(leaf - 1);
@@ -231,10 +279,14 @@ pub fn encrypt_tree_reusing(
         }
         Ok(())
     };
-    for branch in &mut tree.branches {
-        walk_branch(branch, &mut Vec::new(), &mut Vec::new(), &mut visit)?;
-    }
-    let mut sealed = parallel::map(&jobs, 512, |(v, aad)| cipher::encrypt(v, key, aad)).into_iter();
+    walk(tree, &mut visit)?;
+    let mut sealed = parallel::map_with(
+        &jobs,
+        512,
+        || Cipher::new(key),
+        |cipher, (v, aad)| cipher.seal(v, &aads[aad.clone()]),
+    )
+    .into_iter();
     for (v, _) in &mut jobs {
         zeroize::Zeroize::zeroize(v);
     }
@@ -249,9 +301,7 @@ pub fn encrypt_tree_reusing(
         }
         Ok(())
     };
-    for branch in &mut tree.branches {
-        walk_branch(branch, &mut Vec::new(), &mut Vec::new(), &mut put_back)?;
-    }
+    walk(tree, &mut put_back)?;
     Ok(hex_upper(&mac.finalize()))
 }
 
@@ -271,19 +321,23 @@ pub fn decrypt_tree_stashing(
     // The encrypted values, in the order of the walk, decrypted on every core: with thousands
     // of values, AES-GCM and base64 are most of the work of opening a file.
     // Each ciphertext moves out of the tree into its job (the stash keeps it afterwards).
-    let mut jobs: Vec<(String, String)> = Vec::new();
+    let mut jobs: Vec<(String, std::ops::Range<usize>)> = Vec::new();
+    let mut aads = String::new();
     let mut collect = |slot: Slot<'_>, path: &[String], stack: &[Vec<String>]| -> Result<()> {
         if let Slot::Value(Value::Str(s)) = slot {
             if meta.rule.should_encrypt(path, stack, false) {
-                jobs.push((std::mem::take(s), aad(path)));
+                jobs.push((std::mem::take(s), push_aad(path, &mut aads)));
             }
         }
         Ok(())
     };
-    for branch in &mut tree.branches {
-        walk_branch(branch, &mut Vec::new(), &mut Vec::new(), &mut collect)?;
-    }
-    let plains = parallel::map(&jobs, 512, |(enc, aad)| cipher::decrypt(enc, key, aad));
+    walk(tree, &mut collect)?;
+    let plains = parallel::map_with(
+        &jobs,
+        512,
+        || Cipher::new(key),
+        |cipher, (enc, aad)| cipher.open(enc, &aads[aad.clone()]),
+    );
     let mut done = jobs.into_iter().zip(plains);
 
     let mut mac = new_mac(meta);
@@ -317,7 +371,7 @@ pub fn decrypt_tree_stashing(
                             }),
                         };
                         if let Some(stash) = stash.as_deref_mut() {
-                            stash.remember(v, aad, enc);
+                            stash.remember(v, aads[aad].to_string(), enc);
                         }
                     }
                 }
@@ -331,9 +385,7 @@ pub fn decrypt_tree_stashing(
         }
         Ok(())
     };
-    for branch in &mut tree.branches {
-        walk_branch(branch, &mut Vec::new(), &mut Vec::new(), &mut visit)?;
-    }
+    walk(tree, &mut visit)?;
     Ok(hex_upper(&mac.finalize()))
 }
 
@@ -355,9 +407,7 @@ pub fn unsealed_values(tree: &Tree, meta: &Metadata) -> Vec<String> {
         }
         Ok(())
     };
-    for branch in &mut tree.branches {
-        let _ = walk_branch(branch, &mut Vec::new(), &mut Vec::new(), &mut visit);
-    }
+    let _ = walk(&mut tree, &mut visit);
     found
 }
 

@@ -18,7 +18,7 @@ pub fn resolve_plain_owned(s: String) -> Result<Value, String> {
 }
 
 /// What a plain scalar resolves to when it is not a string (`None`: a string).
-fn resolve_non_string(s: &str) -> Result<Option<Value>, String> {
+pub fn resolve_non_string(s: &str) -> Result<Option<Value>, String> {
     Ok(Some(match s {
         "true" | "True" | "TRUE" => Value::Bool(true),
         "false" | "False" | "FALSE" => Value::Bool(false),
