@@ -66,8 +66,8 @@ pub fn unwrap(
 /// opens a thousand files. The unwrap is age's (c2sp.org/age#x25519-recipient-stanza), built
 /// from the primitives age itself uses (age-core's HKDF and ChaCha20-Poly1305, x25519-dalek).
 pub struct X25519 {
-    secret: x25519_dalek::StaticSecret,
-    public: x25519_dalek::PublicKey,
+    scalar: Zeroizing<[u8; 32]>,
+    public: [u8; 32],
 }
 
 const X25519_TAG: &str = "X25519";
@@ -85,11 +85,21 @@ impl X25519 {
         }
         let bytes = Zeroizing::new(Vec::<u8>::from_base32(&data).ok()?);
         let scalar: Zeroizing<[u8; 32]> = Zeroizing::new(bytes[..].try_into().ok()?);
-        Some(X25519 {
-            secret: x25519_dalek::StaticSecret::from(*scalar),
-            public: x25519_dalek::PublicKey::from(public),
-        })
+        Some(X25519 { scalar, public })
     }
+}
+
+/// X25519(`scalar`, `u`): the agreement of age's unwrap, on the Edwards form of the curve when
+/// `u` has one. curve25519-dalek multiplies Edwards points with its AVX2 backend and runs the
+/// Montgomery ladder of X25519 without it: a quarter less time for each file `check` opens.
+/// A `u` on the twist has no Edwards point and goes to the ladder. Either way the scalar is
+/// clamped and its multiple is the same point (the tests compare the two).
+fn agree(scalar: &[u8; 32], u: [u8; 32]) -> Zeroizing<[u8; 32]> {
+    let point = curve25519_dalek::montgomery::MontgomeryPoint(u);
+    Zeroizing::new(match point.to_edwards(0) {
+        Some(edwards) => edwards.mul_clamped(*scalar).to_montgomery().0,
+        None => point.mul_clamped(*scalar).0,
+    })
 }
 
 /// The bytes of an `age1...` recipient.
@@ -124,19 +134,15 @@ impl age::Identity for X25519 {
         if stanza.body.len() != 32 {
             return invalid();
         }
-        let epk = x25519_dalek::PublicKey::from(epk);
-        let shared = self.secret.diffie_hellman(&epk);
-        if !shared.was_contributory() {
+        let shared = agree(&self.scalar, epk);
+        // A low-order share makes an all-zero secret, which age refuses (not contributory).
+        if shared.iter().fold(0, |any, b| any | b) == 0 {
             return invalid();
         }
         let mut salt = [0u8; 64];
-        salt[..32].copy_from_slice(epk.as_bytes());
-        salt[32..].copy_from_slice(self.public.as_bytes());
-        let key = Zeroizing::new(age_core::primitives::hkdf(
-            &salt,
-            X25519_LABEL,
-            shared.as_bytes(),
-        ));
+        salt[..32].copy_from_slice(&epk);
+        salt[32..].copy_from_slice(&self.public);
+        let key = Zeroizing::new(age_core::primitives::hkdf(&salt, X25519_LABEL, &shared[..]));
         // Not our stanza when it does not open: another recipient's, tried with other keys.
         let plain = age_core::primitives::aead_decrypt(&key, FILE_KEY_BYTES, &stanza.body).ok()?;
         let plain = Zeroizing::new(plain);
@@ -212,6 +218,52 @@ mod tests {
                 Some(Err(age::DecryptError::InvalidHeader))
             ));
         }
+    }
+
+    #[test]
+    fn the_agreement_is_the_montgomery_ladders_on_the_curve_the_twist_and_low_order_points() {
+        let mut seed = 0x853c_49e6_748f_ea9b_u64;
+        let mut bytes = || {
+            let mut b = [0u8; 32];
+            for chunk in b.chunks_mut(8) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                chunk.copy_from_slice(&seed.to_le_bytes());
+            }
+            b
+        };
+        // Random u (half on the curve, half on the twist, some with the top bit set), points
+        // made from the base point, and the low-order and edge points.
+        let base = curve25519_dalek::constants::X25519_BASEPOINT;
+        let mut points: Vec<[u8; 32]> = (0..300).map(|_| bytes()).collect();
+        points.extend((0..50).map(|_| base.mul_clamped(bytes()).0));
+        let mut edge = vec![[0u8; 32], [0xff; 32]];
+        for v in [1u8, 0xec] {
+            let mut u = [0u8; 32];
+            u[0] = v;
+            edge.push(u);
+        }
+        // p - 1 (u = -1, no Edwards point) and p (= 0).
+        let mut minus_one = [0xffu8; 32];
+        minus_one[0] = 0xec;
+        minus_one[31] = 0x7f;
+        let mut p = minus_one;
+        p[0] = 0xed;
+        edge.extend([minus_one, p]);
+        points.extend(edge);
+        let mut on_curve = 0;
+        for u in points {
+            let scalar = bytes();
+            let ladder = curve25519_dalek::montgomery::MontgomeryPoint(u).mul_clamped(scalar);
+            assert_eq!(*agree(&scalar, u), ladder.0, "u = {u:02x?}");
+            on_curve += usize::from(
+                curve25519_dalek::montgomery::MontgomeryPoint(u)
+                    .to_edwards(0)
+                    .is_some(),
+            );
+        }
+        assert!(on_curve > 100, "the Edwards path ran {on_curve} times");
     }
 
     #[test]
