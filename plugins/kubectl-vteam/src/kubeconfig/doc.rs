@@ -508,11 +508,25 @@ impl Doc<'_> {
         edits.insert(self.src.len(), format!("{sep}{text}"));
     }
 
+    /// `value` to write over the inline value at `span`, with a blank after it when a `#`
+    /// follows at once: after a quoted value (`""#c`) kubectl's YAML reader takes it for a
+    /// comment, after a plain one it would be part of the value (found by fuzzing).
+    fn replacing(&self, span: &Range<usize>, value: String) -> String {
+        if self.src.as_bytes().get(span.end) == Some(&b'#') {
+            value + " "
+        } else {
+            value
+        }
+    }
+
     /// Sets `current-context`, in place when the key exists.
     pub fn set_current_context(&self, edits: &mut Edits, name: &str) {
         let value = crate::kubeconfig::emit::scalar(name);
         match self.key("current-context") {
-            Some(k) if !k.inline.is_empty() => edits.push(k.inline.clone(), value),
+            Some(k) if !k.inline.is_empty() => {
+                let value = self.replacing(&k.inline, value);
+                edits.push(k.inline.clone(), value)
+            }
             Some(k) => {
                 let l = &self.lines[k.line];
                 if k.inline.start < l.end() {
@@ -588,6 +602,7 @@ impl Doc<'_> {
         };
         if let Some((_, span)) = self.sub_key(&sub, "namespace") {
             if parse_scalar(&self.src[span.clone()]) != ns {
+                let value = self.replacing(&span, value);
                 edits.push(span, value);
             }
             return Ok(true);
@@ -842,6 +857,26 @@ mod tests {
         let out = edits.apply(src);
         assert_eq!(out, "kind: Config\ncurrent-context:  vteam-a # none yet\n");
         assert_eq!(doc(&out).current_context().as_deref(), Some("vteam-a"));
+    }
+
+    #[test]
+    fn a_comment_right_after_a_quoted_value_stays_a_comment() {
+        let src = "contexts:\n- name: a\n  context:\n    namespace: \"x\"#c\ncurrent-context: \"\"#note\n";
+        let d = doc(src);
+        let mut edits = Edits::default();
+        d.set_current_context(&mut edits, "a");
+        assert!(d.set_context_namespace(&mut edits, "a", "dev").unwrap());
+        let out = edits.apply(src);
+        assert_eq!(
+            out,
+            "contexts:\n- name: a\n  context:\n    namespace: dev #c\ncurrent-context: a #note\n"
+        );
+        let after = doc(&out);
+        assert_eq!(after.current_context().as_deref(), Some("a"));
+        assert_eq!(
+            after.context_namespace("a").unwrap(),
+            Some(Some("dev".into()))
+        );
     }
 
     #[test]
