@@ -329,6 +329,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_ciphers_expanded_key_is_wiped_when_it_is_dropped() {
+        // Checked when this builds: without aes's `zeroize` feature the round keys a thread
+        // keeps for all its values would stay in memory after it.
+        fn wiped_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+        wiped_on_drop::<Aes256>();
+    }
+
+    #[test]
     fn round_trip_every_type() {
         let key = DataKey::generate();
         for v in [
