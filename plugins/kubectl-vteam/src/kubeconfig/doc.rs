@@ -223,6 +223,12 @@ impl<'a> Doc<'a> {
         (!v.is_empty() && v != "null" && v != "~").then(|| v.into_owned())
     }
 
+    /// Whether a top-level list is one this reader takes in place (absent, empty or block
+    /// style), without copying its names.
+    pub fn reads_list(&self, list: &str) -> bool {
+        self.list(list).is_ok()
+    }
+
     /// The names of the items of a top-level list (`contexts`, `clusters`, `users`).
     pub fn names(&self, list: &str) -> Result<Vec<String>> {
         Ok(match self.list(list)? {

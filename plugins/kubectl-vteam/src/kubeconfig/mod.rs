@@ -193,7 +193,7 @@ enum View<'a> {
 impl<'a> View<'a> {
     fn read(src: &'a str, label: &str) -> Result<View<'a>> {
         if let Ok(doc) = Doc::parse(src, label) {
-            if doc.names("contexts").is_ok() {
+            if doc.reads_list("contexts") {
                 return Ok(View::Block(doc));
             }
         }
