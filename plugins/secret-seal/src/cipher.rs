@@ -204,14 +204,7 @@ impl<'k> Cipher<'k> {
         self.open_in_place(parts.iv.get(), aad.as_bytes(), &mut buf, parts.tag.get())?;
         decode_plain(std::mem::take(&mut *buf), parts.kind)
     }
-}
 
-/// Encrypts a leaf. Empty strings (and empty comments) stay empty, without ENC wrapper, as sops.
-pub fn encrypt(value: &Value, key: &DataKey, aad: &str) -> String {
-    Cipher::new(key).seal(value, aad)
-}
-
-impl Cipher<'_> {
     fn seal_with_iv(&self, plain: &mut Vec<u8>, kind: &str, aad: &str, iv: &[u8; 32]) -> String {
         let mut buf = std::mem::take(plain);
         let tag = self
@@ -272,6 +265,11 @@ fn encode_into(bytes: &[u8], out: &mut Vec<u8>) {
         .encode_slice(bytes, &mut out[start..])
         .expect("the room encoded_len gives");
     debug_assert_eq!(written, len);
+}
+
+/// Encrypts a leaf. Empty strings (and empty comments) stay empty, without ENC wrapper, as sops.
+pub fn encrypt(value: &Value, key: &DataKey, aad: &str) -> String {
+    Cipher::new(key).seal(value, aad)
 }
 
 /// Decrypts an `ENC[...]` string. The empty string decrypts to the empty string, as in sops.

@@ -159,6 +159,7 @@ impl<'a> Doc<'a> {
             if l.kind != Kind::Content || l.indent() != 0 {
                 continue;
             }
+            // A dash line is a list item whatever follows the dash: its text need not be read.
             let t = if l.dash { "-" } else { self.text(i) };
             if t.starts_with('-') && !t.starts_with("---") {
                 // A top-level list item at column 0 (kubectl's own style); belongs to the last key.

@@ -243,16 +243,18 @@ impl Parser<'_> {
         self.rest().chars().nth(n)
     }
 
-    fn line_start(&self) -> usize {
-        memchr::memrchr(b'\n', &self.s.as_bytes()[..self.pos]).map_or(0, |i| i + 1)
-    }
-
     fn at_line_start(&self) -> bool {
         self.pos == 0 || self.s.as_bytes()[self.pos - 1] == b'\n'
     }
 
     fn col(&self) -> usize {
-        let before = &self.s[self.line_start()..self.pos];
+        self.col_at(self.pos)
+    }
+
+    /// The 0-based column (in characters) of byte `pos`.
+    fn col_at(&self, pos: usize) -> usize {
+        let line_start = memchr::memrchr(b'\n', &self.s.as_bytes()[..pos]).map_or(0, |i| i + 1);
+        let before = &self.s[line_start..pos];
         if before.is_ascii() {
             before.len()
         } else {
@@ -658,16 +660,8 @@ impl Parser<'_> {
         if !quoted {
             // Checked without a copy of the key: every key of a file passes here.
             let refuse = |message| {
-                let col = self.s[..key_pos]
-                    .rsplit('\n')
-                    .next()
-                    .map_or(0, |l| l.chars().count());
-                Err(Error::syntax(
-                    "YAML",
-                    self.line_at(key_pos),
-                    col + 1,
-                    message,
-                ))
+                let (line, col) = (self.line_at(key_pos), self.col_at(key_pos));
+                Err(Error::syntax("YAML", line, col + 1, message))
             };
             match resolve_non_string(&text) {
                 Ok(None) => {}
