@@ -13,7 +13,9 @@
 //! An environment exists when any stack has a file for it; its name is a DNS-label-like word
 //! (`dev`, `prod`, `demo-acme`). The current environment is `TOFU_ENV`, default `dev`.
 
+mod hcl_parse;
 mod teams;
+pub use hcl_parse::{hcl_from_str, parse_hcl, HclError};
 pub use teams::{
     parse_team_list, team_list, team_list_path, valid_team_name, TeamEntry, RESERVED_TEAM_NAMES,
     TEAM_LIST, TEAM_NAME_RULE,

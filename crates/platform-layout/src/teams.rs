@@ -76,9 +76,7 @@ pub fn team_list(root: &Path) -> Result<Option<BTreeMap<String, TeamEntry>>> {
 
 /// Parses the text of a team list (`teams = { NAME = { node_port = N, owner = "..." } }`).
 pub fn parse_team_list(text: &str) -> std::result::Result<BTreeMap<String, TeamEntry>, String> {
-    // hcl-rs recurses without a limit: a file tofu could not parse is refused before it.
-    hcl_format::check(text).map_err(|e| e.to_string())?;
-    hcl::from_str::<TeamFile>(text)
+    crate::hcl_from_str::<TeamFile>(text)
         .map(|f| f.teams)
         .map_err(|e| e.to_string())
 }

@@ -4,6 +4,10 @@
 //! `scripts/test` reads back as the end-of-run summary), and fails the test when `CI` is set, since
 //! CI installs every peer.
 
+pub mod fmt_oracle;
+/// A seeded generator of valid HCL, shared by the formatter's tests and tofu-envs's tests and benches.
+pub mod hcl_gen;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -7,11 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-#[path = "../../hcl-format/tests/support/mod.rs"]
-#[allow(dead_code)]
-mod support;
-
-use support::{gen, oracle};
+use test_peers::fmt_oracle::oracle;
+use test_peers::hcl_gen as gen;
 
 fn copy_tree(from: &Path, to: &Path) {
     for entry in std::fs::read_dir(from).unwrap() {

@@ -3,7 +3,7 @@
 //! collecting expired short-lived ones (`gc`).
 
 use crate::error::{Error, Result};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use globset::Glob;
 use serde::Serialize;
@@ -163,7 +163,7 @@ pub fn parse_ttl(s: &str) -> Result<i64> {
 
 pub use secret_seal::time::parse_utc;
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
@@ -420,150 +420,6 @@ pub fn sealed_bytes(path: &std::path::Path, values: secret_seal::Branch) -> Resu
     config
         .seal_new(path, tree, secret_seal::Format::Json)
         .map_err(Error::seal(path))
-}
-
-pub struct Expired {
-    pub env: String,
-    pub expires: String,
-    pub files: Vec<PathBuf>,
-    /// The state that still holds the environment's resources, per stack: the files are kept.
-    pub live: Vec<String>,
-    /// Whether its files were removed.
-    pub removed: bool,
-}
-
-/// What `gc` may do beyond removing the files of an environment whose state is empty.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct GcOptions {
-    /// Say what would be done; change nothing.
-    pub dry_run: bool,
-    /// Remove the files even where state still holds resources (they are then orphaned).
-    pub force: bool,
-    /// `gc --destroy` has just destroyed every expired environment's resources: a state kept in
-    /// a remote backend (which cannot be read here) is then known to be empty.
-    pub destroyed: bool,
-}
-
-/// Expired short-lived environments. The files of one whose state still holds resources are
-/// kept (without them it could no longer be destroyed) unless forced; the others' env files and
-/// registry entries go. State is never touched here.
-pub fn gc(layout: &Layout, opts: GcOptions) -> Result<Vec<Expired>> {
-    let _lock = platform_fs::Lock::on_dir(&layout.root)?;
-    let mut reg = layout.registry()?;
-    let now = now();
-    let expired: Vec<(String, String)> = reg
-        .environments
-        .iter()
-        .filter(|(_, e)| parse_utc(&e.expires).is_some_and(|t| t <= now))
-        .map(|(k, e)| (k.clone(), e.expires.clone()))
-        .collect();
-    let mut out = Vec::new();
-    for (env, expires) in expired {
-        let files: Vec<PathBuf> = layout
-            .stacks
-            .iter()
-            .flat_map(|s| {
-                let mut files = vec![s.plain_file(&env), s.sealed_file(&env)];
-                files.extend(crate::backend::env_backend_file(s, &env));
-                files
-            })
-            .filter(|p| p.exists())
-            .collect();
-        let live = live_state(layout, &env, opts.destroyed);
-        let removed = !opts.dry_run && (live.is_empty() || opts.force);
-        if removed {
-            for f in &files {
-                std::fs::remove_file(f).map_err(Error::write(f))?;
-            }
-            // Its `.terraform` (providers, modules: often hundreds of megabytes) goes too.
-            for stack in &layout.stacks {
-                let data = crate::backend::data_dir(stack, &env);
-                match std::fs::remove_dir_all(&data) {
-                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                        return Err(Error::write(&data)(e))
-                    }
-                    _ => {}
-                }
-            }
-            reg.environments.remove(&env);
-        }
-        out.push(Expired {
-            env,
-            expires,
-            files,
-            live,
-            removed,
-        });
-    }
-    if out.iter().any(|e| e.removed) {
-        layout.save_registry(&reg)?;
-    }
-    Ok(out)
-}
-
-/// The stacks whose state for `env` still holds managed resources: the state terragrunt keeps
-/// through the root config, a workspace named for the environment, and a stack's local
-/// `terraform.tfstate` (plain tofu without a backend: whose it is cannot be told, so it counts).
-/// A state that cannot be read counts as live, one in a backend set by `env/<env>.backend.hcl`
-/// too, unless `remote_destroyed` (`gc --destroy` has just destroyed it).
-pub fn live_state(layout: &Layout, env: &str, remote_destroyed: bool) -> Vec<String> {
-    let mut live = Vec::new();
-    for stack in &layout.stacks {
-        // A state behind env/<env>.backend.hcl cannot be read here: live, unless `gc --destroy`
-        // has just destroyed it.
-        let remote = crate::backend::env_backend_file(stack, env).filter(|_| !remote_destroyed);
-        if let Some(file) = remote {
-            live.push(format!(
-                "{}: the backend set by {} holds a state that cannot be read here (counted as live)",
-                stack.name,
-                crate::sources::relative(layout, &file).display()
-            ));
-        }
-        let candidates = [
-            platform_layout::state_file(&layout.root, &stack.dir, env),
-            stack
-                .dir
-                .join("terraform.tfstate.d")
-                .join(env)
-                .join("terraform.tfstate"),
-            stack.dir.join("terraform.tfstate"),
-        ];
-        for path in candidates {
-            let shown = crate::sources::relative(layout, &path);
-            match managed_resources(&path) {
-                Ok(0) => {}
-                Ok(n) => live.push(format!(
-                    "{}: {} holds {n} resource(s)",
-                    stack.name,
-                    shown.display()
-                )),
-                Err(why) => live.push(format!(
-                    "{}: {} cannot be read ({why})",
-                    stack.name,
-                    shown.display()
-                )),
-            }
-        }
-    }
-    live
-}
-
-/// How many managed resources a state file holds (0 when there is no file).
-fn managed_resources(path: &Path) -> std::result::Result<usize, String> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-        Err(e) => return Err(e.to_string()),
-    };
-    let state: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-    let resources = state["resources"]
-        .as_array()
-        .ok_or("no resources array: not a tofu state file")?;
-    Ok(resources
-        .iter()
-        .filter(|r| r["mode"] != "data")
-        .filter(|r| r["instances"].as_array().is_some_and(|i| !i.is_empty()))
-        .count())
 }
 
 /// Sets an environment's time to live to `ttl` from now (`tofu-envs extend ENV --ttl 48h`).

@@ -52,6 +52,19 @@ pub enum Error {
     Engine(String),
 }
 
+impl From<platform_state::Error> for Error {
+    fn from(e: platform_state::Error) -> Error {
+        use platform_state::Error as S;
+        match e {
+            S::Read { path, source } => Error::Read { path, source },
+            S::Write(e) => Error::Write(e),
+            S::Invalid { path, message } => Error::Invalid { path, message },
+            S::Layout(message) => Error::Usage(message),
+            S::State { .. } | S::Engine(_) => Error::Engine(e.to_string()),
+        }
+    }
+}
+
 fn did_you_mean(s: Option<&str>) -> String {
     s.map(|s| format!("did you mean {s:?}? "))
         .unwrap_or_default()
@@ -81,9 +94,14 @@ impl Error {
         move |source| Error::Write(platform_fs::Error { path, source })
     }
 
-    pub(crate) fn invalid(path: impl Into<PathBuf>) -> impl FnOnce(String) -> Error {
+    pub(crate) fn invalid<M: std::fmt::Display>(
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(M) -> Error {
         let path = path.into();
-        move |message| Error::Invalid { path, message }
+        move |message| Error::Invalid {
+            path,
+            message: message.to_string(),
+        }
     }
 
     pub(crate) fn seal(path: impl Into<PathBuf>) -> impl FnOnce(secret_seal::Error) -> Error {

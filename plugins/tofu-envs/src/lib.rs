@@ -2,13 +2,15 @@
 //! stack's variables.tf, sealed secrets), and HCL formatting identical to `tofu fmt`.
 
 pub mod atlantis;
-pub mod backend;
 pub mod check;
 pub mod envs;
 pub mod error;
 pub use error::{Error, Result};
+pub mod finding;
 pub mod fmt;
 pub mod fresh;
+pub mod gc;
+pub mod graph;
 /// The HCL lexer, parser and formatter (its own crate, shared with secret-seal's tfvars).
 pub use hcl_format as hcl;
 pub mod layout;

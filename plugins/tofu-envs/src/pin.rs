@@ -9,6 +9,9 @@ use std::cmp::Ordering;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::error::{Error, Result};
+use crate::layout::Stack;
+
 /// The commands a version mismatch refuses (the others only warn).
 pub const STATE_WRITERS: [&str; 3] = ["apply", "destroy", "import"];
 
@@ -243,6 +246,38 @@ pub fn mismatches(dir: &Path, name: &str, version: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// Checks the engine against each stack's pin and `required_version`: a mismatch refuses the
+/// commands that write state (unless `ignore`), and is a warning for the others.
+pub fn check_engine_version(
+    stacks: &[&Stack],
+    engine: &platform_state::Engine,
+    args: &[String],
+    ignore: bool,
+) -> Result<Vec<String>> {
+    let Some(program) = platform_state::engine::underlying(engine) else {
+        return Ok(Vec::new());
+    };
+    let Some((name, version)) = engine_version(&program) else {
+        return Ok(Vec::new());
+    };
+    let mut problems: Vec<String> = stacks
+        .iter()
+        .flat_map(|s| mismatches(&s.dir, &name, &version))
+        .collect();
+    problems.dedup();
+    let command = crate::run::command_word(args).unwrap_or("");
+    if !problems.is_empty() && !ignore && STATE_WRITERS.contains(&command) {
+        return Err(Error::Engine(format!(
+            "refusing to {command} with {name} {version} ({}): another engine version can upgrade the state past what the pinned one reads; install the pinned version (e.g. `tenv tofu install`), or pass --ignore-version",
+            problems.join("; ")
+        )));
+    }
+    Ok(problems
+        .into_iter()
+        .map(|p| format!("warning: {p}"))
+        .collect())
 }
 
 #[cfg(test)]

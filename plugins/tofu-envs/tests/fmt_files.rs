@@ -9,9 +9,7 @@ use std::process::Command;
 
 use assert_cmd::Command as Cargo;
 
-#[allow(dead_code)]
-#[path = "../../hcl-format/tests/support/gen.rs"]
-mod gen;
+use test_peers::hcl_gen as gen;
 
 use crate::support::oracle;
 

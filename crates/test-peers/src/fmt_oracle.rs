@@ -1,12 +1,10 @@
-//! Test plumbing: a seeded generator of valid HCL, whitespace perturbation, and the oracle.
+//! The `terraform fmt`-compatible oracle the formatter's tests compare against.
 
-pub mod gen;
-
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-/// A `terraform fmt`-compatible command to compare against (see [`test_peers::terraform_engine`]).
-pub use test_peers::terraform_engine as oracle;
+/// A `terraform fmt`-compatible command to compare against (see [`crate::terraform_engine`]).
+pub use crate::terraform_engine as oracle;
 
 /// Formats every file of `dir` in place with the oracle (`fmt -write=true -list=false DIR`).
 pub fn oracle_format_dir(oracle: &[String], dir: &Path) -> std::process::Output {
@@ -35,8 +33,4 @@ pub fn oracle_stdin(oracle: &[String], input: &[u8]) -> Option<Vec<u8>> {
     child.stdin.take().unwrap().write_all(input).unwrap();
     let out = child.wait_with_output().unwrap();
     out.status.success().then_some(out.stdout)
-}
-
-pub fn golden_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
 }

@@ -11,8 +11,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
-use crate::layout::{Layout, Stack};
+use platform_layout::Stack;
+
+use crate::{Error, Result};
 
 /// terragrunt's mark on files it generates (`if_exists = "overwrite_terragrunt"` only overwrites
 /// files whose first line carries it), so terragrunt and tofu-envs can each rewrite backend.tf.
@@ -54,20 +55,20 @@ pub fn needs_backend(command: Option<&str>) -> bool {
 }
 
 /// How tofu, run by us on `stack`, keeps `env`'s state apart; an error when it cannot.
-pub fn env_state(layout: &Layout, stack: &Stack, env: &str) -> Result<StateBackend> {
+pub fn env_state(root: &Path, stack: &Stack, env: &str) -> Result<StateBackend> {
     let declared = declared_backend(stack)?;
     if let Some(file) = env_backend_file(stack, env) {
         if declared.is_none() {
-            return Err(Error::Usage(format!(
+            return Err(Error::Layout(format!(
                 "{}: settings for a backend, but stack {} declares none; add `terraform {{ backend \"<type>\" {{}} }}` to it",
-                crate::sources::relative(layout, &file).display(),
+                crate::shown(root, &file),
                 stack.name
             )));
         }
         return Ok(StateBackend::File(file));
     }
     let not_separable = |what: String| {
-        Error::Usage(format!(
+        Error::Layout(format!(
             "stack {}: {what}, one state for every environment, so running it for {env} could change another environment's resources; give each environment its own settings in env/{env}.backend.hcl (e.g. `key = \"{env}/{}/terraform.tfstate\"`), passed to init as -backend-config",
             stack.name, stack.name
         ))
@@ -82,7 +83,7 @@ pub fn env_state(layout: &Layout, stack: &Stack, env: &str) -> Result<StateBacke
         Some(kind) => return Err(not_separable(format!("its backend {kind:?} keeps"))),
     }
     if stack.terragrunt_file().is_some() {
-        if let Some(kind) = terragrunt_remote_backend(layout)? {
+        if let Some(kind) = terragrunt_remote_backend(root)? {
             if kind != "local" {
                 return Err(not_separable(format!(
                     "root.hcl keeps state in a {kind:?} backend, which only terragrunt configures per environment; tofu alone would use"
@@ -91,7 +92,7 @@ pub fn env_state(layout: &Layout, stack: &Stack, env: &str) -> Result<StateBacke
         }
     }
     Ok(StateBackend::Local {
-        path: absolute(&platform_layout::state_file(&layout.root, &stack.dir, env)),
+        path: absolute(&platform_layout::state_file(root, &stack.dir, env)),
         generate: declared.is_none(),
     })
 }
@@ -112,7 +113,13 @@ fn is_generated(text: &str) -> bool {
 
 /// The backend the stack's own files declare (`backend "s3"`, or `cloud` for a `cloud` block);
 /// a generated backend.tf does not count, since terragrunt or we rewrite it per environment.
-fn declared_backend(stack: &Stack) -> Result<Option<String>> {
+pub fn declared_backend(stack: &Stack) -> Result<Option<String>> {
+    Ok(declared_backend_block(stack)?.map(|(kind, _)| kind))
+}
+
+/// The declared backend's type and its block as the stack writes it (inline settings kept),
+/// for a `terraform` block of its own; None for a `cloud` block or JSON configuration.
+pub fn declared_backend_block(stack: &Stack) -> Result<Option<(String, Option<hcl::Block>)>> {
     let mut found = None;
     for entry in std::fs::read_dir(&stack.dir).map_err(Error::read(&stack.dir))? {
         let path = entry.map_err(Error::read(&stack.dir))?.path();
@@ -128,43 +135,48 @@ fn declared_backend(stack: &Stack) -> Result<Option<String>> {
         if is_generated(&text) || !(text.contains("backend") || text.contains("cloud")) {
             continue;
         }
-        let kind = if json {
+        let declared = if json {
             // JSON configuration is rare; whatever backend it may hold, fail closed.
-            Some("(in JSON)".to_string())
+            Some(("(in JSON)".to_string(), None))
         } else {
-            backend_in(&text).map_err(|message| Error::Invalid {
+            backend_in(&text).map_err(|e| Error::Invalid {
                 path: path.clone(),
-                message,
+                message: e.to_string(),
             })?
         };
-        if kind.is_some() {
-            found = kind;
+        if declared.is_some() {
+            found = declared;
         }
     }
     Ok(found)
 }
 
-/// The backend type of `terraform { backend "X" {} }` or `cloud` in one file.
-fn backend_in(text: &str) -> std::result::Result<Option<String>, String> {
-    let body = hcl::parse(text).map_err(|e| e.to_string())?;
+/// The backend of `terraform { backend "X" {} }` (type and block) or `cloud` in one file.
+fn backend_in(
+    text: &str,
+) -> std::result::Result<Option<(String, Option<hcl::Block>)>, platform_layout::HclError> {
+    let body = platform_layout::parse_hcl(text)?;
     Ok(body
         .blocks()
         .filter(|b| b.identifier() == "terraform")
         .flat_map(|b| b.body().blocks())
         .find_map(|b| match b.identifier() {
-            "backend" => b.labels().first().map(|l| l.as_str().to_string()),
-            "cloud" => Some("cloud".to_string()),
+            "backend" => b
+                .labels()
+                .first()
+                .map(|l| (l.as_str().to_string(), Some(b.clone()))),
+            "cloud" => Some(("cloud".to_string(), None)),
             _ => None,
         }))
 }
 
 /// The `backend` of root.hcl's `remote_state`, if it has one.
-fn terragrunt_remote_backend(layout: &Layout) -> Result<Option<String>> {
-    let file = layout.root.join("root.hcl");
+fn terragrunt_remote_backend(root: &Path) -> Result<Option<String>> {
+    let file = root.join("root.hcl");
     let Ok(text) = std::fs::read_to_string(&file) else {
         return Ok(None);
     };
-    let body = hcl::parse(&text).map_err(|e| Error::Invalid {
+    let body = platform_layout::parse_hcl(&text).map_err(|e| Error::Invalid {
         path: file.clone(),
         message: e.to_string(),
     })?;

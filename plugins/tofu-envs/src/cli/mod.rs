@@ -4,9 +4,17 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+mod commands;
+mod output;
+mod run;
+mod team;
+
+use output::{emit, env_vars};
+use run::{env_and_stack, run_command, split_env, stack_here, RunOptions};
+
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use tofu_envs::envs;
 use tofu_envs::layout::{self, Layout};
-use tofu_envs::{check, envs};
 
 #[derive(Parser)]
 #[command(
@@ -297,303 +305,6 @@ fn fmt(args: &[String]) -> i32 {
     code
 }
 
-#[allow(clippy::too_many_arguments)]
-/// `[ENV] [STACK...]` as typed: the first word is the environment when the layout has it, or
-/// when it looks like one and names no stack (so a typo such as `prd` is reported as an unknown
-/// environment); otherwise the environment is `TOFU_ENV`, default `dev`, as every tool and
-/// terragrunt's root.hcl take it.
-fn split_env(layout: &Layout, mut words: Vec<String>) -> (String, Vec<String>) {
-    let first_is_env = words.first().is_some_and(|w| {
-        layout.environments().contains(w)
-            || (platform_layout::valid_env_name(w)
-                && layout.select(std::slice::from_ref(w)).is_err()
-                && !std::path::Path::new(w).exists())
-    });
-    let env = if first_is_env {
-        words.remove(0)
-    } else {
-        platform_layout::current_env()
-    };
-    (env, words)
-}
-
-/// The stack the working directory is in, by name.
-fn stack_here(layout: &Layout) -> Option<String> {
-    let cwd = std::env::current_dir().ok()?;
-    platform_layout::stack_containing(&layout.stacks, &cwd).map(|s| s.name.clone())
-}
-
-/// One environment and one stack: named, or the current ones.
-fn env_and_stack(layout: &Layout, words: Vec<String>) -> Result<(String, String), Failure> {
-    let (env, stacks) = split_env(layout, words);
-    let stack = match stacks.as_slice() {
-        [one] => one.clone(),
-        [] => stack_here(layout).ok_or_else(|| {
-            usage("name a stack (e.g. teams/team-a), or run inside a stack's directory")
-        })?,
-        _ => return Err(usage(format!("one stack, not {}", stacks.join(" ")))),
-    };
-    Ok((env, stack))
-}
-
-struct RunOptions {
-    parallelism: usize,
-    keep_going: bool,
-    ignore_version: bool,
-}
-
-fn run_command(
-    layout: &Layout,
-    env: &str,
-    stacks: &[String],
-    all: bool,
-    opts: RunOptions,
-    args: &[String],
-) -> Result<i32, Failure> {
-    let RunOptions {
-        parallelism,
-        keep_going,
-        ignore_version,
-    } = opts;
-    use tofu_envs::run;
-    let selected: Vec<usize> = if all {
-        (0..layout.stacks.len()).collect()
-    } else {
-        if stacks.is_empty() {
-            return Err(usage(
-                "name the stacks to run in, run inside a stack's directory, or pass --all",
-            ));
-        }
-        let chosen = layout.select(stacks)?;
-        layout
-            .stacks
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| chosen.iter().any(|c| c.dir == s.dir))
-            .map(|(i, _)| i)
-            .collect()
-    };
-    if let Some(first) = selected.first() {
-        if let Ok(engine) = run::engine(&layout.stacks[*first]) {
-            let chosen: Vec<_> = selected.iter().map(|&i| &layout.stacks[i]).collect();
-            for warning in run::check_engine_version(&chosen, &engine, args, ignore_version)? {
-                eprintln!("{warning}");
-            }
-        }
-    }
-    if selected.len() == 1 && !all {
-        let stack = &layout.stacks[selected[0]];
-        let inv = run::invocation(layout, stack, env, args)?;
-        let status = run::execute_interactive(stack, env, &inv)?;
-        // Killed by a signal (Ctrl-C): 128 + its number, as a shell reports it.
-        use std::os::unix::process::ExitStatusExt;
-        return Ok(status
-            .code()
-            .unwrap_or_else(|| 128 + status.signal().unwrap_or(0)));
-    }
-    let results = run::run_all(
-        layout,
-        &selected,
-        env,
-        args,
-        &run::AllOptions {
-            parallelism,
-            keep_going,
-        },
-    )?;
-    eprintln!();
-    let width = results.iter().map(|r| r.stack.len()).max().unwrap_or(5);
-    eprintln!("{:<width$}  RESULT    TIME", "STACK");
-    for r in &results {
-        let outcome = match &r.outcome {
-            run::Outcome::Ok => "ok".to_string(),
-            run::Outcome::Failed(c) => format!("failed ({c})"),
-            run::Outcome::Error(_) => "error".to_string(),
-            run::Outcome::Skipped => "skipped".to_string(),
-        };
-        eprintln!(
-            "{:<width$}  {outcome:<8}  {:.1}s",
-            r.stack,
-            r.duration.as_secs_f64()
-        );
-    }
-    Ok(i32::from(
-        results.iter().any(|r| r.outcome != run::Outcome::Ok),
-    ))
-}
-
-/// `gc --destroy`: each expired environment whose state still holds resources is destroyed
-/// first, every stack in reverse dependency order, with its own values and secrets.
-fn destroy_expired(layout: &Layout, ignore_version: bool) -> Result<(), Failure> {
-    use tofu_envs::run;
-    let expired = envs::gc(
-        layout,
-        envs::GcOptions {
-            dry_run: true,
-            force: false,
-            destroyed: false,
-        },
-    )?;
-    for e in expired.iter().filter(|e| !e.live.is_empty()) {
-        let selected: Vec<usize> = (0..layout.stacks.len())
-            .filter(|&i| {
-                let s = &layout.stacks[i];
-                s.plain_file(&e.env).exists() || s.sealed_file(&e.env).exists()
-            })
-            .collect();
-        let args: Vec<String> = ["destroy", "-auto-approve", "-input=false"]
-            .map(String::from)
-            .to_vec();
-        if let Ok(engine) = run::engine(&layout.stacks[0]) {
-            let all: Vec<_> = layout.stacks.iter().collect();
-            for warning in run::check_engine_version(&all, &engine, &args, ignore_version)? {
-                eprintln!("{warning}");
-            }
-        }
-        eprintln!("destroying what environment {} still holds", e.env);
-        let results = run::run_all(
-            layout,
-            &selected,
-            &e.env,
-            &args,
-            &run::AllOptions {
-                parallelism: 1,
-                keep_going: false,
-            },
-        )?;
-        if let Some(failed) = results.iter().find(|r| r.outcome != run::Outcome::Ok) {
-            return Err(Failure(
-                1,
-                format!(
-                    "destroying {} failed in {}; its files are kept: fix it and run `tofu-envs gc --destroy` again",
-                    e.env, failed.stack
-                ),
-            ));
-        }
-    }
-    Ok(())
-}
-
-fn env_vars() -> Vec<(String, String)> {
-    std::env::vars()
-        .filter(|(k, _)| k.starts_with("TF_VAR_"))
-        .collect()
-}
-
-/// Rows as JSON (`--output json`) or as a table.
-fn emit<T: serde::Serialize>(
-    output: Output,
-    rows: &[T],
-    header: &[&str],
-    cells: impl Fn(&T) -> Vec<String>,
-) -> Result<(), Failure> {
-    if output == Output::Json {
-        json(&rows)
-    } else {
-        table(header, &rows.iter().map(cells).collect::<Vec<_>>());
-        Ok(())
-    }
-}
-
-fn json<T: serde::Serialize>(v: &T) -> Result<(), Failure> {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(v).expect("rows serialize")
-    );
-    Ok(())
-}
-
-fn table(header: &[&str], rows: &[Vec<String>]) {
-    for line in platform_cli::table(header, rows) {
-        println!("{line}");
-    }
-}
-
-fn team(layout: &Layout, command: TeamCommand) -> Result<i32, Failure> {
-    use tofu_envs::team;
-    let shown = |p: &std::path::Path| {
-        tofu_envs::sources::relative(layout, p)
-            .display()
-            .to_string()
-    };
-    match command {
-        TeamCommand::Add {
-            name,
-            with,
-            owner,
-            node_port,
-        } => {
-            let added = team::add(
-                layout,
-                &name,
-                &team::AddOptions {
-                    services: with,
-                    owner,
-                    node_port,
-                },
-            )?;
-            for f in &added.files {
-                println!("wrote {}", shown(f));
-            }
-            if added.atlantis {
-                println!("wrote {}", tofu_envs::atlantis::FILE);
-            }
-            println!(
-                "\nteam {name}: vcluster API server on node port {}, environments {}",
-                added.node_port,
-                added.environments.join(", ")
-            );
-            println!("next steps:");
-            println!(
-                "  1. review and edit {} (its env/*.tfvars; secrets with `secret-seal edit`)",
-                shown(&added.stack)
-            );
-            println!("  2. tofu-envs check && git add -A && git commit -m 'Add team {name}'; open a pull request (Atlantis plans it)");
-            println!("  3. once applied: kubectl vteam use {name}");
-            Ok(0)
-        }
-        TeamCommand::List { output } => {
-            let rows = team::list(layout)?;
-            emit(
-                output,
-                &rows,
-                &["TEAM", "NODE PORT", "OWNER", "STACK", "ENVIRONMENTS"],
-                |r| {
-                    vec![
-                        r.team.clone(),
-                        match (r.listed, r.node_port) {
-                            (true, Some(p)) => p.to_string(),
-                            (true, None) => "(none)".into(),
-                            (false, _) => "NOT LISTED".into(),
-                        },
-                        r.owner.clone().unwrap_or_else(|| "-".into()),
-                        r.stack.clone().unwrap_or_else(|| "-".into()),
-                        if r.environments.is_empty() {
-                            "-".into()
-                        } else {
-                            r.environments.join(",")
-                        },
-                    ]
-                },
-            )?;
-            Ok(0)
-        }
-        TeamCommand::Rm { name } => {
-            let removed = team::remove(layout, &name)?;
-            if let Some(s) = &removed.stack {
-                println!("removed {}", shown(s));
-            }
-            if removed.listed {
-                println!("removed {name} from {}", platform_layout::TEAM_LIST);
-            }
-            if removed.atlantis {
-                println!("wrote {}", tofu_envs::atlantis::FILE);
-            }
-            Ok(0)
-        }
-    }
-}
-
 fn dispatch(cli: Cli) -> Result<i32, Failure> {
     let root = layout::find_root(
         cli.root.as_deref(),
@@ -604,7 +315,7 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
         Command::Fmt { .. } | Command::Completions { .. } | Command::Man => {
             unreachable!("handled before")
         }
-        Command::Team { command } => team(&layout, command),
+        Command::Team { command } => team::team(&layout, command),
         Command::List { output } => {
             let rows = envs::list(&layout)?;
             emit(
@@ -655,41 +366,7 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
             env,
             stacks,
             output,
-        } => {
-            let envs: Vec<String> = match env {
-                Some(e) => {
-                    layout.require_environment(&e)?;
-                    vec![e]
-                }
-                None => layout.environments().into_iter().collect(),
-            };
-            let selected = layout.select(&stacks)?;
-            let findings = check::check(&layout, &envs, &selected, &env_vars());
-            // A validation that could not be evaluated is said, not counted.
-            let problems = findings.iter().filter(|f| !f.skipped).count();
-            if output == Output::Json {
-                json(&findings)?;
-            } else {
-                for f in &findings {
-                    if f.skipped {
-                        eprintln!("{f}");
-                    } else {
-                        println!("{f}");
-                    }
-                }
-                let summary = format!(
-                    "{problems} finding(s) in {} environment(s) × {} stack(s)",
-                    envs.len(),
-                    selected.len()
-                );
-                if problems == 0 {
-                    eprintln!("ok: {summary}");
-                } else {
-                    eprintln!("{summary}");
-                }
-            }
-            Ok(i32::from(problems > 0))
-        }
+        } => commands::check(&layout, env, &stacks, output),
         Command::Vars {
             words,
             reveal,
@@ -783,142 +460,14 @@ fn dispatch(cli: Cli) -> Result<i32, Failure> {
             words,
             file,
             from_env: _,
-        } => {
-            let (env, stack) = env_and_stack(&layout, words)?;
-            let stack = layout.select(std::slice::from_ref(&stack))?[0];
-            let tfvars = file
-                .as_ref()
-                .is_some_and(|f| f.extension().is_some_and(|e| e == "tfvars"));
-            let pairs: Vec<(String, zeroize::Zeroizing<String>)> = match &file {
-                Some(f) if tfvars => {
-                    let text = zeroize::Zeroizing::new(
-                        std::fs::read_to_string(f).map_err(tofu_envs::Error::read(f))?,
-                    );
-                    tofu_envs::transfer::pairs_from_tfvars(&text)
-                        .map_err(|e| usage(format!("{}:{e}", f.display())))?
-                }
-                Some(f) => tofu_envs::transfer::parse_exports(&zeroize::Zeroizing::new(
-                    std::fs::read_to_string(f).map_err(tofu_envs::Error::read(f))?,
-                )),
-                None => std::env::vars()
-                    .filter(|(k, _)| k.starts_with("TF_VAR_"))
-                    .map(|(k, v)| (k, zeroize::Zeroizing::new(v)))
-                    .collect(),
-            };
-            let done = tofu_envs::transfer::import(&layout, stack, &env, &pairs)?;
-            if !done.plain.is_empty() {
-                println!(
-                    "{}: {}",
-                    tofu_envs::sources::relative(&layout, &stack.plain_file(&env)).display(),
-                    done.plain.join(", ")
-                );
-            }
-            if !done.sealed.is_empty() {
-                println!(
-                    "{} (sealed): {}",
-                    tofu_envs::sources::relative(&layout, &stack.sealed_file(&env)).display(),
-                    done.sealed.join(", ")
-                );
-            }
-            for n in &done.ignored {
-                eprintln!(
-                    "warning: TF_VAR_{n} is not declared by {}; not imported",
-                    stack.display()
-                );
-            }
-            if let (Some(f), true) = (&file, tfvars) {
-                // The original still holds every value in plain text, and tofu loads
-                // terraform.tfvars and *.auto.tfvars for every environment.
-                eprintln!(
-                    "{} is imported into environment {env}; remove it, it holds the secrets in plain text (and tofu would load it for every environment): rm {} (and `git rm --cached` it if it was committed)",
-                    f.display(),
-                    f.display()
-                );
-            }
-            Ok(0)
-        }
-        Command::Atlantis { envs, check } => {
-            let envs: Vec<String> = if envs.is_empty() {
-                layout.environments().into_iter().collect()
-            } else {
-                envs
-            };
-            let text = tofu_envs::atlantis::generate(&layout, &envs)?;
-            let path = layout.root.join(tofu_envs::atlantis::FILE);
-            if check {
-                let current = std::fs::read_to_string(&path).unwrap_or_default();
-                if current != text {
-                    return Err(Failure(
-                        1,
-                        format!(
-                            "{} is stale; regenerate it with `tofu-envs atlantis`",
-                            path.display()
-                        ),
-                    ));
-                }
-                eprintln!("ok: {} is up to date", path.display());
-            } else {
-                platform_fs::write(&path, text.as_bytes(), 0o644)
-                    .map_err(tofu_envs::Error::from)?;
-                println!("wrote {}", path.display());
-            }
-            Ok(0)
-        }
+        } => commands::import(&layout, words, file),
+        Command::Atlantis { envs, check } => commands::atlantis(&layout, envs, check),
         Command::Gc {
             dry_run,
             destroy,
             force,
             ignore_version,
-        } => {
-            let destroyed = destroy && !dry_run;
-            if destroyed {
-                destroy_expired(&layout, ignore_version)?;
-            }
-            let expired = envs::gc(
-                &layout,
-                envs::GcOptions {
-                    dry_run,
-                    force,
-                    destroyed,
-                },
-            )?;
-            if expired.is_empty() {
-                println!("no expired environments");
-            }
-            let mut kept = false;
-            for e in &expired {
-                println!("{} expired at {}", e.env, e.expires);
-                if !e.live.is_empty() && !e.removed {
-                    kept = true;
-                    println!("  its state still holds resources, so its files are kept (without them it could not be destroyed):");
-                    for l in &e.live {
-                        println!("    {l}");
-                    }
-                    println!("  destroy them with `tofu-envs gc --destroy`, or remove the files anyway with `tofu-envs gc --force`");
-                } else if !e.live.is_empty() {
-                    println!(
-                        "  removed with --force; its state still holds resources, now orphaned:"
-                    );
-                    for l in &e.live {
-                        println!("    {l}");
-                    }
-                }
-                let verb = if e.removed {
-                    "removed"
-                } else if dry_run && e.live.is_empty() {
-                    "would remove"
-                } else {
-                    "kept"
-                };
-                for f in &e.files {
-                    println!(
-                        "  {verb} {}",
-                        tofu_envs::sources::relative(&layout, f).display()
-                    );
-                }
-            }
-            Ok(i32::from(kept && !dry_run))
-        }
+        } => commands::gc(&layout, dry_run, destroy, force, ignore_version),
         Command::Extend { env, ttl } => {
             let expires = envs::extend(&layout, &env, &ttl)?;
             println!("environment {env} expires at {expires}");
