@@ -63,40 +63,42 @@ fn format(path: &Path, mode: Mode) -> Result<String> {
 }
 
 fn seal(path: &Path) -> Result<String> {
-    let bytes = zeroize::Zeroizing::new(
-        std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
-    );
-    let format = secret_seal::Format::from_path(path);
-    let config_path = secret_seal::config::find_for(path).ok_or_else(|| {
+    let config = secret_seal::file::covering_config(path)?.ok_or_else(|| {
         anyhow!(
             "no .sops.yaml above {} says how to seal it: add a creation rule",
             path.display()
         )
     })?;
-    let config = secret_seal::config::Config::load(&config_path)?;
-    let sealed_bytes = match secret_seal::Sealed::parse(format, &bytes) {
+    let rule = config.rule_for(path)?.rule.clone().unwrap_or_default();
+    let format = secret_seal::Format::from_path(path);
+    let bytes = zeroize::Zeroizing::new(
+        std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
+    );
+    match secret_seal::Sealed::parse(format, &bytes) {
         Err(secret_seal::Error::NotEncrypted) => {
             let tree = secret_seal::store::load_plain(format, &bytes)?;
-            config.seal_new(path, tree, format)?
+            let sealed = config.seal_new(path, tree, format)?;
+            platform_fs::write(path, &sealed, 0o644)?;
         }
         // Sealed, with values the rule wants encrypted in plain text: open it (a key holder's
-        // job) and seal it again under the repository's rule; sealed values keep their ciphertext.
-        Ok(sealed) => {
-            let mut opened = sealed.open_for_user(true).with_context(|| {
-                format!(
-                    "{}: opening it needs a key it is sealed for",
-                    path.display()
-                )
-            })?;
-            opened.metadata.rule = config.rule_for(path)?.rule.clone().unwrap_or_default();
-            opened.reseal()?.to_bytes(format, config.stores)?
+        // job) under its lock and seal it again under the repository's rule, with its own data
+        // key and recipients; sealed values keep their ciphertext.
+        Ok(_) => {
+            let mut file =
+                secret_seal::SealedFile::open(path, Some(format)).with_context(|| {
+                    format!(
+                        "{}: opening it needs a key it is sealed for",
+                        path.display()
+                    )
+                })?;
+            file.opened_mut().expect("an opened file").metadata.rule = rule;
+            file.write(Some(0o644))?;
         }
         Err(e) => return Err(anyhow!("{}: {e}", path.display())),
-    };
-    platform_fs::write(path, &sealed_bytes, 0o644)?;
+    }
     Ok(format!(
         "{}: sealed with the rule of {}",
         path.display(),
-        config_path.display()
+        config.path.display()
     ))
 }

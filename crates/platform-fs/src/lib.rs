@@ -17,6 +17,8 @@
 //!   copies it once, into the new file.
 
 mod contents;
+pub mod fifo;
+pub mod scratch;
 pub use contents::Contents;
 
 use std::fs::{self, File, OpenOptions};

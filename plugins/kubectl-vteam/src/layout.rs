@@ -138,52 +138,54 @@ impl Layout {
         read_tfvars(&self.vcluster_dir().join(format!("env/{env}.tfvars")))
     }
 
-    pub fn state_path(&self, env: &str) -> PathBuf {
-        platform_layout::state_file(&self.root, &self.vcluster_dir(), env)
-    }
-
     /// The `team_kubeconfig_paths` and `team_namespaces` outputs of the vcluster stack's state
-    /// for `env`, read from the state JSON (no tofu run needed); None when there is no state.
+    /// for `env`, read by the shared state reader where the backend keeps it (root.hcl's local
+    /// path, a workspace, the stack's own file, or a remote backend through the engine with
+    /// `env/<env>.backend.hcl`); None when there is no state.
     pub fn state_outputs(&self, env: &str) -> Result<Option<StateOutputs>> {
-        let path = self.state_path(env);
-        let src = match std::fs::read_to_string(&path) {
-            Ok(s) => s,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => return Err(Error::Read { path, source }),
+        let stack = platform_layout::Stack {
+            name: "platform/vcluster".into(),
+            dir: self.vcluster_dir(),
         };
-        let bad = |reason: String| Error::State {
-            path: path.clone(),
-            reason,
-        };
-        let state: Value = serde_json::from_str(&src).map_err(|e| bad(e.to_string()))?;
-        if state["version"].as_u64() != Some(4) {
-            return Err(bad(format!(
-                "state format version {} (expected 4, as tofu and terraform >= 0.12 write)",
-                state["version"]
-            )));
-        }
-        let outputs = &state["outputs"];
-        let dir = path.parent().unwrap_or(Path::new("."));
-        let mut out = StateOutputs {
-            path: path.clone(),
-            ..Default::default()
-        };
-        if let Some(m) = outputs["team_kubeconfig_paths"]["value"].as_object() {
-            for (team, p) in m {
-                let p = p
-                    .as_str()
-                    .ok_or_else(|| bad(format!("team_kubeconfig_paths.{team} is not a string")))?;
-                out.kubeconfig_paths.insert(team.clone(), dir.join(p));
+        for place in platform_state::state::places(&self.root, &stack, env) {
+            let state = place.read().map_err(|e| Error::State {
+                path: match &place {
+                    platform_state::Place::File(p) => p.clone(),
+                    platform_state::Place::Backend { settings, .. } => settings.clone(),
+                },
+                reason: e.reason(),
+            })?;
+            let Some(state) = state else { continue };
+            // Relative paths in the outputs are the stack's (tofu runs there); a local state's
+            // directory is where the older layouts wrote them beside.
+            let base = match &place {
+                platform_state::Place::File(p) => {
+                    p.parent().unwrap_or(Path::new(".")).to_path_buf()
+                }
+                platform_state::Place::Backend { stack, .. } => stack.clone(),
+            };
+            let mut out = StateOutputs {
+                path: match &place {
+                    platform_state::Place::File(p) => p.clone(),
+                    platform_state::Place::Backend { settings, .. } => settings.clone(),
+                },
+                ..Default::default()
+            };
+            for (team, p) in state.string_map("team_kubeconfig_paths") {
+                let p = p.ok_or_else(|| Error::State {
+                    path: out.path.clone(),
+                    reason: format!("team_kubeconfig_paths.{team} is not a string"),
+                })?;
+                out.kubeconfig_paths.insert(team, base.join(p));
             }
-        }
-        if let Some(m) = outputs["team_namespaces"]["value"].as_object() {
-            for (team, ns) in m {
-                if let Some(ns) = ns.as_str() {
-                    out.host_namespaces.insert(team.clone(), ns.to_string());
+            for (team, ns) in state.string_map("team_namespaces") {
+                if let Some(ns) = ns {
+                    out.host_namespaces.insert(team, ns);
                 }
             }
+            return Ok(Some(out));
         }
-        Ok(Some(out))
+        Ok(None)
     }
 }
 

@@ -1,9 +1,9 @@
 //! Running commands against a team's vcluster without touching the user's kubeconfig: a
-//! private one-context kubeconfig per team in a temp dir (removed afterwards), `KUBECONFIG`
+//! private one-context kubeconfig per team in the shared scratch place (in memory, removed
+//! afterwards and on SIGTERM/SIGHUP), `KUBECONFIG`
 //! pointing at it. This is what `shell` and `exec` do; `env` prints a line for `eval` instead.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
@@ -17,71 +17,29 @@ pub struct Target {
     pub kubeconfig: String,
 }
 
-/// Removes scratch directories of processes that no longer run (killed with -9, or a closed
-/// terminal's SIGKILL): theirs is the only `Drop` that never ran. Only this user's, in the temp
-/// directory every run uses.
-fn sweep_orphaned_scratch() {
-    use std::os::unix::fs::MetadataExt;
-    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
-        return;
-    };
-    let me = nix::unistd::geteuid().as_raw();
-    for e in entries.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        let Some(pid) = name
-            .strip_prefix(SCRATCH_PREFIX)
-            .and_then(|rest| rest.split('-').next())
-            .and_then(|p| p.parse::<i32>().ok())
-        else {
-            continue;
-        };
-        let mine = e.metadata().is_ok_and(|m| m.uid() == me && m.is_dir());
-        let alive = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok();
-        if mine && !alive {
-            let _ = std::fs::remove_dir_all(e.path());
-        }
-    }
-}
-
-/// A private directory holding one kubeconfig per target; removed when dropped.
-struct Scratch {
-    dir: tempfile::TempDir,
-}
-
-/// Scratch directories are named for the process that made them, so one left by a killed
-/// `shell` or `exec` (credentials in it) is recognised, and removed, by the next run.
-const SCRATCH_PREFIX: &str = "kubectl-vteam-";
+/// A private place for the teams' kubeconfigs, credentials and all: in memory where the system
+/// has it, removed when the run ends, on SIGTERM and SIGHUP, and by the next run after a kill
+/// that cannot be caught (the shared scratch place, `platform_fs::scratch`).
+struct Scratch(platform_fs::scratch::Scratch);
 
 impl Scratch {
     fn new() -> Result<Scratch> {
-        sweep_orphaned_scratch();
-        let dir = tempfile::Builder::new()
-            .prefix(&format!("{SCRATCH_PREFIX}{}-", std::process::id()))
-            .tempdir()
+        platform_fs::scratch::Scratch::new("kubeconfig")
+            .map(Scratch)
             .map_err(|source| Error::Write {
-                path: std::env::temp_dir(),
+                path: platform_fs::scratch::base_dir(),
                 source,
-            })?;
-        Ok(Scratch { dir })
+            })
     }
 
     fn write(&self, target: &Target) -> Result<PathBuf> {
-        let path = self
-            .dir
-            .path()
-            .join(format!("{}.kubeconfig", target.key.replace('/', "_")));
-        let err = |source| Error::Write {
-            path: path.clone(),
-            source,
-        };
-        let mut f = std::fs::OpenOptions::new()
-            .create_new(true)
-            .write(true)
-            .mode(0o600)
-            .open(&path)
-            .map_err(err)?;
-        f.write_all(target.kubeconfig.as_bytes()).map_err(err)?;
-        Ok(path)
+        let name = format!("{}.kubeconfig", target.key.replace('/', "_"));
+        self.0
+            .write(&name, target.kubeconfig.as_bytes())
+            .map_err(|e| Error::Write {
+                path: e.path,
+                source: e.source,
+            })
     }
 }
 

@@ -399,3 +399,107 @@ fn credentials_left_by_a_killed_run_are_swept_by_the_next() {
     // And the run itself left nothing behind.
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
 }
+
+/// Issue 29, must show 2: `kill -TERM` of `kubectl vteam shell team-a` leaves no file holding
+/// the team's credentials, and the kubeconfig the shell sees lives in memory (tmpfs) where the
+/// system has it.
+#[test]
+fn a_terminated_shell_leaves_no_credentials_behind() {
+    use std::process::{Command as StdCommand, Stdio};
+    let desk = Desk::new(&["team-a"]);
+    let pki = Pki::new();
+    let token = format!("vteam-test-token-{}", std::process::id());
+    desk.repo.write_team_kubeconfig(
+        "team-a",
+        &token_kubeconfig("https://127.0.0.1:6443", &pki, &token, "vcluster-team-a"),
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let report = desk.home.path().join("shell-report");
+    let fake = desk.repo.write(
+        "fake-shell",
+        &format!(
+            "#!/bin/sh\necho \"$KUBECONFIG $$\" > {}.part && mv {}.part {}\nexec sleep 30\n",
+            report.display(),
+            report.display(),
+            report.display()
+        ),
+    );
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let mut vteam = StdCommand::new(assert_cmd::cargo::cargo_bin("kubectl-vteam"))
+        .args(["shell", "team-a"])
+        .env("HOME", desk.home.path())
+        .env("KUBECONFIG", desk.kubeconfig())
+        .env("PLATFORM_ROOT", desk.repo.root())
+        .env("SHELL", &fake)
+        .env("TMPDIR", tmp.path())
+        .env_remove("XDG_RUNTIME_DIR")
+        .env_remove("XDG_STATE_HOME")
+        .env_remove("TOFU_ENV")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !report.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the shell never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let line = std::fs::read_to_string(&report).unwrap();
+    let (kubeconfig, shell_pid) = line.trim().rsplit_once(' ').unwrap();
+    let kubeconfig = PathBuf::from(kubeconfig);
+    assert!(std::fs::read_to_string(&kubeconfig)
+        .unwrap()
+        .contains(&token));
+    if std::path::Path::new("/dev/shm").is_dir() {
+        assert!(
+            kubeconfig.starts_with("/dev/shm"),
+            "{}",
+            kubeconfig.display()
+        );
+        let fs_type = StdCommand::new("stat")
+            .args(["-f", "-c", "%T"])
+            .arg(&kubeconfig)
+            .output()
+            .unwrap();
+        assert_eq!(String::from_utf8_lossy(&fs_type.stdout).trim(), "tmpfs");
+    }
+
+    let term = StdCommand::new("kill")
+        .args(["-TERM", &vteam.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let status = vteam.wait().unwrap();
+    let _ = StdCommand::new("kill").args(["-KILL", shell_pid]).status();
+    assert!(!status.success(), "{status:?}");
+    assert!(!kubeconfig.exists(), "{} is left", kubeconfig.display());
+    assert!(
+        !kubeconfig.parent().unwrap().exists(),
+        "its directory is left"
+    );
+    for dir in [tmp.path(), std::path::Path::new("/dev/shm")] {
+        let holding: Vec<PathBuf> = walk(dir)
+            .into_iter()
+            .filter(|p| {
+                std::fs::read(p).is_ok_and(|b| String::from_utf8_lossy(&b).contains(&token))
+            })
+            .collect();
+        assert!(holding.is_empty(), "the token is still in {holding:?}");
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let ty = e.file_type().unwrap();
+        if ty.is_dir() {
+            out.extend(walk(&e.path()));
+        } else if ty.is_file() {
+            out.push(e.path());
+        }
+    }
+    out
+}

@@ -406,14 +406,14 @@ pub fn seal_new(path: &std::path::Path, values: secret_seal::Branch) -> Result<P
 
 /// The sealed text of a new secrets file at `path`, sealed by the `.sops.yaml` rule covering it.
 pub fn sealed_bytes(path: &std::path::Path, values: secret_seal::Branch) -> Result<Vec<u8>> {
-    let config_path = secret_seal::config::find_for(path).ok_or_else(|| {
-        Error::Usage(format!(
-            "no .sops.yaml above {} to seal its secrets with: add one with a creation rule for it",
-            path.parent().unwrap_or(std::path::Path::new(".")).display()
-        ))
-    })?;
-    let config =
-        secret_seal::config::Config::load(&config_path).map_err(Error::seal(&config_path))?;
+    let config = secret_seal::file::covering_config(path)
+        .map_err(Error::seal(path))?
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "no .sops.yaml above {} to seal its secrets with: add one with a creation rule for it",
+                path.parent().unwrap_or(std::path::Path::new(".")).display()
+            ))
+        })?;
     let tree = secret_seal::Tree {
         branches: vec![values],
     };

@@ -19,7 +19,7 @@ pub fn dependencies(layout: &Layout) -> Vec<Vec<usize>> {
         .map(|s| {
             let mut deps = Vec::new();
             if let Ok(text) = std::fs::read_to_string(s.dir.join("terragrunt.hcl")) {
-                if let Some(body) = platform_layout::parse_hcl(&text).ok() {
+                if let Ok(body) = platform_layout::parse_hcl(&text) {
                     for b in body
                         .blocks()
                         .filter(|b| b.identifier.as_str() == "dependency")
@@ -36,7 +36,7 @@ pub fn dependencies(layout: &Layout) -> Vec<Vec<usize>> {
                 }
             }
             if let Ok(text) = std::fs::read_to_string(s.dir.join("stack.tm.hcl")) {
-                if let Some(body) = platform_layout::parse_hcl(&text).ok() {
+                if let Ok(body) = platform_layout::parse_hcl(&text) {
                     for b in body.blocks().filter(|b| b.identifier.as_str() == "stack") {
                         if let Some(hcl::Expression::Array(items)) = b
                             .body

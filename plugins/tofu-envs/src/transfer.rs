@@ -118,8 +118,9 @@ pub struct Imported {
 
 /// Writes `TF_VAR_*` values into the stack's env files. Existing values are kept unless given
 /// again; in the plain file only the values given change (each in place, or a line added at its
-/// end): its comments, order and layout stay byte for byte. The sealed file is re-sealed as a
-/// whole and never exists in plain text.
+/// end): its comments, order and layout stay byte for byte. The sealed file keeps its data key
+/// and recipients (values not given keep their ciphertext), is changed under its lock, and never
+/// exists in plain text.
 pub fn import(
     layout: &Layout,
     stack: &Stack,
@@ -141,24 +142,7 @@ pub fn import(
             .map(|a| (a.name, a.value.value))
             .collect();
     }
-    let (existing, state) = sources::sealed_source(layout, &stack.sealed_file(env));
-    let mut secret: Vec<(String, Value)> = match state {
-        Sealed::Absent => Vec::new(),
-        Sealed::Opened => existing
-            .map(|s| {
-                s.entries
-                    .into_iter()
-                    .filter_map(|e| e.value.map(|v| (e.name, v.value)))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        _ => {
-            return Err(Error::Usage(format!(
-                "{}: cannot open the existing sealed file to add to it (no key?): set SOPS_AGE_KEY_FILE",
-                sources::relative(layout, &stack.sealed_file(env)).display()
-            )))
-        }
-    };
+    let mut secret: Vec<(String, Value)> = Vec::new();
     for (k, raw) in vars_in {
         let Some(name) = k.strip_prefix("TF_VAR_") else {
             continue;
@@ -205,6 +189,24 @@ pub fn import(
         }
         names.push(name.to_string());
     }
+    // The sealed file is opened (its key checked) before anything is written: without a key
+    // to it, nothing is imported. It keeps its data key and recipients; only the values given
+    // get new ciphertext.
+    let sealed_path = stack.sealed_file(env);
+    let sealed = if result.sealed.is_empty() {
+        None
+    } else {
+        Some(
+            secret_seal::SealedFile::open_or_new(&sealed_path, Some(secret_seal::Format::Json))
+                .map_err(|e| match e {
+                    secret_seal::Error::NoDataKey { .. } => Error::Usage(format!(
+                        "{}: cannot open the existing sealed file to add to it (no key?): set SOPS_AGE_KEY_FILE",
+                        sources::relative(layout, &sealed_path).display()
+                    )),
+                    e => Error::seal(sources::relative(layout, &sealed_path))(e),
+                })?,
+        )
+    };
     if !result.plain.is_empty() {
         let given: Vec<(String, Value)> = plain
             .iter()
@@ -216,13 +218,16 @@ pub fn import(
         platform_fs::create_dir_all(&stack.env_dir())?;
         platform_fs::write(&stack.plain_file(env), text.as_bytes(), 0o644)?;
     }
-    if !result.sealed.is_empty() {
-        let mut b = secret_seal::Branch::default();
+    if let Some(mut file) = sealed {
+        let root = file.root_mut();
         for (n, v) in &secret {
-            b.push(n.clone(), to_sealed(v));
+            match root.get_mut(n) {
+                Some(slot) => *slot = to_sealed(v),
+                None => root.push(n.clone(), to_sealed(v)),
+            }
         }
-        platform_fs::create_dir_all(&stack.env_dir())?;
-        crate::envs::seal_new(&stack.sealed_file(env), b)?;
+        file.write(Some(0o644))
+            .map_err(Error::seal(sources::relative(layout, &sealed_path)))?;
     }
     Ok(result)
 }

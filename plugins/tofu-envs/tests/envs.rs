@@ -672,3 +672,83 @@ fn import_keeps_every_other_byte_and_takes_a_terraform_tfvars() {
         "bobs-new-password-123"
     );
 }
+
+/// Issue 29, must show 1: `import` into an existing sealed file changes it where it stands: the
+/// data key and every recipient stay (one added by `rotate` included), a value it was not given
+/// keeps its ciphertext byte for byte, and the change waits for the file's lock.
+#[test]
+fn import_into_a_sealed_file_keeps_its_data_key_recipients_and_untouched_ciphertext() {
+    const OTHER: &str = "age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs3290gq";
+    let d = fixture();
+    let root = d.path();
+    let sealed = root.join("stacks/app/env/dev.secrets.tfvars.json");
+    write(
+        root,
+        "stacks/app/variables.tf",
+        &format!("{VARIABLES}\nvariable \"api_token\" {{\n  type      = string\n  sensitive = true\n}}\n"),
+    );
+    seal(
+        root,
+        "stacks/app/env/dev.secrets.tfvars.json",
+        "{\"db_password\": \"a-long-enough-password\", \"api_token\": \"token-nobody-touches\"}",
+    );
+    let rotated = std::process::Command::new(assert_cmd::cargo::cargo_bin("secret-seal"))
+        .args(["rotate", "-i", "--add-age", OTHER])
+        .arg(&sealed)
+        .env("HOME", root)
+        .env("SOPS_AGE_KEY_FILE", demo_key())
+        .status()
+        .unwrap();
+    assert!(rotated.success());
+    let read = || -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(&sealed).unwrap()).unwrap()
+    };
+    let before = read();
+
+    let lock = platform_fs::Lock::on_file(&sealed).unwrap();
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tofu-envs"))
+        .arg("--root")
+        .arg(root)
+        .args(["import", "dev", "stacks/app"])
+        .current_dir(root)
+        .env("HOME", root)
+        .env_remove("SOPS_AGE_KEY")
+        .env("SOPS_AGE_KEY_FILE", demo_key())
+        .env("TF_VAR_db_password", "a-new-and-longer-password")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let mut child = child;
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "import did not wait for the sealed file's lock"
+    );
+    assert_eq!(read(), before, "changed while another held the lock");
+    drop(lock);
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let after = read();
+    assert_eq!(after["api_token"], before["api_token"]);
+    assert_ne!(after["db_password"], before["db_password"]);
+    // The same recipients, each with the same wrapped data key: the data key did not change.
+    assert_eq!(after["sops"]["age"], before["sops"]["age"]);
+    let recipients: Vec<&str> = after["sops"]["age"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["recipient"].as_str().unwrap())
+        .collect();
+    assert!(recipients.contains(&OTHER), "{recipients:?}");
+    assert_eq!(
+        sealed_value(&sealed, "db_password"),
+        "a-new-and-longer-password"
+    );
+    assert_eq!(sealed_value(&sealed, "api_token"), "token-nobody-touches");
+}

@@ -14,25 +14,15 @@ pub(super) fn modify(
     change: impl FnOnce(&mut secret_seal::Branch) -> anyhow::Result<bool>,
 ) -> anyhow::Result<()> {
     let name = file.display().to_string();
-    // Read, change and write under the file's lock: two `set`s at once must not lose one.
-    let _lock = platform_fs::Lock::on_file(file).map_err(|e| Error::Write {
-        path: e.path,
-        source: e.source,
-    })?;
-    let mut f = open_file(file, input_type)?;
-    if f.opened.tree.branches.is_empty() {
-        f.opened.tree.branches.push(secret_seal::Branch::default());
-    }
-    let changed = change(&mut f.opened.tree.branches[0]).with_context(|| name.clone())?;
+    // Opened, changed and written under the file's lock: two `set`s at once must not lose one.
+    let mut f = SealedFile::open(file, input_type.map(Format::from_name))
+        .with_context(|| format!("{name}: cannot open"))?;
+    let changed = change(f.root_mut()).with_context(|| name.clone())?;
     if !changed && !write_unchanged {
         return Ok(());
     }
-    let (format, stores) = (f.format, f.stores);
-    let resealed = f
-        .opened
-        .reseal()
+    f.write(None)
         .with_context(|| format!("{name}: cannot re-seal"))?;
-    atomic::write(file, &resealed.to_bytes(format, stores)?)?;
     Ok(())
 }
 
@@ -129,24 +119,34 @@ pub(super) fn run_editor(path: &Path) -> anyhow::Result<()> {
 
 pub(super) fn edit(file: &Path, input_type: Option<&str>) -> anyhow::Result<()> {
     let name = file.display().to_string();
-    let format = input_type.map_or_else(|| Format::from_path(file), Format::from_name);
-    let existing = if file.exists() {
-        Some(open_file(file, input_type)?)
+    // Opened (or, for a new file, its creation rule found) before the editor starts, and locked
+    // until the result is written: a `set` meanwhile waits instead of being lost.
+    let mut f =
+        SealedFile::open_or_new(file, input_type.map(Format::from_name)).with_context(|| {
+            if file.exists() {
+                format!("{name}: cannot open")
+            } else {
+                format!("{name}: a new file needs a .sops.yaml creation rule")
+            }
+        })?;
+    let format = f.format();
+    let original = zeroize::Zeroizing::new(if f.is_new() {
+        example_document(format).as_bytes().to_vec()
     } else {
-        None
-    };
-    let original = zeroize::Zeroizing::new(match &existing {
-        Some(f) => store::emit_plain(format, &f.opened.tree, f.stores)?,
-        None => example_document(format).as_bytes().to_vec(),
+        store::emit_plain(format, f.tree(), f.stores())?
     });
     // A private directory (0700, in memory where the system allows) and file (0600), named
     // like the original for the editor; removed on every way out, signals included.
-    let scratch =
-        secret_seal::scratch::Scratch::new(file.file_name().unwrap_or(OsStr::new("secrets")))?;
-    atomic::create_new(scratch.file(), &original, 0o600)?;
-    let result = edit_loop(scratch.file(), format, &original);
+    let scratch = platform_fs::scratch::Scratch::new("edit")?;
+    let name_for_editor = file
+        .file_name()
+        .unwrap_or(OsStr::new("secrets"))
+        .to_string_lossy()
+        .into_owned();
+    let plaintext = scratch.write(&name_for_editor, &original)?;
+    let result = edit_loop(&plaintext, format, &original);
     drop(scratch);
-    let edited = match result {
+    *f.tree_mut() = match result {
         Ok(Some(tree)) => tree,
         Ok(None) => {
             eprintln!("{name}: file has not changed");
@@ -154,23 +154,7 @@ pub(super) fn edit(file: &Path, input_type: Option<&str>) -> anyhow::Result<()> 
         }
         Err(e) => return Err(e.context(format!("{name}: not changed"))),
     };
-    let bytes = match existing {
-        Some(mut f) => {
-            f.opened.tree = edited;
-            let stores = f.stores;
-            f.opened.reseal()?.to_bytes(format, stores)?
-        }
-        None => {
-            let config = config::find_for(file)
-                .map(|p| config::Config::load(&p))
-                .transpose()?;
-            let config = config
-                .ok_or_else(|| anyhow!(Error::NoRecipients))
-                .with_context(|| format!("{name}: a new file needs a .sops.yaml creation rule"))?;
-            config.seal_new(file, edited, format)?
-        }
-    };
-    atomic::write_with_mode(file, &bytes, Some(0o600))?;
+    f.write(Some(0o600))?;
     Ok(())
 }
 

@@ -97,7 +97,7 @@ pub(super) fn exec_file(
         atomic::create_new(&path, &plain, 0o600)?;
         (Some(dir), None, path)
     } else {
-        let fifo = secret_seal::handoff::Fifo::new("secret-seal-", &name, plain.clone())
+        let fifo = platform_fs::fifo::Fifo::new("exec-file", &name, plain.clone())
             .map_err(|e| anyhow!("cannot create a FIFO: {e}"))?;
         let path = fifo.path().to_path_buf();
         (None, Some(fifo), path)

@@ -63,13 +63,10 @@ pub(super) fn formats(io: &IoArgs, input: &Input) -> (Format, Format) {
 }
 
 pub(super) fn load_config(io: &IoArgs, input: &Input) -> anyhow::Result<Option<config::Config>> {
-    let path = match &io.config {
-        Some(p) => Some(p.clone()),
-        None => config::find_for(&input.name),
-    };
-    path.map(|p| config::Config::load(&p))
-        .transpose()
-        .map_err(Into::into)
+    match &io.config {
+        Some(p) => Ok(Some(config::Config::load(p)?)),
+        None => Ok(secret_seal::file::covering_config(&input.name)?),
+    }
 }
 
 pub(super) fn emit_options(io: &IoArgs, config: Option<&config::Config>) -> EmitOptions {
@@ -116,14 +113,7 @@ pub(super) fn open_file(file: &Path, input_type: Option<&str>) -> anyhow::Result
     })
 }
 
-/// How the `.sops.yaml` covering `file` says its store is written (indentation); sops's
-/// defaults where none does, or it cannot be read.
-pub(super) fn stores_for(file: &Path) -> EmitOptions {
-    config::find_for(file)
-        .and_then(|p| config::Config::load(&p).ok())
-        .map(|c| c.stores)
-        .unwrap_or_default()
-}
+pub(super) use secret_seal::file::stores_for;
 
 /// The recipients of a file's key groups, to wrap a data key for them again.
 pub(super) fn groups_of(meta: &secret_seal::Metadata) -> anyhow::Result<Vec<Vec<Recipient>>> {

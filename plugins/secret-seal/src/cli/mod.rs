@@ -9,7 +9,7 @@ use secret_seal::error::code;
 use secret_seal::store::EmitOptions;
 use secret_seal::{
     atomic, config, keys, store, treepath, Error, Format, Recipient, Rule, SealOptions, Sealed,
-    Tree, Value,
+    SealedFile, Tree, Value,
 };
 
 mod change;

@@ -147,7 +147,7 @@ pub(super) fn gc(
         tofu_envs::gc::destroy_expired(layout, ignore_version, &|note| eprintln!("{note}"))?;
     }
     let expired = tofu_envs::gc::gc(
-        &layout,
+        layout,
         tofu_envs::gc::GcOptions {
             dry_run,
             force,

@@ -77,7 +77,7 @@ fn run_engine(
             }
             Engine::Terragrunt(_) => {
                 let plaintext = Zeroizing::new(secrets.as_bytes().to_vec());
-                let f = secret_seal::handoff::Fifo::new("tofu-envs-", "secrets.tfvars", plaintext)
+                let f = platform_fs::fifo::Fifo::new("run", "secrets.tfvars", plaintext)
                     .map_err(|e| Error::Engine(format!("cannot create a FIFO: {e}")))?;
                 for a in &mut args {
                     *a = a.replace("@SECRETS@", &f.path().display().to_string());

@@ -1,6 +1,7 @@
-//! Handing plaintext to another program without writing it to disk: a FIFO in a private (0700)
-//! temporary directory, written by a thread while the program runs (`secret-seal exec-file`,
-//! and `tofu-envs run` for terragrunt, whose Go runtime closes inherited descriptors).
+//! Handing plaintext to another program without writing it to disk: a FIFO in the private
+//! scratch place ([`crate::scratch`]), written by a thread while the program runs (`secret-seal
+//! exec-file`, and `tofu-envs run` for terragrunt, whose Go runtime closes inherited
+//! descriptors).
 
 use std::io::{Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
@@ -14,17 +15,14 @@ pub struct Fifo {
     path: PathBuf,
     writer: Option<JoinHandle<()>>,
     // Last: removed after the writer is done.
-    _dir: tempfile::TempDir,
+    _dir: crate::scratch::Scratch,
 }
 
 impl Fifo {
-    /// A FIFO named `name` in a new private directory whose name starts with `prefix`; a thread
-    /// writes `plaintext` into it as soon as a reader opens it.
-    pub fn new(prefix: &str, name: &str, plaintext: Zeroizing<Vec<u8>>) -> std::io::Result<Fifo> {
-        let dir = tempfile::Builder::new()
-            .prefix(prefix)
-            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
-            .tempdir()?;
+    /// A FIFO named `name` in a new scratch directory for `purpose`; a thread writes
+    /// `plaintext` into it as soon as a reader opens it.
+    pub fn new(purpose: &str, name: &str, plaintext: Zeroizing<Vec<u8>>) -> std::io::Result<Fifo> {
+        let dir = crate::scratch::Scratch::new(purpose)?;
         let path = dir.path().join(name);
         nix::unistd::mkfifo(
             &path,
@@ -92,7 +90,7 @@ mod tests {
     fn a_fifo_nobody_opens_is_finished_without_waiting() {
         // Many times: the race this guards against lost about one run in a few hundred.
         for _ in 0..200 {
-            let f = Fifo::new("handoff-test-", "s", Zeroizing::new(b"secret".to_vec())).unwrap();
+            let f = Fifo::new("fifo-test", "s", Zeroizing::new(b"secret".to_vec())).unwrap();
             let dir = f.path().parent().unwrap().to_path_buf();
             f.finish();
             assert!(!dir.exists());
@@ -102,7 +100,7 @@ mod tests {
     #[test]
     fn a_reader_gets_every_byte() {
         let data: Vec<u8> = (0..200_000u32).map(|i| i as u8).collect();
-        let f = Fifo::new("handoff-test-", "s", Zeroizing::new(data.clone())).unwrap();
+        let f = Fifo::new("fifo-test", "s", Zeroizing::new(data.clone())).unwrap();
         let got = std::fs::read(f.path()).unwrap();
         assert_eq!(got, data);
         f.finish();
@@ -111,7 +109,7 @@ mod tests {
     #[test]
     fn a_reader_that_leaves_early_does_not_block_the_finish() {
         let data = vec![7u8; 1 << 20];
-        let f = Fifo::new("handoff-test-", "s", Zeroizing::new(data)).unwrap();
+        let f = Fifo::new("fifo-test", "s", Zeroizing::new(data)).unwrap();
         let mut r = std::fs::File::open(f.path()).unwrap();
         let mut first = [0u8; 10];
         r.read_exact(&mut first).unwrap();
