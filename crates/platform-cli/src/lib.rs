@@ -3,6 +3,8 @@
 //! scripts and the manual page made from its clap definition (what the release archives
 //! install), and output that ends quietly at a closed pipe (`... | head -1`).
 
+pub mod exit;
+
 use std::io::{self, IsTerminal, Write};
 
 use owo_colors::OwoColorize;

@@ -63,4 +63,31 @@ pub enum Error {
     NoHome,
 }
 
+impl Error {
+    /// Which kind of failure this is, as the exit-code policy every tool shares counts it: a
+    /// file, server or lock that failed us is an operation that failed (1); everything the user
+    /// can fix in what they typed or in an input file is bad usage or input (2).
+    pub fn kind(&self) -> platform_cli::exit::Kind {
+        use platform_cli::exit::Kind;
+        match self {
+            Error::Read { .. }
+            | Error::Write { .. }
+            | Error::KubectlLock(_)
+            | Error::Cluster(_) => Kind::Failed,
+            Error::UnsupportedKubeconfig { .. }
+            | Error::BadTeamKubeconfig { .. }
+            | Error::UnknownTeam(..)
+            | Error::AmbiguousTeam(..)
+            | Error::NoKubeconfig(..)
+            | Error::NoPrevious(_)
+            | Error::NoCurrentContext(_)
+            | Error::UnknownContext(..)
+            | Error::Layout(_)
+            | Error::BadNamespace(_)
+            | Error::State { .. }
+            | Error::NoHome => Kind::Usage,
+        }
+    }
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;

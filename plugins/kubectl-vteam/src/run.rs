@@ -4,9 +4,8 @@
 //! pointing at it. This is what `shell` and `exec` do; `env` prints a line for `eval` instead.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
@@ -43,13 +42,6 @@ impl Scratch {
     }
 }
 
-/// kubectl vteam's exit code for a child's status: its code, or 128 + the signal, as shells do.
-pub fn exit_code(status: ExitStatus) -> i32 {
-    status
-        .code()
-        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0))
-}
-
 fn command(argv: &[String], kubeconfig: &Path, key: &str) -> Command {
     let mut cmd = Command::new(&argv[0]);
     cmd.args(&argv[1..])
@@ -72,7 +64,7 @@ pub fn run_one(target: &Target, argv: &[String]) -> Result<i32> {
         .status()
         .map_err(|e| spawn_error(argv, e))?;
     drop(scratch);
-    Ok(exit_code(status))
+    Ok(platform_cli::exit::of_child(status))
 }
 
 /// The result of one team's run under `exec --all`.
@@ -116,7 +108,10 @@ pub fn run_all(targets: &[Target], argv: &[String]) -> Result<Vec<Outcome>> {
                 for h in [out, err].into_iter().flatten() {
                     let _ = h.join();
                 }
-                child.wait().map(exit_code).map_err(|e| e.to_string())
+                child
+                    .wait()
+                    .map(platform_cli::exit::of_child)
+                    .map_err(|e| e.to_string())
             }
             Err(e) => Err(e),
         };

@@ -375,22 +375,31 @@ fn ns_prints_goes_back_and_refuses_bad_names() {
 #[test]
 fn credentials_left_by_a_killed_run_are_swept_by_the_next() {
     let (desk, _server) = desk();
+    // The scratch place's base: a private XDG_RUNTIME_DIR, as a login session has.
     let tmp = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(
+        tmp.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .unwrap();
     let dead = {
         let mut c = std::process::Command::new("true").spawn().unwrap();
         let pid = c.id();
         c.wait().unwrap();
         pid
     };
-    let orphan = tmp.path().join(format!("kubectl-vteam-{dead}-abc123"));
+    let orphan = tmp
+        .path()
+        .join(format!("platform-scratch-{dead}-kubeconfig-abc123"));
     std::fs::create_dir(&orphan).unwrap();
     std::fs::write(orphan.join("team-a.kubeconfig"), "token: secret\n").unwrap();
-    let live = tmp
-        .path()
-        .join(format!("kubectl-vteam-{}-def456", std::process::id()));
+    let live = tmp.path().join(format!(
+        "platform-scratch-{}-kubeconfig-def456",
+        std::process::id()
+    ));
     std::fs::create_dir(&live).unwrap();
     desk.vteam()
-        .env("TMPDIR", tmp.path())
+        .env("XDG_RUNTIME_DIR", tmp.path())
         .args(["exec", "team-a", "--", "true"])
         .assert()
         .success();

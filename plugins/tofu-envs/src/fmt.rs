@@ -37,16 +37,28 @@ impl Default for Options {
     }
 }
 
-fn parse_bool(flag: &str, v: &str) -> Result<bool, String> {
+/// A `fmt` command line tofu would refuse, in tofu's words.
+#[derive(Debug, thiserror::Error)]
+pub enum ArgError {
+    #[error("invalid boolean value {value:?} for -{flag}")]
+    NotABool { flag: String, value: String },
+    #[error("flag provided but not defined: -{0}")]
+    Undefined(String),
+}
+
+fn parse_bool(flag: &str, v: &str) -> Result<bool, ArgError> {
     match v {
         "true" | "1" | "t" | "T" | "TRUE" | "True" => Ok(true),
         "false" | "0" | "f" | "F" | "FALSE" | "False" => Ok(false),
-        _ => Err(format!("invalid boolean value {v:?} for -{flag}")),
+        _ => Err(ArgError::NotABool {
+            flag: flag.into(),
+            value: v.into(),
+        }),
     }
 }
 
 /// Parses tofu's flag syntax: `-flag`, `--flag`, `-flag=value`; flags end at the first path.
-pub fn parse_args(args: &[String]) -> Result<Options, String> {
+pub fn parse_args(args: &[String]) -> Result<Options, ArgError> {
     let mut o = Options::default();
     let mut rest = args.iter();
     for arg in rest.by_ref() {
@@ -71,7 +83,7 @@ pub fn parse_args(args: &[String]) -> Result<Options, String> {
             "recursive" => o.recursive = b(value)?,
             "terragrunt" => o.terragrunt = b(value)?,
             "no-color" => {}
-            _ => return Err(format!("flag provided but not defined: -{name}")),
+            _ => return Err(ArgError::Undefined(name.into())),
         }
     }
     o.paths.extend(rest.cloned());

@@ -92,6 +92,18 @@ pub fn required_versions(dir: &Path) -> Vec<Required> {
 
 /// A version as go-version reads it: numeric segments (a missing one is 0), then a pre-release
 /// (metadata ignored).
+/// A version or constraint that cannot be read.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum VersionError {
+    #[error("{0:?} is not a version")]
+    NotAVersion(String),
+    #[error("cannot read the constraint {constraint:?}: {source}")]
+    Constraint {
+        constraint: String,
+        source: Box<VersionError>,
+    },
+}
+
 #[derive(Debug, Clone)]
 pub struct Version {
     segments: Vec<u64>,
@@ -99,7 +111,7 @@ pub struct Version {
 }
 
 impl Version {
-    pub fn parse(s: &str) -> Result<Version, String> {
+    pub fn parse(s: &str) -> Result<Version, VersionError> {
         let s = s.trim().trim_start_matches('v');
         let s = s.split('+').next().unwrap_or(s);
         let (numbers, pre) = match s.split_once('-') {
@@ -110,11 +122,11 @@ impl Version {
             .split('.')
             .map(|n| {
                 n.parse::<u64>()
-                    .map_err(|_| format!("{s:?} is not a version"))
+                    .map_err(|_| VersionError::NotAVersion(s.to_string()))
             })
             .collect::<Result<Vec<_>, _>>()?;
         if segments.is_empty() || segments.len() > 3 {
-            return Err(format!("{s:?} is not a version"));
+            return Err(VersionError::NotAVersion(s.to_string()));
         }
         Ok(Version { segments, pre })
     }
@@ -157,15 +169,17 @@ impl PartialOrd for Version {
 
 /// Whether `version` meets every comma-separated part of `constraint`. As go-version, a
 /// pre-release only meets a constraint naming a pre-release of the same version.
-pub fn satisfies(version: &Version, constraint: &str) -> Result<bool, String> {
+pub fn satisfies(version: &Version, constraint: &str) -> Result<bool, VersionError> {
     for part in constraint.split(',') {
         let part = part.trim();
         let (op, rest) = ["~>", ">=", "<=", "!=", ">", "<", "="]
             .iter()
             .find_map(|op| part.strip_prefix(op).map(|r| (*op, r)))
             .unwrap_or(("=", part));
-        let want = Version::parse(rest)
-            .map_err(|e| format!("cannot read the constraint {constraint:?}: {e}"))?;
+        let want = Version::parse(rest).map_err(|e| VersionError::Constraint {
+            constraint: constraint.to_string(),
+            source: Box::new(e),
+        })?;
         if version.pre.is_some()
             && (want.pre.is_none() || want.segments[..] != version.segments[..])
         {

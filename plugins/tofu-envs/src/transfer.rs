@@ -96,8 +96,8 @@ pub fn parse_exports(text: &str) -> Vec<(String, Zeroizing<String>)> {
 /// is, any other value as HCL, as tofu reads a `TF_VAR_` of that type.
 pub fn pairs_from_tfvars(
     text: &str,
-) -> std::result::Result<Vec<(String, Zeroizing<String>)>, String> {
-    let assignments = value::parse_tfvars(text).map_err(|e| e.to_string())?;
+) -> std::result::Result<Vec<(String, Zeroizing<String>)>, hcl_format::SyntaxError> {
+    let assignments = value::parse_tfvars(text)?;
     Ok(assignments
         .into_iter()
         .map(|a| {
@@ -232,11 +232,24 @@ pub fn import(
     Ok(result)
 }
 
+/// Why a var file cannot be edited in place.
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    /// hcl-edit could not read it.
+    #[error("{0}")]
+    Parse(String),
+    #[error(transparent)]
+    Format(#[from] hcl_format::SyntaxError),
+}
+
 /// A var file's text with `values` set: an attribute that is there gets its value replaced where
 /// it is; one that is not is added at the end, formatted. Every other byte stays.
-pub fn with_values(text: &str, values: &[(String, Value)]) -> std::result::Result<String, String> {
+pub fn with_values(
+    text: &str,
+    values: &[(String, Value)],
+) -> std::result::Result<String, EditError> {
     use hcl_edit::Span;
-    let body = hcl_edit::parser::parse_body(text).map_err(|e| e.to_string())?;
+    let body = hcl_edit::parser::parse_body(text).map_err(|e| EditError::Parse(e.to_string()))?;
     let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
     let mut added = String::new();
     for (name, v) in values {
@@ -251,8 +264,7 @@ pub fn with_values(text: &str, values: &[(String, Value)]) -> std::result::Resul
         out.replace_range(range, &replacement);
     }
     if !added.is_empty() {
-        let added =
-            crate::hcl::format(&added, crate::hcl::Mode::Tofu).map_err(|e| e.to_string())?;
+        let added = crate::hcl::format(&added, crate::hcl::Mode::Tofu)?;
         if !out.is_empty() && !out.ends_with('\n') {
             out.push('\n');
         }

@@ -35,9 +35,28 @@ pub struct Mismatch {
     pub message: String,
 }
 
+/// A type expression tofu would not take.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TypeError {
+    #[error("unknown type {0:?}")]
+    Unknown(String),
+    #[error("tuple() takes a list of types")]
+    TupleArguments,
+    #[error("object attribute names must be names")]
+    ObjectAttributeName,
+    #[error("object() takes an object of attribute types")]
+    ObjectArguments,
+    #[error("unknown type constructor {0}()")]
+    UnknownConstructor(String),
+    #[error("{0}() needs an argument")]
+    Arguments(String),
+    #[error("unsupported type expression")]
+    Unsupported,
+}
+
 impl Type {
     /// A type expression of variables.tf, as hcl-rs parsed it.
-    pub fn from_hcl(e: &hcl::Expression) -> Result<Type, String> {
+    pub fn from_hcl(e: &hcl::Expression) -> Result<Type, TypeError> {
         use hcl::Expression as E;
         match e {
             E::Variable(v) => match v.as_str() {
@@ -49,20 +68,20 @@ impl Type {
                 "list" => Ok(Type::List(Box::new(Type::Any))),
                 "map" => Ok(Type::Map(Box::new(Type::Any))),
                 "set" => Ok(Type::Set(Box::new(Type::Any))),
-                other => Err(format!("unknown type {other:?}")),
+                other => Err(TypeError::Unknown(other.to_string())),
             },
             // Pre-0.12 quoted types.
             E::String(s) => match s.as_str() {
                 "string" => Ok(Type::String),
                 "list" => Ok(Type::List(Box::new(Type::String))),
                 "map" => Ok(Type::Map(Box::new(Type::String))),
-                other => Err(format!("unknown type {other:?}")),
+                other => Err(TypeError::Unknown(other.to_string())),
             },
             E::FuncCall(f) => {
                 let arg = |i: usize| {
                     f.args
                         .get(i)
-                        .ok_or_else(|| format!("{}() needs an argument", f.name.name))
+                        .ok_or_else(|| TypeError::Arguments(f.name.name.to_string()))
                 };
                 match f.name.name.as_str() {
                     "list" => Ok(Type::List(Box::new(Type::from_hcl(arg(0)?)?))),
@@ -72,7 +91,7 @@ impl Type {
                         E::Array(items) => Ok(Type::Tuple(
                             items.iter().map(Type::from_hcl).collect::<Result<_, _>>()?,
                         )),
-                        _ => Err("tuple() takes a list of types".into()),
+                        _ => Err(TypeError::TupleArguments),
                     },
                     "object" => match arg(0)? {
                         E::Object(attrs) => {
@@ -81,12 +100,14 @@ impl Type {
                                 let name = match k {
                                     hcl::ObjectKey::Identifier(i) => i.to_string(),
                                     hcl::ObjectKey::Expression(E::String(s)) => s.clone(),
-                                    _ => return Err("object attribute names must be names".into()),
+                                    _ => return Err(TypeError::ObjectAttributeName),
                                 };
                                 let (ty, optional) = match v {
                                     E::FuncCall(o) if o.name.name.as_str() == "optional" => (
                                         Type::from_hcl(
-                                            o.args.first().ok_or("optional() needs a type")?,
+                                            o.args
+                                                .first()
+                                                .ok_or(TypeError::Arguments("optional".into()))?,
                                         )?,
                                         true,
                                     ),
@@ -96,12 +117,12 @@ impl Type {
                             }
                             Ok(Type::Object(out))
                         }
-                        _ => Err("object() takes an object of attribute types".into()),
+                        _ => Err(TypeError::ObjectArguments),
                     },
-                    other => Err(format!("unknown type constructor {other}()")),
+                    other => Err(TypeError::UnknownConstructor(other.to_string())),
                 }
             }
-            _ => Err("unsupported type expression".into()),
+            _ => Err(TypeError::Unsupported),
         }
     }
 

@@ -22,7 +22,7 @@ pub(super) fn run_child(mut cmd: std::process::Command) -> anyhow::Result<i32> {
     let status = cmd
         .status()
         .with_context(|| format!("cannot run {:?}", cmd.get_program()))?;
-    Ok(status.code().unwrap_or(130))
+    Ok(platform_cli::exit::of_child(status))
 }
 
 /// How a value reaches an environment variable: strings as they are, scalars as text, lists

@@ -96,11 +96,7 @@ pub(super) fn run_command(
         let stack = &layout.stacks[selected[0]];
         let inv = run::invocation(layout, stack, env, args)?;
         let status = run::execute_interactive(stack, env, &inv)?;
-        // Killed by a signal (Ctrl-C): 128 + its number, as a shell reports it.
-        use std::os::unix::process::ExitStatusExt;
-        return Ok(status
-            .code()
-            .unwrap_or_else(|| 128 + status.signal().unwrap_or(0)));
+        return Ok(platform_cli::exit::of_child(status));
     }
     let results = run::run_all(
         layout,
