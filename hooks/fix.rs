@@ -16,11 +16,7 @@ pub fn hint(path: &str) -> String {
 
 fn invocation() -> String {
     let me = std::env::current_exe().ok();
-    let on_path = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|d| d.join("platform-hooks"))
-            .find(|p| p.is_file())
-    });
+    let on_path = which::which("platform-hooks").ok();
     match (me, on_path) {
         (Some(me), Some(found)) if same_file(&me, &found) => "platform-hooks".into(),
         (Some(me), _) => shell_words::quote(&me.display().to_string()).into_owned(),

@@ -1,63 +1,17 @@
-//! The few time formats sops needs: `lastmodified` (RFC3339, UTC, no fraction) and YAML
-//! timestamps (yaml.v3's four layouts, re-emitted as Go's RFC3339Nano).
+//! The few time formats sops needs: `lastmodified` (RFC3339, UTC, no fraction; jiff's clock and
+//! formatting) and YAML timestamps (yaml.v3's four layouts, re-emitted as Go's RFC3339Nano).
+//! The YAML reader stays hand-written on purpose: which texts yaml.v3 takes as a timestamp, and
+//! the exact RFC3339Nano text it writes back, are what byte-exact compatibility needs, and no
+//! time crate reads those layouts as Go does.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
-/// `time.Now().UTC().Format(time.RFC3339)`.
+/// `time.Now().UTC().Format(time.RFC3339)`: whole seconds, `Z`.
 pub fn now_rfc3339() -> String {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0) as i64;
-    format_utc(secs)
+    format_utc(jiff::Timestamp::now())
 }
 
-pub fn format_utc(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-/// Seconds since the epoch of an RFC3339 UTC time as [`format_utc`] writes it.
-pub fn parse_utc(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[10] != b'T' {
-        return None;
-    }
-    let n = |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<i64>().ok());
-    let (y, m, d) = (n(0..4)?, n(5..7)?, n(8..10)?);
-    let (hh, mm, ss) = (n(11..13)?, n(14..16)?, n(17..19)?);
-    Some(days_from_civil(y, m, d) * 86_400 + hh * 3600 + mm * 60 + ss)
-}
-
-/// Howard Hinnant's civil-to-days algorithm, the inverse of [`civil_from_days`].
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// Howard Hinnant's days-to-civil algorithm.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
+/// RFC3339 in UTC without a fraction, as Go's `time.RFC3339` writes a UTC time.
+pub fn format_utc(t: jiff::Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 pub fn is_rfc3339(s: &str) -> bool {
@@ -157,11 +111,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parse_utc_inverts_format_utc() {
-        for secs in [0, 951_782_400, 1_700_000_000, 4_102_444_799] {
-            assert_eq!(parse_utc(&format_utc(secs)), Some(secs));
-        }
-        assert_eq!(parse_utc("not a time"), None);
+    fn lastmodified_is_go_rfc3339_in_utc() {
+        let at = |secs| format_utc(jiff::Timestamp::from_second(secs).unwrap());
+        assert_eq!(at(0), "1970-01-01T00:00:00Z");
+        assert_eq!(at(1_700_000_000), "2023-11-14T22:13:20Z");
+        assert!(is_rfc3339(&now_rfc3339()));
     }
 
     /// Found by fuzzing (sops_metadata): a date followed by a multi-byte character panicked.
@@ -192,7 +146,5 @@ mod tests {
         assert_eq!(parse_timestamp("2024-1-2").unwrap(), "2024-01-02T00:00:00Z");
         assert!(parse_timestamp("2023-02-29").is_none());
         assert!(parse_timestamp("1:20").is_none());
-        assert_eq!(format_utc(0), "1970-01-01T00:00:00Z");
-        assert_eq!(format_utc(1_700_000_000), "2023-11-14T22:13:20Z");
     }
 }

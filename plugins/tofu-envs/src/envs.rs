@@ -161,12 +161,20 @@ pub fn parse_ttl(s: &str) -> Result<i64> {
         .map_err(|e| Error::Usage(format!("invalid --ttl: {e}")))
 }
 
-pub use secret_seal::time::parse_utc;
+/// Seconds since the epoch of a registry time (RFC3339); None when it is not one.
+pub fn parse_utc(s: &str) -> Option<i64> {
+    s.parse::<jiff::Timestamp>().ok().map(|t| t.as_second())
+}
+
+/// A registry time: RFC3339 in UTC, whole seconds.
+fn format_utc(secs: i64) -> String {
+    jiff::Timestamp::from_second(secs)
+        .map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
 
 pub(crate) fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+    jiff::Timestamp::now().as_second()
 }
 
 pub struct NewOptions {
@@ -309,8 +317,8 @@ fn register(layout: &Layout, name: &str, secs: i64) -> Result<String> {
     let mut reg: Registry = layout.registry()?;
     let now = now();
     let entry = RegistryEntry {
-        created: secret_seal::time::format_utc(now),
-        expires: secret_seal::time::format_utc(now + secs),
+        created: format_utc(now),
+        expires: format_utc(now + secs),
     };
     let expires = entry.expires.clone();
     reg.environments.insert(name.to_string(), entry);
@@ -427,7 +435,7 @@ pub fn extend(layout: &Layout, env: &str, ttl: &str) -> Result<String> {
     let secs = parse_ttl(ttl)?;
     let _lock = platform_fs::Lock::on_dir(&layout.root)?;
     let mut reg = layout.registry()?;
-    let expires = secret_seal::time::format_utc(now() + secs);
+    let expires = format_utc(now() + secs);
     match reg.environments.get_mut(env) {
         Some(entry) => entry.expires = expires.clone(),
         None => {
