@@ -93,19 +93,30 @@ fn guard(target: &Path, existing: &fs::Metadata) -> io::Result<()> {
     if nix::unistd::access(target, nix::unistd::AccessFlags::W_OK).is_err() {
         return Err(io::Error::new(
             io::ErrorKind::PermissionDenied,
-            format!(
+            Refused(format!(
                 "the file is read-only (mode {:o}); make it writable (chmod u+w) or pass --force",
                 existing.mode() & 0o7777
-            ),
+            )),
         ));
     }
     if existing.nlink() > 1 {
-        return Err(io::Error::other(format!(
+        return Err(io::Error::other(Refused(format!(
             "the file has {} hard links, and replacing it would leave the other names with the old content; remove the other links (find / -samefile FILE) or pass --force",
             existing.nlink()
-        )));
+        ))));
     }
     Ok(())
+}
+
+/// A write refused before it was tried (a read-only or hard-linked file): the user's to change,
+/// or to override with `--force`, so bad input (exit 2) rather than a failed operation.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Refused(String);
+
+/// Whether `e` is a write refused by the guard ([`Refused`]), not one that failed.
+pub fn is_refusal(e: &io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<Refused>())
 }
 
 /// Replaces (or creates) the file at `path` with `bytes`; a new file gets `new_mode`.
@@ -324,4 +335,19 @@ fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "file".into())
+}
+
+#[cfg(test)]
+mod refusal_tests {
+    #[test]
+    fn a_hard_linked_file_is_refused_not_failed() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a");
+        std::fs::write(&a, "x").unwrap();
+        std::fs::hard_link(&a, dir.path().join("b")).unwrap();
+        let e = super::write(&a, b"y", 0o600).unwrap_err();
+        assert!(super::is_refusal(&e.source), "{e}");
+        let other = std::io::Error::other("disk full");
+        assert!(!super::is_refusal(&other));
+    }
 }

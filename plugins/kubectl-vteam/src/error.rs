@@ -70,6 +70,8 @@ impl Error {
     pub fn kind(&self) -> platform_cli::exit::Kind {
         use platform_cli::exit::Kind;
         match self {
+            // Refused before it was tried (read-only, hard links): the user's to fix or --force.
+            Error::Write { source, .. } if platform_fs::is_refusal(source) => Kind::Usage,
             Error::Read { .. }
             | Error::Write { .. }
             | Error::KubectlLock(_)

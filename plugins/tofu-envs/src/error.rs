@@ -73,6 +73,8 @@ fn did_you_mean(s: Option<&str>) -> String {
 impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
+            // Refused before it was tried (read-only, hard links): the user's to fix or --force.
+            Error::Write(e) if platform_fs::is_refusal(&e.source) => 2,
             Error::Write(_) | Error::Read { .. } | Error::Seal { .. } | Error::Engine(_) => 1,
             Error::Layout(_)
             | Error::Invalid { .. }
