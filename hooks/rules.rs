@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
+use hcl_format::Mode;
 use regex::Regex;
 use serde::Serialize;
-use tofu_envs::hcl::Mode;
 
 use crate::staged::{Repo, Staged};
 use crate::Hook;
@@ -68,7 +68,7 @@ pub fn fmt(hook: Hook, repo: &Repo, files: &[Staged], fix: bool) -> Vec<Finding>
             continue;
         };
         // As `tofu fmt -check FILE` judges the file on disk: hclwrite's bytes, no newline added.
-        let formatted = match tofu_envs::hcl::format_file_report(text, want) {
+        let formatted = match hcl_format::format_file_report(text, want) {
             Ok(report) if !report.lossy.is_empty() => {
                 // `tofu fmt -check` refuses the file, and its own rewrite would corrupt it:
                 // only the user can fix it, as the message says.

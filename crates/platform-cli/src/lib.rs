@@ -5,6 +5,14 @@
 
 pub mod exit;
 
+/// The flags every tool that writes files takes, defined once.
+#[derive(clap::Args, Debug, Clone, Copy, Default)]
+pub struct WriteFlags {
+    /// Write read-only files, and files with other hard links (breaking the link), which are otherwise refused
+    #[arg(long, global = true)]
+    pub force: bool,
+}
+
 use std::io::{self, IsTerminal, Write};
 
 use owo_colors::OwoColorize;

@@ -104,7 +104,7 @@ fn main() {
     }
 }
 
-fn collect(dir: &Path, out: &mut Vec<(PathBuf, tofu_envs::hcl::Mode)>) {
+fn collect(dir: &Path, out: &mut Vec<(PathBuf, hcl_format::Mode)>) {
     let mut entries: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap())
@@ -116,7 +116,7 @@ fn collect(dir: &Path, out: &mut Vec<(PathBuf, tofu_envs::hcl::Mode)>) {
             if !e.file_name().to_string_lossy().starts_with('.') {
                 collect(&p, out);
             }
-        } else if let Some(mode) = tofu_envs::hcl::Mode::for_path(&p) {
+        } else if let Some(mode) = hcl_format::Mode::for_path(&p) {
             // The same files terraform fmt takes, for a like-for-like comparison.
             let name = p.to_string_lossy();
             if name.ends_with(".tf") || name.ends_with(".tfvars") || name.ends_with(".tftest.hcl") {

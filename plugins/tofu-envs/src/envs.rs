@@ -399,7 +399,7 @@ fn scaffold(layout: &Layout, stack: &Stack, env: &str) -> Result<Vec<PathBuf>> {
         }
     }
     let path = stack.plain_file(env);
-    let formatted = crate::hcl::format(&plain, crate::hcl::Mode::Tofu)
+    let formatted = hcl_format::format(&plain, hcl_format::Mode::Tofu)
         .map_err(|e| Error::invalid(&path)(e.to_string()))?;
     platform_fs::write(&path, formatted.as_bytes(), 0o644)?;
     Ok(vec![path])

@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::hcl::{self, Mode};
+use hcl_format::{self, Mode};
 
 /// Exit codes as tofu's: 0 ok, 2 errors, 3 `-check` found files to format.
 pub const EXIT_CHECK_FAILED: i32 = 3;
@@ -160,7 +160,7 @@ pub enum Outcome {
     },
     /// tofu would rewrite the file into something that means something else or does not
     /// parse: reported as tofu reports it, never written.
-    Lossy(Vec<hcl::Lossy>),
+    Lossy(Vec<hcl_format::Lossy>),
     Invalid(String),
 }
 
@@ -172,7 +172,7 @@ pub fn format_file(path: &Path, mode: Mode) -> Outcome {
     let Ok(text) = String::from_utf8(original) else {
         return Outcome::Invalid(format!("{}: the file is not valid UTF-8", path.display()));
     };
-    match hcl::format_file_report(&text, mode) {
+    match hcl_format::format_file_report(&text, mode) {
         Ok(f) if !f.lossy.is_empty() => Outcome::Lossy(f.lossy),
         Ok(f) if f.text == text => Outcome::Unchanged,
         Ok(f) => Outcome::Changed {
@@ -377,7 +377,7 @@ fn run_stdin(
     } else {
         Mode::Tofu
     };
-    match hcl::format_file_report(&src, mode) {
+    match hcl_format::format_file_report(&src, mode) {
         Ok(f) if !f.lossy.is_empty() => {
             let checking = o.check || o.diff;
             for l in &f.lossy {

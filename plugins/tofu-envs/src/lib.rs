@@ -11,8 +11,6 @@ pub mod fmt;
 pub mod fresh;
 pub mod gc;
 pub mod graph;
-/// The HCL lexer, parser and formatter (its own crate, shared with secret-seal's tfvars).
-pub use hcl_format as hcl;
 pub mod layout;
 pub mod pin;
 pub mod run;

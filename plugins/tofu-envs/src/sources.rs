@@ -5,9 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::hcl::SyntaxError;
 use crate::layout::{Layout, Stack};
 use crate::value::{self, Located, Value};
+use hcl_format::SyntaxError;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum SourceKind {
@@ -163,7 +163,7 @@ pub fn json_key_position(text: &str, key: &str) -> (usize, usize) {
     let compact = text
         .find(&needle)
         .or_else(|| text.find(&needle.replace(':', " :")));
-    compact.map_or((1, 1), |off| crate::hcl::line_col(text, off))
+    compact.map_or((1, 1), |off| hcl_format::line_col(text, off))
 }
 
 /// Where `name = ...` stands inside the `inputs = { ... }` of a terragrunt file.
@@ -181,7 +181,7 @@ fn input_position(text: &str, name: &str) -> (usize, usize) {
         let before_ok = text[..at].ends_with([' ', '\t', '\n', '{', ',']);
         let after = text[at + name.len()..].trim_start_matches([' ', '\t']);
         if before_ok && (after.starts_with('=') || after.starts_with(':')) {
-            return crate::hcl::line_col(text, at);
+            return hcl_format::line_col(text, at);
         }
         from = at + name.len();
     }

@@ -264,7 +264,7 @@ pub fn with_values(
         out.replace_range(range, &replacement);
     }
     if !added.is_empty() {
-        let added = crate::hcl::format(&added, crate::hcl::Mode::Tofu)?;
+        let added = hcl_format::format(&added, hcl_format::Mode::Tofu)?;
         if !out.is_empty() && !out.ends_with('\n') {
             out.push('\n');
         }

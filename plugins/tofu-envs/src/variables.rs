@@ -4,9 +4,9 @@
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
 
-use crate::hcl::lexer::{self, Kind};
 use crate::types::Type;
 use crate::value::Value;
+use hcl_format::lexer::{self, Kind};
 
 #[derive(Debug, Clone)]
 pub struct Variable {
@@ -162,7 +162,7 @@ fn variable_positions(src: &str) -> Vec<(String, usize, usize)> {
                 _ => None,
             };
             if let Some(label) = label {
-                let (line, col) = crate::hcl::line_col(src, t.offset);
+                let (line, col) = hcl_format::line_col(src, t.offset);
                 out.push((label.to_string(), line, col));
             }
         }

@@ -37,7 +37,7 @@ fn write_tree(root: &Path) -> (Vec<String>, Vec<String>) {
         };
         // `.tf` only: terraform, one of the engines, does not take tofu's own `.tofu` files.
         let name = format!("{dir}/case{seed}.tf");
-        match tofu_envs::hcl::format_file_report(&text, tofu_envs::hcl::Mode::Tofu) {
+        match hcl_format::format_file_report(&text, hcl_format::Mode::Tofu) {
             Err(_) => {
                 rejected.push(text);
                 continue;

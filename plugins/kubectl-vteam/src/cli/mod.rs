@@ -56,9 +56,8 @@ struct Cli {
     /// kubectl's flag: how long to wait for an API server (e.g. 5s, 500ms)
     #[arg(long, global = true, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
     request_timeout: Duration,
-    /// Write read-only files, and files with other hard links (breaking the link), which are otherwise refused
-    #[arg(long, global = true)]
-    force: bool,
+    #[command(flatten)]
+    write: platform_cli::WriteFlags,
     #[command(subcommand)]
     command: Option<Cmd>,
 }
@@ -153,7 +152,7 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 
 pub fn main() -> i32 {
     let cli = Cli::parse();
-    platform_fs::force_writes(cli.force);
+    platform_fs::force_writes(cli.write.force);
     if !matches!(cli.command, Some(Cmd::Exec { .. } | Cmd::Shell { .. })) {
         platform_cli::end_quietly_at_closed_pipe();
     }

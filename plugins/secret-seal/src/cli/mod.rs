@@ -38,9 +38,8 @@ const FORMATS: [&str; 6] = ["yaml", "json", "dotenv", "ini", "binary", "tfvars"]
     max_term_width = 100
 )]
 struct Cli {
-    /// Write read-only files, and files with other hard links (breaking the link), which are otherwise refused
-    #[arg(long, global = true)]
-    force: bool,
+    #[command(flatten)]
+    write: platform_cli::WriteFlags,
     #[command(subcommand)]
     command: Command,
 }
@@ -320,7 +319,7 @@ pub fn run() -> i32 {
             return if e.use_stderr() { 2 } else { 0 };
         }
     };
-    platform_fs::force_writes(cli.force);
+    platform_fs::force_writes(cli.write.force);
     if !matches!(
         cli.command,
         Command::ExecEnv { .. } | Command::ExecFile { .. }

@@ -27,9 +27,8 @@ struct Cli {
     /// Repository root (default: PLATFORM_ROOT, else the nearest ancestor holding stacks/).
     #[arg(long, global = true)]
     root: Option<PathBuf>,
-    /// Write read-only files, and files with other hard links (breaking the link), which are otherwise refused
-    #[arg(long, global = true)]
-    force: bool,
+    #[command(flatten)]
+    write: platform_cli::WriteFlags,
     #[command(subcommand)]
     command: Command,
 }
@@ -245,7 +244,7 @@ pub fn run() -> i32 {
             return if e.use_stderr() { 2 } else { 0 };
         }
     };
-    platform_fs::force_writes(cli.force);
+    platform_fs::force_writes(cli.write.force);
     if !matches!(cli.command, Command::Run { .. }) {
         platform_cli::end_quietly_at_closed_pipe();
     }

@@ -108,21 +108,25 @@ pub(super) fn run_command(
             keep_going,
         },
     )?;
+    let rows: Vec<Vec<String>> = results
+        .iter()
+        .map(|r| {
+            let outcome = match &r.outcome {
+                run::Outcome::Ok => "ok".to_string(),
+                run::Outcome::Failed(c) => format!("failed ({c})"),
+                run::Outcome::Error(_) => "error".to_string(),
+                run::Outcome::Skipped => "skipped".to_string(),
+            };
+            vec![
+                r.stack.clone(),
+                outcome,
+                format!("{:.1}s", r.duration.as_secs_f64()),
+            ]
+        })
+        .collect();
     eprintln!();
-    let width = results.iter().map(|r| r.stack.len()).max().unwrap_or(5);
-    eprintln!("{:<width$}  RESULT    TIME", "STACK");
-    for r in &results {
-        let outcome = match &r.outcome {
-            run::Outcome::Ok => "ok".to_string(),
-            run::Outcome::Failed(c) => format!("failed ({c})"),
-            run::Outcome::Error(_) => "error".to_string(),
-            run::Outcome::Skipped => "skipped".to_string(),
-        };
-        eprintln!(
-            "{:<width$}  {outcome:<8}  {:.1}s",
-            r.stack,
-            r.duration.as_secs_f64()
-        );
+    for line in platform_cli::table(&["STACK", "RESULT", "TIME"], &rows) {
+        eprintln!("{line}");
     }
     Ok(i32::from(
         results.iter().any(|r| r.outcome != run::Outcome::Ok),

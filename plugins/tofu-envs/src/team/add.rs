@@ -10,8 +10,8 @@ use zeroize::Zeroizing;
 use super::list_file::{read_team_list, with_team};
 use super::{regenerate_atlantis, FIRST_PORT, NODE_PORTS, SERVICES_DIR, TEMPLATE_DIR};
 use crate::error::{Error, Result};
-use crate::hcl::Mode;
 use crate::layout::{Layout, Stack};
+use hcl_format::Mode;
 
 pub struct AddOptions {
     pub services: Vec<String>,
@@ -132,7 +132,7 @@ fn taken(name: &str, why: &str) -> Error {
 /// The `id` of a stack's terramate `stack` block.
 fn terramate_id(dir: &Path) -> Option<String> {
     let text = std::fs::read_to_string(dir.join("stack.tm.hcl")).ok()?;
-    crate::hcl::check(&text).ok()?;
+    hcl_format::check(&text).ok()?;
     let body = hcl::parse(&text).ok()?;
     let block = body.blocks().find(|b| b.identifier() == "stack")?;
     let attr = block.body().attributes().find(|a| a.key() == "id")?;
@@ -326,7 +326,7 @@ fn formatted(rel: &Path, text: &str) -> Result<String> {
     } else {
         return Ok(text.to_string());
     };
-    crate::hcl::format(text, mode).map_err(|e| Error::Invalid {
+    hcl_format::format(text, mode).map_err(|e| Error::Invalid {
         path: PathBuf::from(TEMPLATE_DIR).join(rel),
         message: format!("the template does not render to valid HCL: {e}"),
     })

@@ -116,10 +116,12 @@ fn copied_secrets(layout: &Layout) -> Vec<Finding> {
     {
         for env in stack.environments() {
             let path = stack.sealed_file(&env);
+            // The MAC as secret-seal reads the metadata (no key needed for it).
             let Some(mac) = std::fs::read(&path)
                 .ok()
-                .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-                .and_then(|v| v["sops"]["mac"].as_str().map(str::to_string))
+                .and_then(|b| secret_seal::Sealed::parse(secret_seal::Format::Json, &b).ok())
+                .map(|sealed| sealed.metadata.mac)
+                .filter(|mac| !mac.is_empty())
             else {
                 continue;
             };
