@@ -87,14 +87,11 @@ pub(super) fn exec_file(
         file.file_name()
             .map_or("secrets".into(), |n| n.to_string_lossy().into_owned())
     });
-    // The plaintext lives only in the pipe; with --no-fifo, in a private file removed after.
+    // The plaintext lives only in the pipe; with --no-fifo, in a private file in the scratch
+    // place (in memory where the system has it), removed after and on SIGTERM/SIGHUP.
     let (dir, fifo, path) = if no_fifo {
-        let dir = tempfile::Builder::new()
-            .prefix("secret-seal-")
-            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
-            .tempdir()?;
-        let path = dir.path().join(&name);
-        atomic::create_new(&path, &plain, 0o600)?;
+        let dir = platform_fs::scratch::Scratch::new("exec-file")?;
+        let path = dir.write(&name, &plain)?;
         (Some(dir), None, path)
     } else {
         let fifo = platform_fs::fifo::Fifo::new("exec-file", &name, plain.clone())
