@@ -107,7 +107,7 @@ fn shred_all(dir: &Path) {
 }
 
 /// Overwrites a regular file with zeros and removes it (a FIFO is only removed).
-pub fn shred(path: &Path) {
+fn shred(path: &Path) {
     if let Ok(meta) = fs::symlink_metadata(path) {
         if meta.is_file() {
             let _ = fs::write(path, vec![0u8; meta.len() as usize]);

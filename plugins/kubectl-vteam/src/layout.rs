@@ -149,10 +149,7 @@ impl Layout {
         };
         for place in platform_state::state::places(&self.root, &stack, env) {
             let state = place.read().map_err(|e| Error::State {
-                path: match &place {
-                    platform_state::Place::File(p) => p.clone(),
-                    platform_state::Place::Backend { settings, .. } => settings.clone(),
-                },
+                path: place.path().to_path_buf(),
                 reason: e.reason(),
             })?;
             let Some(state) = state else { continue };
@@ -165,10 +162,7 @@ impl Layout {
                 platform_state::Place::Backend { stack, .. } => stack.clone(),
             };
             let mut out = StateOutputs {
-                path: match &place {
-                    platform_state::Place::File(p) => p.clone(),
-                    platform_state::Place::Backend { settings, .. } => settings.clone(),
-                },
+                path: place.path().to_path_buf(),
                 ..Default::default()
             };
             for (team, p) in state.string_map("team_kubeconfig_paths") {

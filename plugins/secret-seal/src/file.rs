@@ -136,15 +136,8 @@ impl SealedFile {
         &mut tree.branches[0]
     }
 
-    /// The opened file's metadata and data key (None for a new file), for a change that
-    /// re-wraps the key (`rotate`, `updatekeys`).
-    pub fn opened(&self) -> Option<&Opened> {
-        match &self.state {
-            Contents::Opened(o) => Some(o),
-            Contents::New { .. } => None,
-        }
-    }
-
+    /// The opened file's metadata and data key (None for a new file), for a change to its
+    /// metadata (`platform-hooks fix` sets the repository's encryption rule).
     pub fn opened_mut(&mut self) -> Option<&mut Opened> {
         match &mut self.state {
             Contents::Opened(o) => Some(o),
