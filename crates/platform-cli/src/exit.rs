@@ -29,6 +29,42 @@ impl Kind {
     }
 }
 
+/// An exit code to end with once everything there was to say has been said (a child's code,
+/// sops's 200 for an unchanged edit): returned as an error, it is not printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Code(pub i32);
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "exit {}", self.0)
+    }
+}
+
+impl std::error::Error for Code {}
+
+/// How a command's error ends the process: a [`Code`] anywhere in its chain is the exit code
+/// as it is; a closed pipe (`| head`) is no failure (0); anything else is printed as
+/// `tool: error: ...` and ends with `code(err)`.
+pub fn report(
+    tool: &str,
+    err: &(dyn std::error::Error + 'static),
+    code: impl FnOnce(&(dyn std::error::Error + 'static)) -> i32,
+) -> i32 {
+    let chain = || std::iter::successors(Some(err), |e| e.source());
+    if let Some(Code(c)) = chain().find_map(|e| e.downcast_ref::<Code>()) {
+        return *c;
+    }
+    let closed_pipe = |e: &(dyn std::error::Error + 'static)| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    };
+    if chain().any(closed_pipe) {
+        return OK;
+    }
+    crate::print_error(tool, err);
+    code(err)
+}
+
 /// A child's status as a shell reports it: its exit code, or 128 + the signal that ended it.
 pub fn of_child(status: ExitStatus) -> i32 {
     status

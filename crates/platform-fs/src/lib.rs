@@ -18,6 +18,7 @@
 
 mod contents;
 pub mod fifo;
+pub mod parallel;
 pub mod scratch;
 pub use contents::Contents;
 

@@ -73,6 +73,12 @@ pub enum Error {
     Key(String),
     #[error("{}: {message}", path.display())]
     Config { path: PathBuf, message: String },
+    /// git, for the drivers and `git-setup`.
+    #[error("{0}")]
+    Git(String),
+    /// A program (the editor, a command to hand secrets to) could not be run.
+    #[error("{0}")]
+    Program(String),
     #[error("invalid tree path {path:?}: {message} (expected the form '[\"key\"][0]')")]
     TreePath { path: String, message: String },
 }
@@ -99,7 +105,7 @@ impl Error {
             Error::Write { .. } => COULD_NOT_WRITE_OUTPUT,
             Error::Empty => NEED_AT_LEAST_ONE_DOCUMENT,
             Error::AlreadyEncrypted => FILE_ALREADY_ENCRYPTED,
-            Error::NotEncrypted => GENERIC,
+            Error::NotEncrypted | Error::Git(_) | Error::Program(_) => GENERIC,
             Error::Value { .. } => ERROR_DECRYPTING_TREE,
             Error::MacUnreadable(_) => ERROR_DECRYPTING_MAC,
             Error::MacMismatch { .. } => MAC_MISMATCH,
@@ -110,6 +116,16 @@ impl Error {
             Error::NoRecipients | Error::NoMatchingRule { .. } => NO_ENCRYPTION_KEY,
             Error::Config { .. } => CONFIG_FILE_NOT_FOUND,
             Error::TreePath { .. } => INVALID_TREE_PATH,
+        }
+    }
+}
+
+/// A write the filesystem refused (a temp file, a lock, the scratch place).
+impl From<platform_fs::Error> for Error {
+    fn from(e: platform_fs::Error) -> Self {
+        Error::Write {
+            path: e.path,
+            source: e.source,
         }
     }
 }

@@ -7,8 +7,11 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::cipher::DataKey;
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::keys::{self, groups_of, Recipient};
+use crate::seal::Stash;
 use crate::store::EmitOptions;
 use crate::{atomic, Branch, Format, Opened, Sealed, Tree};
 
@@ -28,6 +31,79 @@ pub fn stores_for(file: &Path) -> EmitOptions {
         .flatten()
         .map(|c| c.stores)
         .unwrap_or_default()
+}
+
+/// `filestatus`: whether the file at `path` is sealed (sops metadata with a version and a MAC).
+pub fn is_sealed(path: &Path, format: Option<Format>) -> Result<bool> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+        path: path.into(),
+        source,
+    })?;
+    let format = format.unwrap_or_else(|| Format::from_path(path));
+    Ok(crate::is_sealed(format, &bytes))
+}
+
+/// A sealed file opened for reading only (`exec-env`, `exec-file`): no lock is taken.
+pub struct Plain {
+    pub tree: Tree,
+    pub format: Format,
+    /// How the covering `.sops.yaml` writes the file's store.
+    pub stores: EmitOptions,
+}
+
+/// Opens the sealed file at `path` with the user's keys (MAC verified), to read its values.
+pub fn read_plain(path: &Path, format: Option<Format>) -> Result<Plain> {
+    let format = format.unwrap_or_else(|| Format::from_path(path));
+    let bytes = platform_fs::Contents::read(path).map_err(|source| Error::Read {
+        path: path.into(),
+        source,
+    })?;
+    Ok(Plain {
+        tree: Sealed::parse(format, &bytes)?.read_for_user(true)?,
+        format,
+        stores: stores_for(path),
+    })
+}
+
+/// `set`: the JSON `value` at the tree path `at` of the file at `path` (missing keys made), sealed
+/// again with the same data key. With `idempotent`, nothing is written when the value is
+/// already there.
+pub fn set(
+    path: &Path,
+    format: Option<Format>,
+    at: &str,
+    value: &str,
+    idempotent: bool,
+) -> Result<()> {
+    let steps = crate::treepath::parse(at)?;
+    let value = crate::store::json::parse_value(value.trim()).map_err(|e| {
+        Error::Invalid(format!(
+            "the value is not valid JSON ({e}); quote strings: '\"text\"'"
+        ))
+    })?;
+    let mut file = SealedFile::open(path, format)?;
+    let changed = crate::treepath::set(file.root_mut(), &steps, value, at)?;
+    if changed || !idempotent {
+        file.write(None)?;
+    }
+    Ok(())
+}
+
+/// `unset`: removes the key or list element at the tree path `at`; with `idempotent`, a path
+/// that is not there is no error (and nothing is written).
+pub fn unset(path: &Path, format: Option<Format>, at: &str, idempotent: bool) -> Result<()> {
+    let steps = crate::treepath::parse(at)?;
+    let mut file = SealedFile::open(path, format)?;
+    if crate::treepath::unset(file.root_mut(), &steps, at)? {
+        return file.write(None);
+    }
+    if idempotent {
+        return Ok(());
+    }
+    Err(Error::TreePath {
+        path: at.into(),
+        message: "no such key or index in the file (--idempotent to accept that)".into(),
+    })
 }
 
 /// A sealed file being changed: opened (or new), locked until it is written or dropped.
@@ -50,8 +126,15 @@ impl SealedFile {
     /// Opens the sealed file at `path` with the user's keys (MAC verified), under its lock.
     /// `format`: as `--input-type` gives it, else from the file name.
     pub fn open(path: &Path, format: Option<Format>) -> Result<SealedFile> {
+        SealedFile::open_named(path, path, format)
+    }
+
+    /// Opens the sealed file at `path` as if it were `name`: its format and `.sops.yaml` are
+    /// `name`'s (git's merge driver gets temporary files at the top of the working tree, and the
+    /// file's own path beside them).
+    pub fn open_named(path: &Path, name: &Path, format: Option<Format>) -> Result<SealedFile> {
         let lock = lock(path)?;
-        let format = format.unwrap_or_else(|| Format::from_path(path));
+        let format = format.unwrap_or_else(|| Format::from_path(name));
         let bytes = platform_fs::Contents::read(path).map_err(|source| Error::Read {
             path: path.into(),
             source,
@@ -61,7 +144,7 @@ impl SealedFile {
             path: path.into(),
             format,
             state: Contents::Opened(opened),
-            stores: stores_for(path),
+            stores: stores_for(name),
             _lock: lock,
         })
     }
@@ -145,6 +228,60 @@ impl SealedFile {
         }
     }
 
+    /// The recipients the file is sealed for, by key group (a new file: its creation rule's).
+    pub fn recipients(&self) -> Result<Vec<Vec<Recipient>>> {
+        match &self.state {
+            Contents::Opened(o) => groups_of(&o.metadata),
+            Contents::New { config, .. } => Ok(config.rule_for(&self.path)?.key_groups.clone()),
+        }
+    }
+
+    /// The Shamir threshold the file is sealed with (0: every group).
+    pub fn threshold(&self) -> usize {
+        match &self.state {
+            Contents::Opened(o) => o.metadata.shamir_threshold,
+            Contents::New { .. } => 0,
+        }
+    }
+
+    /// Keeps the data key and wraps it for `groups` instead (`updatekeys`, a merge that takes
+    /// their recipients): every value keeps its ciphertext.
+    pub fn rewrap(&mut self, groups: &[Vec<Recipient>], threshold: usize) -> Result<()> {
+        let Contents::Opened(o) = &mut self.state else {
+            return Err(Error::Invalid(
+                "a new file has no data key to wrap yet".into(),
+            ));
+        };
+        o.metadata.key_groups = keys::wrap_data_key(groups, threshold, &o.data_key)?;
+        o.metadata.shamir_threshold = if groups.len() > 1 {
+            keys::shares_needed(groups.len(), threshold)
+        } else {
+            0
+        };
+        Ok(())
+    }
+
+    /// A new data key for `groups` (`rotate`, `reseal`): every value is encrypted anew when the
+    /// file is written.
+    pub fn rekey(&mut self, groups: &[Vec<Recipient>], threshold: usize) -> Result<()> {
+        if groups.iter().all(Vec::is_empty) {
+            return Err(Error::NoRecipients);
+        }
+        if let Contents::Opened(o) = &mut self.state {
+            o.data_key = DataKey::generate();
+            o.stash = Stash::default();
+            o.metadata.version = crate::metadata::SOPS_VERSION.into();
+        }
+        self.rewrap(groups, threshold)?;
+        if let Contents::Opened(o) = &mut self.state {
+            // A single group keeps the threshold it was given, as a new file does.
+            if groups.len() == 1 {
+                o.metadata.shamir_threshold = threshold;
+            }
+        }
+        Ok(())
+    }
+
     /// The sealed bytes and the lock still held: the same data key and recipients (unchanged values keep their
     /// ciphertext; new lastmodified and MAC), or a new file sealed by its creation rule.
     pub fn into_bytes(self) -> Result<(Vec<u8>, platform_fs::Lock)> {
@@ -164,8 +301,15 @@ impl SealedFile {
     }
 }
 
+/// The file's lock; a file that is not there is an input that cannot be read.
 fn lock(path: &Path) -> Result<platform_fs::Lock> {
-    platform_fs::Lock::on_file(path).map_err(write_error)
+    platform_fs::Lock::on_file(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::Read {
+            path: e.path,
+            source: e.source,
+        },
+        _ => write_error(e),
+    })
 }
 
 fn write_error(e: platform_fs::Error) -> Error {

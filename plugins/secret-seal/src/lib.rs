@@ -15,13 +15,17 @@
 pub mod atomic;
 pub mod cipher;
 pub mod config;
+pub mod document;
+pub mod editor;
 pub mod error;
+pub mod exec;
 pub mod file;
 pub mod format;
+pub mod git;
 pub mod keys;
 pub mod merge;
 pub mod metadata;
-pub mod parallel;
+pub mod rekey;
 pub mod rules;
 pub mod seal;
 pub mod store;
@@ -56,6 +60,49 @@ impl SealOptions {
             rule: rule.rule.clone(),
             mac_only_encrypted: rule.mac_only_encrypted,
         }
+    }
+}
+
+/// What the command line says a new file is sealed with; what it leaves out comes from the
+/// `.sops.yaml` creation rule.
+#[derive(Debug, Clone, Default)]
+pub struct SealFlags {
+    /// Recipients given by flags (`--age`, `--pgp`), one key group; none: the rule's.
+    pub recipients: Vec<Recipient>,
+    /// An encryption rule given by a flag, which wins over the rule's.
+    pub rule: Option<Rule>,
+    pub mac_only_encrypted: bool,
+    pub shamir_threshold: Option<usize>,
+}
+
+impl SealOptions {
+    /// The options for sealing `file`: the flags' recipients, or the creation rule's that
+    /// covers it in `config` (no recipients and no configuration: [`Error::NoRecipients`]).
+    pub fn resolve(
+        flags: SealFlags,
+        config: Option<&config::Config>,
+        file: &std::path::Path,
+    ) -> Result<SealOptions> {
+        let mut opts = if flags.recipients.is_empty() {
+            let rule = config.ok_or(Error::NoRecipients)?.rule_for(file)?;
+            let from_rule = SealOptions::from_rule(rule);
+            SealOptions {
+                rule: flags.rule.or(from_rule.rule),
+                mac_only_encrypted: flags.mac_only_encrypted || from_rule.mac_only_encrypted,
+                ..from_rule
+            }
+        } else {
+            SealOptions {
+                key_groups: vec![flags.recipients],
+                shamir_threshold: 0,
+                rule: flags.rule,
+                mac_only_encrypted: flags.mac_only_encrypted,
+            }
+        };
+        if let Some(t) = flags.shamir_threshold {
+            opts.shamir_threshold = t;
+        }
+        Ok(opts)
     }
 }
 

@@ -64,6 +64,29 @@ impl Rule {
         })
     }
 
+    /// The rule given by at most one of the command line's rule flags (`(key, value)` pairs as
+    /// [`Rule::from_key`] takes them; None where a flag was not given).
+    pub fn from_flags(flags: &[(&str, Option<&String>)]) -> crate::Result<Option<Self>> {
+        let given: Vec<(&str, &String)> = flags
+            .iter()
+            .filter_map(|(k, v)| v.map(|v| (*k, v)))
+            .collect();
+        if given.len() > 1 {
+            let names: Vec<String> = flags
+                .iter()
+                .map(|(k, _)| format!("--{}", k.replace('_', "-")))
+                .collect();
+            return Err(crate::Error::Invalid(format!(
+                "only one of {} may be given",
+                names.join(", ")
+            )));
+        }
+        given
+            .first()
+            .map(|(k, v)| Rule::from_key(k, v).map_err(crate::Error::Invalid))
+            .transpose()
+    }
+
     pub fn metadata_key(&self) -> &'static str {
         match self {
             Rule::UnencryptedSuffix(_) => "unencrypted_suffix",

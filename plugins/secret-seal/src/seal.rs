@@ -6,7 +6,6 @@ use sha2::{Digest, Sha256, Sha512};
 use crate::cipher::{self, Cipher, DataKey, Plain};
 use crate::error::{Error, Result};
 use crate::metadata::Metadata;
-use crate::parallel;
 use crate::tree::{Branch, Comment, Key, Tree, Value};
 
 /// A leaf the walk hands to its callback.
@@ -280,7 +279,7 @@ pub fn encrypt_tree_reusing(
         Ok(())
     };
     walk(tree, &mut visit)?;
-    let mut sealed = parallel::map_with(
+    let mut sealed = platform_fs::parallel::map_with(
         &jobs,
         512,
         || Cipher::new(key),
@@ -332,7 +331,7 @@ pub fn decrypt_tree_stashing(
         Ok(())
     };
     walk(tree, &mut collect)?;
-    let plains = parallel::map_with(
+    let plains = platform_fs::parallel::map_with(
         &jobs,
         512,
         || Cipher::new(key),

@@ -187,3 +187,41 @@ fn unset_in(v: &mut Value, steps: &[Step]) -> bool {
         _ => false,
     }
 }
+
+/// What `decrypt --extract` prints for the value at `path` in the first document: a map in
+/// `format`, a leaf raw without a newline (as sops does); a whole list is refused.
+pub fn extract(
+    tree: &crate::Tree,
+    path: &str,
+    format: crate::Format,
+    opts: crate::store::EmitOptions,
+) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+    let steps = parse(path)?;
+    let empty = Branch::default();
+    let root = tree.branches.first().unwrap_or(&empty);
+    let error = |message: &str| Error::TreePath {
+        path: path.into(),
+        message: message.into(),
+    };
+    let value = get(root, &steps).ok_or_else(|| error("no such key or index in the file"))?;
+    let bytes = match value {
+        Value::Map(b) => crate::store::emit_plain(
+            format,
+            &crate::Tree {
+                branches: vec![b.clone()],
+            },
+            opts,
+        )?,
+        Value::Seq(_) => {
+            return Err(error(
+                "extracting a whole list is not supported; extract one element",
+            ))
+        }
+        Value::Str(s) => s.clone().into_bytes(),
+        Value::Bytes(b) => b.clone(),
+        leaf => crate::store::dotenv::val_to_string(leaf)
+            .unwrap_or_default()
+            .into_bytes(),
+    };
+    Ok(zeroize::Zeroizing::new(bytes))
+}

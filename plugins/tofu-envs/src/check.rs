@@ -271,7 +271,7 @@ pub fn check(
     }
     // Each stack's variables are read once; stacks are checked on every core (opening a sealed
     // file is an X25519 agreement: a thousand files are most of the work).
-    let per_stack = secret_seal::parallel::map(stacks, 1, |stack| {
+    let per_stack = platform_fs::parallel::map(stacks, 1, |stack| {
         let vars = variables::read_dir(&stack.dir);
         envs.iter()
             .map(|env| check_stack_with(layout, stack, env, env_vars, &vars))

@@ -158,17 +158,11 @@ pub fn main() -> i32 {
     }
     match run(cli) {
         Ok(code) => code,
-        Err(e) => {
-            if e.downcast_ref::<std::io::Error>()
-                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-            {
-                return 0;
-            }
-            platform_cli::print_error("kubectl-vteam", e.as_ref());
-            // A typed error says its kind; the rest are the command line's own complaints.
+        // A typed error says its kind; the rest are the command line's own complaints.
+        Err(e) => platform_cli::exit::report("kubectl-vteam", e.as_ref(), |_| {
             e.downcast_ref::<kubectl_vteam::Error>()
                 .map_or(platform_cli::exit::USAGE, |e| e.kind().code())
-        }
+        }),
     }
 }
 

@@ -1,30 +1,14 @@
-//! The command line: parses sops-style flags, calls the library, maps errors to sops's exit codes.
+//! The command line: sops-style flags parsed, the library called, what happened printed, and
+//! errors mapped to sops's exit codes.
 
-use std::io::{IsTerminal, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{anyhow, Context};
 use clap::{Args, Parser, Subcommand};
 use secret_seal::error::code;
-use secret_seal::store::EmitOptions;
-use secret_seal::{
-    atomic, config, keys, store, treepath, Error, Format, Recipient, Rule, SealOptions, Sealed,
-    SealedFile, Tree, Value,
-};
+use secret_seal::{Error, Format};
 
-mod change;
-mod exec;
-mod files;
-mod git;
-mod rekey;
-mod seal;
-
-use change::{edit, set, unset};
-use exec::{exec_env, exec_file, run_child};
-use files::*;
-use git::{git_setup, merge, textconv};
-use rekey::{reseal, rotate, updatekeys};
-use seal::{decrypt, encrypt, filestatus, keygen};
+mod commands;
+mod io;
 
 /// The formats `--input-type`/`--output-type` take. sops takes a typo for binary; here a typo is
 /// an error, not a silent choice.
@@ -58,71 +42,22 @@ enum Command {
     Decrypt(DecryptArgs),
     /// Edit a sealed file in $SOPS_EDITOR/$EDITOR; unchanged values keep their ciphertext.
     Edit {
-        /// The sealed file.
-        file: PathBuf,
-        /// Format of the file: yaml, json, dotenv, ini, binary or tfvars (default: from the extension).
-        #[arg(long, value_parser = FORMATS)]
-        input_type: Option<String>,
+        #[command(flatten)]
+        file: FileArg,
     },
     /// Set one value (a JSON literal), creating missing keys; re-sealed with the same data key.
-    Set {
-        /// The sealed file.
-        file: PathBuf,
-        /// Where, e.g. '["db"]["password"]'.
-        path: String,
-        /// The value as JSON, e.g. '"s3cret"' or '{"a": 1}'.
-        value: Option<String>,
-        /// Read the JSON value from this file.
-        #[arg(long, conflicts_with_all = ["value", "value_stdin"])]
-        value_file: Option<PathBuf>,
-        /// Read the JSON value from standard input.
-        #[arg(long, conflicts_with = "value")]
-        value_stdin: bool,
-        /// Write nothing when the value is already there.
-        #[arg(long)]
-        idempotent: bool,
-        /// Format of the file: yaml, json, dotenv, ini, binary or tfvars (default: from the extension).
-        #[arg(long, value_parser = FORMATS)]
-        input_type: Option<String>,
-    },
+    Set(SetArgs),
     /// Remove one key or list element.
-    Unset {
-        /// The sealed file.
-        file: PathBuf,
-        /// Where, e.g. '["db"]["password"]'.
-        path: String,
-        /// Succeed (and write nothing) when the path is not there.
-        #[arg(long)]
-        idempotent: bool,
-        /// Format of the file: yaml, json, dotenv, ini, binary or tfvars (default: from the extension).
-        #[arg(long, value_parser = FORMATS)]
-        input_type: Option<String>,
-    },
+    Unset(UnsetArgs),
     /// New data key for a file, everything re-encrypted; optionally add or remove age recipients.
-    Rotate {
-        /// The sealed file.
-        file: PathBuf,
-        /// Write the result over the file (default: standard output).
-        #[arg(short, long)]
-        in_place: bool,
-        /// age recipients to add, comma-separated.
-        #[arg(long, value_delimiter = ',')]
-        add_age: Vec<String>,
-        /// age recipients to remove, comma-separated.
-        #[arg(long, value_delimiter = ',')]
-        rm_age: Vec<String>,
-        /// Format of the file: yaml, json, dotenv, ini, binary or tfvars (default: from the extension).
-        #[arg(long, value_parser = FORMATS)]
-        input_type: Option<String>,
-    },
+    Rotate(RotateArgs),
     /// New data key and the recipients of the matching .sops.yaml rule, in one step, for each file.
     Reseal {
         /// The sealed files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// Format of the file: yaml, json, dotenv, ini, binary or tfvars (default: from the extension).
-        #[arg(long, value_parser = FORMATS)]
-        input_type: Option<String>,
+        #[command(flatten)]
+        format: FormatArg,
     },
     /// Sync each file's recipients with its .sops.yaml rule, keeping the data key.
     Updatekeys {
@@ -132,47 +67,13 @@ enum Command {
         /// Do not ask before writing.
         #[arg(short = 'y', long)]
         yes: bool,
-        /// Format of the file: yaml, json, dotenv, ini, binary or tfvars (default: from the extension).
-        #[arg(long, value_parser = FORMATS)]
-        input_type: Option<String>,
+        #[command(flatten)]
+        format: FormatArg,
     },
     /// Run a command with the file's top-level values as environment variables (child only).
-    ExecEnv {
-        /// The sealed file.
-        file: PathBuf,
-        /// Do not pass on this process's environment.
-        #[arg(long)]
-        pristine: bool,
-        /// Prefix every name, e.g. TF_VAR_ so a sealed tfvars feeds tofu.
-        #[arg(long, default_value = "")]
-        prefix: String,
-        /// Format of the file: yaml, json, dotenv, ini, binary or tfvars (default: from the extension).
-        #[arg(long, value_parser = FORMATS)]
-        input_type: Option<String>,
-        /// The command (one argument is run by `sh -c`).
-        #[arg(last = true, required = true)]
-        command: Vec<String>,
-    },
+    ExecEnv(ExecEnvArgs),
     /// Run a command with the decrypted file at `{}` (a FIFO; --no-fifo for a 0600 temp file).
-    ExecFile {
-        /// The sealed file.
-        file: PathBuf,
-        /// A private temp file instead of a FIFO, removed afterwards.
-        #[arg(long)]
-        no_fifo: bool,
-        /// The name the command sees (default: the file's own name).
-        #[arg(long)]
-        filename: Option<String>,
-        /// Format of the file: yaml, json, dotenv, ini, binary or tfvars (default: from the extension).
-        #[arg(long, value_parser = FORMATS)]
-        input_type: Option<String>,
-        /// Format the command reads (default: the file's own).
-        #[arg(long, value_parser = FORMATS)]
-        output_type: Option<String>,
-        /// The command; `{}` is replaced by the path (one argument is run by `sh -c`).
-        #[arg(last = true, required = true)]
-        command: Vec<String>,
-    },
+    ExecFile(ExecFileArgs),
     /// Set up git so `git diff` / `git log -p` show sealed files decrypted for key holders, and `git merge` merges them value by value.
     GitSetup {
         /// The repository (default: the current directory's).
@@ -180,19 +81,7 @@ enum Command {
         repo: Option<PathBuf>,
     },
     /// git's merge driver (`git-setup` installs it): merges three versions of a sealed file value by value, for key holders; the result stays sealed.
-    Merge {
-        /// The common ancestor's version (git's %O).
-        base: PathBuf,
-        /// Our version, which the result replaces (git's %A).
-        ours: PathBuf,
-        /// Their version (git's %B).
-        theirs: PathBuf,
-        /// The file's path in the repository (git's %P), for its format and messages.
-        path: Option<PathBuf>,
-        /// Format of the file: yaml, json, dotenv, ini, binary or tfvars (default: from PATH's extension).
-        #[arg(long, value_parser = FORMATS)]
-        input_type: Option<String>,
-    },
+    Merge(MergeArgs),
     /// git's textconv driver: a sealed file decrypted when a key opens it, else as it is.
     Textconv {
         /// The file git shows (sealed or not).
@@ -207,12 +96,123 @@ enum Command {
     Man,
     /// Print {"encrypted":true} or {"encrypted":false} for a file.
     Filestatus {
-        /// The sealed file.
-        file: PathBuf,
-        /// Format of the file: yaml, json, dotenv, ini, binary or tfvars (default: from the extension).
-        #[arg(long, value_parser = FORMATS)]
-        input_type: Option<String>,
+        #[command(flatten)]
+        file: FileArg,
     },
+}
+
+#[derive(Args)]
+struct SetArgs {
+    #[command(flatten)]
+    file: FileArg,
+    /// Where, e.g. '["db"]["password"]'.
+    path: String,
+    /// The value as JSON, e.g. '"s3cret"' or '{"a": 1}'.
+    value: Option<String>,
+    /// Read the JSON value from this file.
+    #[arg(long, conflicts_with_all = ["value", "value_stdin"])]
+    value_file: Option<PathBuf>,
+    /// Read the JSON value from standard input.
+    #[arg(long, conflicts_with = "value")]
+    value_stdin: bool,
+    /// Write nothing when the value is already there.
+    #[arg(long)]
+    idempotent: bool,
+}
+
+#[derive(Args)]
+struct UnsetArgs {
+    #[command(flatten)]
+    file: FileArg,
+    /// Where, e.g. '["db"]["password"]'.
+    path: String,
+    /// Succeed (and write nothing) when the path is not there.
+    #[arg(long)]
+    idempotent: bool,
+}
+
+#[derive(Args)]
+struct RotateArgs {
+    #[command(flatten)]
+    file: FileArg,
+    /// Write the result over the file (default: standard output).
+    #[arg(short, long)]
+    in_place: bool,
+    /// age recipients to add, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    add_age: Vec<String>,
+    /// age recipients to remove, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    rm_age: Vec<String>,
+}
+
+#[derive(Args)]
+struct ExecEnvArgs {
+    #[command(flatten)]
+    file: FileArg,
+    /// Do not pass on this process's environment.
+    #[arg(long)]
+    pristine: bool,
+    /// Prefix every name, e.g. TF_VAR_ so a sealed tfvars feeds tofu.
+    #[arg(long, default_value = "")]
+    prefix: String,
+    /// The command (one argument is run by `sh -c`).
+    #[arg(last = true, required = true)]
+    command: Vec<String>,
+}
+
+#[derive(Args)]
+struct ExecFileArgs {
+    #[command(flatten)]
+    file: FileArg,
+    /// A private temp file instead of a FIFO, removed afterwards.
+    #[arg(long)]
+    no_fifo: bool,
+    /// The name the command sees (default: the file's own name).
+    #[arg(long)]
+    filename: Option<String>,
+    /// Format the command reads (default: the file's own).
+    #[arg(long, value_parser = FORMATS)]
+    output_type: Option<String>,
+    /// The command; `{}` is replaced by the path (one argument is run by `sh -c`).
+    #[arg(last = true, required = true)]
+    command: Vec<String>,
+}
+
+#[derive(Args)]
+struct MergeArgs {
+    /// The common ancestor's version (git's %O).
+    base: PathBuf,
+    /// Our version, which the result replaces (git's %A).
+    ours: PathBuf,
+    /// Their version (git's %B).
+    theirs: PathBuf,
+    /// The file's path in the repository (git's %P), for its format and messages.
+    path: Option<PathBuf>,
+    #[command(flatten)]
+    format: FormatArg,
+}
+
+/// A sealed file named on the command line, with its format.
+#[derive(Args)]
+struct FileArg {
+    /// The sealed file.
+    file: PathBuf,
+    #[command(flatten)]
+    format: FormatArg,
+}
+
+#[derive(Args)]
+struct FormatArg {
+    /// Format of the file: yaml, json, dotenv, ini, binary or tfvars (default: from the extension).
+    #[arg(long, value_parser = FORMATS)]
+    input_type: Option<String>,
+}
+
+impl FormatArg {
+    fn get(&self) -> Option<Format> {
+        self.input_type.as_deref().map(Format::from_name)
+    }
 }
 
 #[derive(Args)]
@@ -278,6 +278,26 @@ struct EncryptArgs {
     shamir_secret_sharing_threshold: Option<usize>,
 }
 
+impl EncryptArgs {
+    /// The encryption-rule flags, by the names `.sops.yaml` gives them.
+    fn rule_flags(&self) -> [(&'static str, Option<&String>); 6] {
+        [
+            ("unencrypted_suffix", self.unencrypted_suffix.as_ref()),
+            ("encrypted_suffix", self.encrypted_suffix.as_ref()),
+            ("unencrypted_regex", self.unencrypted_regex.as_ref()),
+            ("encrypted_regex", self.encrypted_regex.as_ref()),
+            (
+                "unencrypted_comment_regex",
+                self.unencrypted_comment_regex.as_ref(),
+            ),
+            (
+                "encrypted_comment_regex",
+                self.encrypted_comment_regex.as_ref(),
+            ),
+        ]
+    }
+}
+
 #[derive(Args)]
 struct DecryptArgs {
     #[command(flatten)]
@@ -290,26 +310,12 @@ struct DecryptArgs {
     ignore_mac: bool,
 }
 
-/// An error with the exit code it maps to; `Error`s from the library keep sops's codes.
-fn exit_code(err: &anyhow::Error) -> i32 {
-    err.chain()
+/// sops's exit code for an error: the library's `Error` in the chain says it.
+fn exit_code(err: &(dyn std::error::Error + 'static)) -> i32 {
+    std::iter::successors(Some(err), |e| e.source())
         .find_map(|e| e.downcast_ref::<Error>())
         .map_or(code::GENERIC, Error::exit_code)
 }
-
-struct Exit(i32);
-
-impl std::fmt::Display for Exit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "exit {}", self.0)
-    }
-}
-impl std::fmt::Debug for Exit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "exit {}", self.0)
-    }
-}
-impl std::error::Error for Exit {}
 
 pub fn run() -> i32 {
     let cli = match Cli::try_parse() {
@@ -326,115 +332,9 @@ pub fn run() -> i32 {
     ) {
         platform_cli::end_quietly_at_closed_pipe();
     }
-    let result = match cli.command {
-        Command::Keygen { output } => keygen(output.as_deref()),
-        Command::Encrypt(args) => encrypt(args),
-        Command::Decrypt(args) => decrypt(args),
-        Command::Filestatus { file, input_type } => filestatus(&file, input_type.as_deref()),
-        Command::Set {
-            file,
-            path,
-            value,
-            value_file,
-            value_stdin,
-            idempotent,
-            input_type,
-        } => set(
-            &file,
-            &path,
-            value,
-            value_file,
-            value_stdin,
-            idempotent,
-            input_type.as_deref(),
-        ),
-        Command::Unset {
-            file,
-            path,
-            idempotent,
-            input_type,
-        } => unset(&file, &path, idempotent, input_type.as_deref()),
-        Command::ExecEnv {
-            file,
-            pristine,
-            prefix,
-            input_type,
-            command,
-        } => exec_env(&file, pristine, &prefix, input_type.as_deref(), &command),
-        Command::ExecFile {
-            file,
-            no_fifo,
-            filename,
-            input_type,
-            output_type,
-            command,
-        } => exec_file(
-            &file,
-            no_fifo,
-            filename.as_deref(),
-            input_type.as_deref(),
-            output_type.as_deref(),
-            &command,
-        ),
-        Command::GitSetup { repo } => git_setup(repo.as_deref()),
-        Command::Merge {
-            base,
-            ours,
-            theirs,
-            path,
-            input_type,
-        } => merge(
-            &base,
-            &ours,
-            &theirs,
-            path.as_deref(),
-            input_type.as_deref(),
-        ),
-        Command::Completions { shell } => {
-            use clap::CommandFactory;
-            let script = platform_cli::completion_script(&mut Cli::command(), shell);
-            platform_cli::print_bytes(&script).map_err(Into::into)
-        }
-        Command::Man => {
-            use clap::CommandFactory;
-            platform_cli::print_bytes(&platform_cli::man_page(Cli::command())).map_err(Into::into)
-        }
-        Command::Edit { file, input_type } => edit(&file, input_type.as_deref()),
-        Command::Textconv { file } => textconv(&file),
-        Command::Rotate {
-            file,
-            in_place,
-            add_age,
-            rm_age,
-            input_type,
-        } => rotate(&file, in_place, &add_age, &rm_age, input_type.as_deref()),
-        Command::Reseal { files, input_type } => files
-            .iter()
-            .try_for_each(|f| reseal(f, input_type.as_deref())),
-        Command::Updatekeys {
-            files,
-            yes,
-            input_type,
-        } => files
-            .iter()
-            .try_for_each(|f| updatekeys(f, yes, input_type.as_deref())),
-    };
-    match result {
+    match commands::run(cli.command) {
         Ok(()) => 0,
-        Err(err) => {
-            if let Some(Exit(code)) = err.downcast_ref::<Exit>() {
-                return *code;
-            }
-            // A closed pipe (`| head`) is not a failure.
-            if err.chain().any(|e| {
-                e.downcast_ref::<std::io::Error>()
-                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-            }) {
-                return 0;
-            }
-            platform_cli::print_error("secret-seal", err.as_ref());
-            exit_code(&err)
-        }
+        Err(err) => platform_cli::exit::report("secret-seal", err.as_ref(), exit_code),
     }
 }
 

@@ -403,3 +403,55 @@ pub fn shares_needed(groups: usize, threshold: usize) -> usize {
         threshold
     }
 }
+
+/// The recipients of a file's key groups, to wrap a data key for them again (`rotate`,
+/// `updatekeys`, the merge driver). A key type secret-seal cannot wrap for is an error that
+/// names it.
+pub fn groups_of(meta: &Metadata) -> Result<Vec<Vec<Recipient>>> {
+    meta.key_groups
+        .iter()
+        .map(|g| {
+            g.iter()
+                .map(|k| match k {
+                    MasterKey::Age { recipient, .. } => Ok(Recipient::Age(recipient.clone())),
+                    MasterKey::Pgp { fp, .. } => Ok(Recipient::Pgp(fp.clone())),
+                    MasterKey::Other { kind, .. } => Err(Error::Key(format!(
+                        "the file has a {kind} key, which secret-seal cannot wrap a new data key for; use sops"
+                    ))),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// A new age identity in age-keygen's file format (a `# created:` and a `# public key:` line,
+/// then the secret key), and its public key.
+pub fn new_identity() -> (Zeroizing<String>, String) {
+    use ::age::secrecy::ExposeSecret;
+    let identity = ::age::x25519::Identity::generate();
+    let public = identity.to_public().to_string();
+    let text = Zeroizing::new(format!(
+        "# created: {}\n# public key: {public}\n{}\n",
+        crate::time::now_rfc3339(),
+        identity.to_string().expose_secret()
+    ));
+    (text, public)
+}
+
+/// Writes a new age identity to `path` (0600, never over an existing file; a missing directory
+/// such as `~/.config/sops/age` on a fresh machine is made private, as the key is); its public
+/// key.
+pub fn write_new_identity(path: &Path) -> Result<String> {
+    if path.exists() {
+        return Err(Error::Invalid(format!(
+            "{} already exists; refusing to overwrite an identity (choose another -o)",
+            path.display()
+        )));
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        platform_fs::create_private_dir(dir)?;
+    }
+    let (text, public) = new_identity();
+    crate::atomic::create_new(path, text.as_bytes(), 0o600)?;
+    Ok(public)
+}

@@ -1,4 +1,4 @@
-//! Work spread over the machine's cores, results in order. Opening a thousand sealed files or
+//! Work spread over the machine's cores, results in order: opening a thousand sealed files or
 //! ten thousand values is independent work each; the tools run it on every core.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
