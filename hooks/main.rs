@@ -1,8 +1,6 @@
 //! `platform-hooks`: the pre-commit hooks (tofu-fmt, terragrunt-fmt, secrets-sealed,
 //! tfvars-valid), `run` for all of them, and `install`/`uninstall` of a plain git hook.
 
-use std::io::IsTerminal;
-
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use platform_hooks::staged::Repo;
 use platform_hooks::{install, report, rules, Hook};
@@ -17,6 +15,8 @@ struct Cli {
     /// Findings as `file:line:column: [hook] what (fix: ...)` lines, or JSON for scripts.
     #[arg(short = 'o', long, value_enum, default_value = "table", global = true)]
     output: Output,
+    #[command(flatten)]
+    colour: platform_cli::colour::ColourFlag,
     #[command(subcommand)]
     command: Command,
 }
@@ -92,6 +92,7 @@ fn run() -> i32 {
             return if e.use_stderr() { 2 } else { 0 };
         }
     };
+    cli.colour.apply();
     // The hooks only print: no child reads from us.
     platform_cli::end_quietly_at_closed_pipe();
     match execute(&cli) {
@@ -163,7 +164,7 @@ fn execute(cli: &Cli) -> anyhow::Result<i32> {
     if cli.output == Output::Json {
         println!("{}", serde_json::to_string_pretty(&findings)?);
     } else {
-        let color = platform_cli::colour(std::io::stdout().is_terminal());
+        let color = platform_cli::colour::on_stdout();
         report::human(&mut findings, color, &mut std::io::stdout().lock())?;
     }
     Ok(i32::from(!findings.is_empty()))

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use owo_colors::OwoColorize;
+use platform_cli::colour::{paint, Style};
 
 use crate::rules::Finding;
 
@@ -12,11 +12,11 @@ pub fn human(findings: &mut [Finding], color: bool, out: &mut dyn Write) -> std:
     for f in findings.iter() {
         let at = format!("{}:{}:{}:", f.file, f.line, f.column);
         let hook = format!("[{}]", f.hook.id());
-        if color {
-            write!(out, "{} {} {}", at.bold(), hook.red(), f.message)?;
-        } else {
-            write!(out, "{at} {hook} {}", f.message)?;
-        }
+        let (at, hook) = (
+            paint(&at, Style::Bold, color),
+            paint(&hook, Style::Red, color),
+        );
+        write!(out, "{at} {hook} {}", f.message)?;
         if !f.fix.is_empty() {
             write!(out, " (fix: {})", f.fix)?;
         }

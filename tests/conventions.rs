@@ -495,3 +495,47 @@ fn bad_input_is_refused_and_nothing_changes() {
     );
     assert_eq!(std::fs::read(&tfvars).unwrap(), before);
 }
+
+#[test]
+fn colour_follows_the_color_flag_then_no_color_then_clicolor_force() {
+    let home = tempfile::tempdir().unwrap();
+    let failing: [(&str, &[&str]); 4] = [
+        ("secret-seal", &["decrypt", "missing.yaml"]),
+        ("tofu-envs", &["--root", "/nonexistent", "list"]),
+        ("kubectl-vteam", &["use", "team-a"]),
+        ("platform-hooks", &["fix", "/nonexistent.secrets.yaml"]),
+    ];
+    let red_label = "\u{1b}[31merror:";
+    for (name, args) in failing {
+        let said = |flag: Option<&str>, vars: &[(&str, &str)]| {
+            let mut c = tool(name, home.path());
+            c.env_remove("NO_COLOR").envs(vars.iter().copied());
+            if let Some(f) = flag {
+                c.arg(f);
+            }
+            let out = c.args(args).output().unwrap();
+            assert!(!out.status.success(), "{name} {args:?} is meant to fail");
+            text(&out.stderr)
+        };
+        let coloured = |flag, vars: &[(&str, &str)]| said(flag, vars).contains(red_label);
+        assert!(!coloured(None, &[]), "{name}: a pipe is not coloured");
+        assert!(coloured(None, &[("CLICOLOR_FORCE", "1")]), "{name}");
+        assert!(
+            !coloured(None, &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]),
+            "{name}: NO_COLOR wins over CLICOLOR_FORCE"
+        );
+        assert!(
+            coloured(Some("--color=always"), &[("NO_COLOR", "1")]),
+            "{name}: the flag wins"
+        );
+        assert!(
+            !coloured(Some("--color=never"), &[("CLICOLOR_FORCE", "1")]),
+            "{name}: the flag wins"
+        );
+        assert_eq!(
+            said(Some("--color=never"), &[("CLICOLOR_FORCE", "1")]),
+            said(None, &[]),
+            "{name}: without colour the words are the same"
+        );
+    }
+}

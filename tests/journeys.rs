@@ -65,18 +65,12 @@ impl Person {
     }
 
     fn cmd(&self, program: impl AsRef<std::ffi::OsStr>, dir: &Path) -> Command {
-        let mut c = Command::new(program);
+        let mut c = test_peers::hermetic::command(program, self.home.path());
         c.current_dir(dir)
-            .env("HOME", self.home.path())
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("PRE_COMMIT_HOME", self.home.path().join("pre-commit-cache"))
             .env("TERRAGRUNT_BINARY", "none")
-            .env("TF_CLI_CONFIG_FILE", "/dev/null")
-            .env_remove("XDG_CONFIG_HOME")
-            .env_remove("SOPS_AGE_KEY")
-            .env_remove("SOPS_AGE_KEY_CMD")
-            .env_remove("TOFU_ENV")
-            .env_remove("PLATFORM_ROOT");
+            .env("TF_CLI_CONFIG_FILE", "/dev/null");
         match &self.key {
             Some(k) => c.env("SOPS_AGE_KEY_FILE", k),
             None => c.env_remove("SOPS_AGE_KEY_FILE"),

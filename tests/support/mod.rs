@@ -36,35 +36,14 @@ pub fn succeeded(what: &str, out: Output) -> String {
     text(&out.stdout)
 }
 
-/// The variables of the tools and their peers that a user may have set: a test sets the ones
-/// it means.
-pub const USER_SETTINGS: [&str; 10] = [
-    "PLATFORM_ROOT",
-    "VTEAM_ROOT",
-    "TOFU_ENV",
-    "KUBECONFIG",
-    "XDG_STATE_HOME",
-    "XDG_CONFIG_HOME",
-    "SOPS_AGE_KEY",
-    "SOPS_AGE_KEY_CMD",
-    "SOPS_AGE_RECIPIENTS",
-    "TERM",
-];
-
 /// `name` run in `home` (also its HOME) with none of the user's settings, no colour, and the
 /// bundled demo key for the bundled sealed files.
 pub fn tool(name: &str, home: &Path) -> Command {
-    let mut c = Command::new(bin(name));
-    c.env("HOME", home)
-        .env("NO_COLOR", "1")
-        .env(
-            "SOPS_AGE_KEY_FILE",
-            repo_root().join("tests/fixtures/demo-age-key.txt"),
-        )
-        .current_dir(home);
-    for var in USER_SETTINGS {
-        c.env_remove(var);
-    }
+    let mut c = test_peers::hermetic::command(bin(name), home);
+    c.env("NO_COLOR", "1").env(
+        "SOPS_AGE_KEY_FILE",
+        repo_root().join("tests/fixtures/demo-age-key.txt"),
+    );
     c
 }
 
@@ -95,9 +74,8 @@ pub fn platform_copy() -> tempfile::TempDir {
 
 /// A command in `repo` with a HOME of its own, the bundled demo key and no setting of the user's.
 pub fn cmd(program: impl AsRef<std::ffi::OsStr>, repo: &Path, home: &Path) -> Command {
-    let mut c = Command::new(program);
+    let mut c = test_peers::hermetic::command(program, home);
     c.current_dir(repo)
-        .env("HOME", home)
         .env("NO_COLOR", "1")
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_AUTHOR_NAME", "Platform")
@@ -111,11 +89,6 @@ pub fn cmd(program: impl AsRef<std::ffi::OsStr>, repo: &Path, home: &Path) -> Co
         .env("TERRAGRUNT_BINARY", "none")
         .env("TF_CLI_CONFIG_FILE", "/dev/null")
         .env("TOFU_ENVS_BIN", bin("tofu-envs"));
-    for var in USER_SETTINGS {
-        if var != "SOPS_AGE_KEY_FILE" {
-            c.env_remove(var);
-        }
-    }
     c
 }
 

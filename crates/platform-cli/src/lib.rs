@@ -1,8 +1,10 @@
 //! The edge every binary of the workspace shares: how an error is said (`tool: error: what`,
-//! each cause once), when there is colour (a terminal, and no `NO_COLOR`), the shell completion
+//! each cause once), when there is colour (`--color`, and anstream's reading of the terminal and
+//! `NO_COLOR`/`CLICOLOR_FORCE`), the shell completion
 //! scripts and the manual page made from its clap definition (what the release archives
 //! install), and output that ends quietly at a closed pipe (`... | head -1`).
 
+pub mod colour;
 pub mod exit;
 
 /// The flags every tool that writes files takes, defined once.
@@ -13,9 +15,7 @@ pub struct WriteFlags {
     pub force: bool,
 }
 
-use std::io::{self, IsTerminal, Write};
-
-use owo_colors::OwoColorize;
+use std::io::{self, Write};
 
 pub use clap_complete::Shell;
 
@@ -80,12 +80,6 @@ pub fn table<S: AsRef<str>>(header: &[&str], rows: &[Vec<S>]) -> Vec<String> {
         .collect()
 }
 
-/// Whether to colour what goes to a stream: only a terminal, and never when `NO_COLOR` is set to
-/// anything but the empty string (no-color.org).
-pub fn colour(stream_is_terminal: bool) -> bool {
-    stream_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-}
-
 /// `err` and its causes in one line, each said once: a cause whose text is already in the
 /// message before it (thiserror's `cannot read X: {source}`, then the source again as a cause)
 /// is not repeated.
@@ -110,11 +104,12 @@ pub fn print_error(tool: &str, err: &(dyn std::error::Error + 'static)) {
 
 /// Prints `tool: error: <message>` on standard error.
 pub fn print_error_message(tool: &str, message: &str) {
-    let label = if colour(io::stderr().is_terminal()) {
-        "error:".red().bold().to_string()
-    } else {
-        "error:".to_string()
-    };
+    let on = colour::on_stderr();
+    let label = colour::paint(
+        &colour::paint("error:", colour::Style::Red, on),
+        colour::Style::Bold,
+        on,
+    );
     let _ = writeln!(io::stderr().lock(), "{tool}: {label} {message}");
 }
 

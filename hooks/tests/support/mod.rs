@@ -47,14 +47,8 @@ impl Repo {
     }
 
     pub fn cmd(&self, program: &str) -> Command {
-        let mut c = Command::new(program);
-        c.current_dir(self.path())
-            .env("HOME", self.path())
-            .env("NO_COLOR", "1")
-            .env_remove("SOPS_AGE_KEY_FILE")
-            .env_remove("SOPS_AGE_KEY")
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_INDEX_FILE");
+        let mut c = test_peers::hermetic::command(program, self.path());
+        c.env("NO_COLOR", "1");
         c
     }
 

@@ -91,8 +91,7 @@ fn env_prints_an_eval_able_line_for_each_shell() {
         "unset KUBECONFIG\n"
     );
     // eval in a real shell sets KUBECONFIG in that shell.
-    let mut sh = assert_cmd::Command::new("sh");
-    desk.hermetic(&mut sh);
+    let mut sh = desk.command("sh");
     let exe = assert_cmd::cargo::cargo_bin("kubectl-vteam");
     let script = format!(
         "eval \"$('{}' env team-a --shell sh)\"; echo \"$KUBECONFIG\"",
@@ -223,14 +222,12 @@ fn stdout_of(c: &mut assert_cmd::Command) -> String {
 #[test]
 fn completion_for_kubectl_and_for_the_standalone_binary() {
     let (desk, _server) = desk();
-    let mut c = assert_cmd::Command::cargo_bin("kubectl_complete-vteam").unwrap();
-    desk.hermetic(&mut c);
+    let mut c = desk.command(assert_cmd::cargo::cargo_bin("kubectl_complete-vteam"));
     assert_eq!(
         stdout(c.args(["use", ""])),
         "team-a\nteam-b\nteam-c\nteam-d\n-\n:4\n"
     );
-    let mut c = assert_cmd::Command::cargo_bin("kubectl_complete-vteam").unwrap();
-    desk.hermetic(&mut c);
+    let mut c = desk.command(assert_cmd::cargo::cargo_bin("kubectl_complete-vteam"));
     assert_eq!(stdout(c.args(["st"])), "status\n:4\n");
     let bash = stdout(desk.vteam().args(["completions", "bash"]));
     assert!(bash.contains("kubectl-vteam"));
@@ -249,14 +246,12 @@ fn kubectl_dispatches_to_the_plugin_and_its_completion() {
         .unwrap()
         .to_path_buf();
     let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap());
-    let mut k = assert_cmd::Command::new(&kubectl);
-    desk.hermetic(&mut k);
+    let mut k = desk.command(&kubectl);
     k.env("PATH", &path);
     k.args(["vteam", "use", "team-a", "-n", "tools"])
         .assert()
         .success();
-    let mut k = assert_cmd::Command::new(&kubectl);
-    desk.hermetic(&mut k);
+    let mut k = desk.command(&kubectl);
     assert_eq!(
         stdout(k.args([
             "config",
@@ -282,8 +277,7 @@ fn kubectl_dispatches_to_the_plugin_and_its_completion() {
         ));
         return;
     }
-    let mut k = assert_cmd::Command::new(&kubectl);
-    desk.hermetic(&mut k);
+    let mut k = desk.command(&kubectl);
     k.env("PATH", &path);
     let out = stdout(k.args(["__complete", "vteam", "use", "team-"]));
     assert!(
@@ -307,8 +301,7 @@ fn the_bash_completion_script_completes_team_names() {
         let program = format!(
             "{script}\nCOMP_WORDS=({words}); COMP_CWORD={cword}; _kubectl_vteam; printf '%s\\n' \"${{COMPREPLY[@]}}\""
         );
-        let mut c = assert_cmd::Command::new("bash");
-        desk.hermetic(&mut c);
+        let mut c = desk.command("bash");
         stdout(
             c.env("PATH", &path)
                 .args(["--norc", "--noprofile", "-c", &program]),

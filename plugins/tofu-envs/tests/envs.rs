@@ -8,17 +8,9 @@ use assert_cmd::Command;
 use crate::support::{demo_key, repo, sealed_value};
 
 fn cmd(root: &Path) -> Command {
-    let mut c = Command::cargo_bin("tofu-envs").unwrap();
-    c.arg("--root")
-        .arg(root)
-        .current_dir(root)
-        .env("NO_COLOR", "1")
-        .env("HOME", root)
-        .env_remove("SOPS_AGE_KEY_FILE")
-        .env_remove("SOPS_AGE_KEY");
-    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("TF_VAR_")) {
-        c.env_remove(k);
-    }
+    let bin = assert_cmd::cargo::cargo_bin("tofu-envs");
+    let mut c = Command::from_std(test_peers::hermetic::command(bin, root));
+    c.arg("--root").arg(root).env("NO_COLOR", "1");
     c
 }
 

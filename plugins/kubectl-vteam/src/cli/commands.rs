@@ -49,7 +49,7 @@ pub(super) fn list(ctx: &Ctx, output: Format) -> Result<i32> {
                 }
                 return Ok(0);
             }
-            let color = std::io::stdout().is_terminal();
+            let color = platform_cli::colour::on_stdout();
             let rows: Vec<Vec<String>> = teams
                 .teams
                 .iter()
@@ -272,7 +272,7 @@ pub(super) fn exec(ctx: &Ctx, team: Option<String>, all: bool, command: &[String
         bail!("no teams found: run inside the repository, pass --root DIR, or add --from-cluster");
     }
     let outcomes = run::run_all(&targets, command)?;
-    let color = std::io::stderr().is_terminal();
+    let color = platform_cli::colour::on_stderr();
     let mut failed = !skipped.is_empty();
     eprintln!("{}", paint("summary:", Style::Bold, color));
     for o in &outcomes {
@@ -343,7 +343,7 @@ pub(super) fn status(ctx: &Ctx, output: Format) -> Result<i32> {
         serde_json::to_writer_pretty(&mut out, &rows)?;
         writeln!(out)?;
     } else {
-        let color = std::io::stdout().is_terminal();
+        let color = platform_cli::colour::on_stdout();
         let header = ["TEAM", "SERVER", "STATE", "LATENCY", "DETAIL"];
         let rows = teams.teams.iter().zip(&results).map(|(t, h)| {
             let (state, latency, detail) = match h {

@@ -16,7 +16,7 @@ use kubectl_vteam::layout::Layout;
 use kubectl_vteam::run::{self, Target};
 use kubectl_vteam::switch::{self, Switched};
 use kubectl_vteam::teams::{self, Team, Teams};
-use owo_colors::OwoColorize;
+use platform_cli::colour::{paint, Style};
 
 mod commands;
 use commands::*;
@@ -58,6 +58,8 @@ struct Cli {
     request_timeout: Duration,
     #[command(flatten)]
     write: platform_cli::WriteFlags,
+    #[command(flatten)]
+    colour: platform_cli::colour::ColourFlag,
     #[command(subcommand)]
     command: Option<Cmd>,
 }
@@ -153,6 +155,7 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 pub fn main() -> i32 {
     let cli = Cli::parse();
     platform_fs::force_writes(cli.write.force);
+    cli.colour.apply();
     if !matches!(cli.command, Some(Cmd::Exec { .. } | Cmd::Shell { .. })) {
         platform_cli::end_quietly_at_closed_pipe();
     }
@@ -286,25 +289,6 @@ fn target(ctx: &Ctx, teams: &Teams, t: &Team) -> Result<Target> {
 /// The child gets Ctrl-C from the terminal; this process stays to remove the temp kubeconfig.
 fn ignore_interrupts() {
     let _ = ctrlc::set_handler(|| {});
-}
-
-#[derive(Clone, Copy)]
-enum Style {
-    Bold,
-    Green,
-    Red,
-}
-
-/// Colour only on a terminal, and never when NO_COLOR is set (no-color.org).
-fn paint(s: &str, style: Style, terminal: bool) -> String {
-    if !platform_cli::colour(terminal) {
-        return s.to_string();
-    }
-    match style {
-        Style::Bold => s.bold().to_string(),
-        Style::Green => s.green().to_string(),
-        Style::Red => s.red().to_string(),
-    }
 }
 
 platform_cli::every_argument_has_help!(Cli);

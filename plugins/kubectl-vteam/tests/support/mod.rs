@@ -450,19 +450,17 @@ impl Desk {
 
     /// `kubectl-vteam` with this desk's HOME, KUBECONFIG and repository.
     pub fn vteam(&self) -> Command {
-        let mut c = Command::cargo_bin("kubectl-vteam").unwrap();
-        self.hermetic(&mut c);
-        c
+        self.command(assert_cmd::cargo::cargo_bin("kubectl-vteam"))
     }
 
-    pub fn hermetic(&self, c: &mut Command) {
-        c.env("HOME", self.home.path())
-            .env("KUBECONFIG", self.kubeconfig())
+    /// `program` with this desk's HOME, KUBECONFIG and repository, and nothing else of the
+    /// developer's.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut c = Command::from_std(test_peers::hermetic::command(program, self.home.path()));
+        c.env("KUBECONFIG", self.kubeconfig())
             .env("PLATFORM_ROOT", self.repo.root())
-            .env("NO_COLOR", "1")
-            .env_remove("XDG_STATE_HOME")
-            .env_remove("TOFU_ENV")
-            .current_dir(self.home.path());
+            .env("NO_COLOR", "1");
+        c
     }
 
     /// The real kubectl with this desk's KUBECONFIG; None (after saying so) when not installed.

@@ -24,6 +24,8 @@ const FORMATS: [&str; 6] = ["yaml", "json", "dotenv", "ini", "binary", "tfvars"]
 struct Cli {
     #[command(flatten)]
     write: platform_cli::WriteFlags,
+    #[command(flatten)]
+    colour: platform_cli::colour::ColourFlag,
     #[command(subcommand)]
     command: Command,
 }
@@ -326,6 +328,7 @@ pub fn run() -> i32 {
         }
     };
     platform_fs::force_writes(cli.write.force);
+    cli.colour.apply();
     if !matches!(
         cli.command,
         Command::ExecEnv { .. } | Command::ExecFile { .. }

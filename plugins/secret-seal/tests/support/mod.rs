@@ -7,21 +7,6 @@ use std::process::Command as StdCommand;
 use assert_cmd::Command;
 use tempfile::TempDir;
 
-pub const VARS: [&str; 12] = [
-    "SOPS_AGE_KEY",
-    "SOPS_AGE_KEY_FILE",
-    "SOPS_AGE_KEY_CMD",
-    "SOPS_AGE_RECIPIENTS",
-    "SOPS_AGE_SSH_PRIVATE_KEY_FILE",
-    "SOPS_PGP_FP",
-    "SOPS_CONFIG",
-    "XDG_CONFIG_HOME",
-    "GNUPGHOME",
-    "NO_COLOR",
-    "SOPS_GPG_EXEC",
-    "EDITOR",
-];
-
 /// The SOPS test vectors kept in the repository (`tests/vectors`, see its README), so a fresh
 /// clone needs nothing beside it.
 pub fn vectors() -> PathBuf {
@@ -57,12 +42,8 @@ impl Env {
     }
 
     pub fn cmd(&self) -> Command {
-        let mut c = Command::cargo_bin("secret-seal").unwrap();
-        for v in VARS {
-            c.env_remove(v);
-        }
-        c.env("HOME", self.dir()).current_dir(self.dir());
-        c
+        let bin = assert_cmd::cargo::cargo_bin("secret-seal");
+        Command::from_std(test_peers::hermetic::command(bin, self.dir()))
     }
 
     /// A fresh identity made by `secret-seal keygen`; returns (key file, public key).

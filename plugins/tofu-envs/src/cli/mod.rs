@@ -29,6 +29,8 @@ struct Cli {
     root: Option<PathBuf>,
     #[command(flatten)]
     write: platform_cli::WriteFlags,
+    #[command(flatten)]
+    colour: platform_cli::colour::ColourFlag,
     #[command(subcommand)]
     command: Command,
 }
@@ -245,6 +247,7 @@ pub fn run() -> i32 {
         }
     };
     platform_fs::force_writes(cli.write.force);
+    cli.colour.apply();
     if !matches!(cli.command, Command::Run { .. }) {
         platform_cli::end_quietly_at_closed_pipe();
     }
