@@ -63,7 +63,8 @@ pub enum Error {
     NoRecipients,
     #[error("no matching creation rule in {} for {file}: add a rule whose path_regex matches, or pass --age", config.display())]
     NoMatchingRule { config: PathBuf, file: String },
-    #[error("{} line {line}: {message}", path.display())]
+    /// A key file that cannot be used; `line` is 1-based, 0 when the whole file is at fault.
+    #[error("{}: {message}", place(path, *line))]
     KeyFile {
         path: PathBuf,
         line: usize,
@@ -81,6 +82,14 @@ pub enum Error {
     Program(String),
     #[error("invalid tree path {path:?}: {message} (expected the form '[\"key\"][0]')")]
     TreePath { path: String, message: String },
+}
+
+/// `file line N`, or the file alone for line 0.
+fn place(path: &std::path::Path, line: usize) -> String {
+    match line {
+        0 => path.display().to_string(),
+        n => format!("{} line {n}", path.display()),
+    }
 }
 
 impl Error {

@@ -3,7 +3,10 @@
 mod support;
 
 mod cli;
+mod engine;
 mod envs;
 mod envs_precedence;
 mod fmt_files;
+mod import_atlantis;
+mod lifecycle;
 mod run;

@@ -1,5 +1,7 @@
 //! Test plumbing: the repository with its bundled stacks, and the demo key.
 
+pub mod world;
+
 use std::path::{Path, PathBuf};
 
 pub use test_peers::terraform_engine as oracle;
