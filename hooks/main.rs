@@ -93,6 +93,9 @@ fn run() -> i32 {
         }
     };
     cli.colour.apply();
+    // A commit never waits on a key service: Vault gets a few seconds to open a file whose MAC
+    // the hook checks, or the check is left to a key at hand.
+    platform_vault::limit_wait(std::time::Duration::from_secs(3));
     // The hooks only print: no child reads from us.
     platform_cli::end_quietly_at_closed_pipe();
     match execute(&cli) {

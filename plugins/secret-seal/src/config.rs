@@ -75,15 +75,8 @@ fn strings(v: &Value, what: &str, path: &Path) -> Result<Vec<String>> {
     }
 }
 
-const CLOUD_KEYS: [&str; 7] = [
-    "kms",
-    "gcp_kms",
-    "azure_keyvault",
-    "hc_vault_transit_uri",
-    "hc_vault",
-    "hckms",
-    "merge",
-];
+/// Key types sops knows that secret-seal cannot seal for (no client for those services).
+const CLOUD_KEYS: [&str; 5] = ["kms", "gcp_kms", "azure_keyvault", "hckms", "merge"];
 
 fn group_from(b: &Branch, path: &Path) -> Result<Vec<Recipient>> {
     for kind in CLOUD_KEYS {
@@ -94,7 +87,7 @@ fn group_from(b: &Branch, path: &Path) -> Result<Vec<Recipient>> {
         }) {
             return Err(Error::Config {
                 path: path.into(),
-                message: format!("the rule uses `{kind}`, which secret-seal cannot use (it has no cloud access); use age or pgp keys, or sops for this file"),
+                message: format!("the rule uses `{kind}`, which secret-seal cannot seal for (it speaks to Vault/OpenBao, not this service); use age, pgp or hc_vault keys, or sops for this file"),
             });
         }
     }
@@ -118,6 +111,21 @@ fn group_from(b: &Branch, path: &Path) -> Result<Vec<Recipient>> {
         for r in strings(v, "pgp", path)? {
             if !group.contains(&Recipient::Pgp(r.clone())) {
                 group.push(Recipient::Pgp(r));
+            }
+        }
+    }
+    // A rule names transit keys as `hc_vault_transit_uri`, a key group as `hc_vault`.
+    for name in ["hc_vault_transit_uri", "hc_vault"] {
+        let Some(v) = b.get(name) else { continue };
+        for uri in strings(v, name, path)? {
+            if let Err(e) = crate::keys::vault::key_of(&uri) {
+                return Err(Error::Config {
+                    path: path.into(),
+                    message: format!("`{name}`: {e}"),
+                });
+            }
+            if !group.contains(&Recipient::HcVault(uri.clone())) {
+                group.push(Recipient::HcVault(uri));
             }
         }
     }

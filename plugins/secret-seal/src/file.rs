@@ -65,6 +65,37 @@ pub fn read_plain(path: &Path, format: Option<Format>) -> Result<Plain> {
     })
 }
 
+/// `set`'s value as JSON text, from where it was given: an argument, a file, or standard input
+/// (wiped when dropped).
+pub fn value_text(
+    value: Option<String>,
+    file: Option<PathBuf>,
+    stdin: bool,
+) -> Result<zeroize::Zeroizing<String>> {
+    let text = match (value, file, stdin) {
+        (Some(v), _, _) => v,
+        (_, Some(f), _) => {
+            std::fs::read_to_string(&f).map_err(|source| Error::Read { path: f, source })?
+        }
+        (_, _, true) => {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map_err(|source| {
+                Error::Read {
+                    path: "standard input".into(),
+                    source,
+                }
+            })?;
+            s
+        }
+        _ => {
+            return Err(Error::Invalid(
+                "give the value as JSON, or --value-file / --value-stdin".into(),
+            ))
+        }
+    };
+    Ok(zeroize::Zeroizing::new(text))
+}
+
 /// `set`: the JSON `value` at the tree path `at` of the file at `path` (missing keys made), sealed
 /// again with the same data key. With `idempotent`, nothing is written when the value is
 /// already there.

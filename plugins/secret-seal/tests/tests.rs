@@ -10,5 +10,6 @@ mod interop;
 mod merge;
 mod roundtrip;
 mod tfvars;
+mod vault;
 mod vectors;
 mod workflows;

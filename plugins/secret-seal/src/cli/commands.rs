@@ -1,7 +1,7 @@
 //! One function a subcommand: the library does the work; here its arguments are passed on and
 //! what happened is said, each error given the file it is about.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use anyhow::{anyhow, Context};
@@ -14,15 +14,15 @@ use secret_seal::{
 };
 
 use super::{
-    Cli, Command, DecryptArgs, EncryptArgs, ExecEnvArgs, ExecFileArgs, FileArg, MergeArgs, SetArgs,
-    UnsetArgs,
+    Cli, Command, DecryptArgs, EncryptArgs, ExecEnvArgs, ExecFileArgs, FileArg, MergeArgs,
+    RotateArgs, SetArgs, UnsetArgs,
 };
 use secret_seal::document::emit_options;
 
 pub(super) fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Keygen { output } => keygen(output.as_deref()),
-        Command::Encrypt(args) => encrypt(args),
+        Command::Encrypt(args) => encrypt(*args),
         Command::Decrypt(args) => decrypt(args),
         Command::Filestatus { file } => filestatus(&file),
         Command::Edit { file } => edit(&file),
@@ -33,7 +33,7 @@ pub(super) fn run(command: Command) -> anyhow::Result<()> {
             idempotent,
         }) => secret_seal::file::unset(&file.file, file.format.get(), &path, idempotent)
             .with_context(|| file.file.display().to_string()),
-        Command::Rotate(args) => rotate(&args.file, args.in_place, &args.add_age, &args.rm_age),
+        Command::Rotate(args) => rotate(args),
         Command::Reseal { files, format } => files.iter().try_for_each(|f| {
             let n = rekey::reseal(f, format.get())
                 .with_context(|| format!("{}: cannot reseal", f.display()))?;
@@ -90,18 +90,13 @@ fn encrypt(args: EncryptArgs) -> anyhow::Result<()> {
     let config = input.config(io.config.as_deref())?;
     let tree = store::load_plain(in_fmt, &input.bytes)
         .with_context(|| format!("{name}: cannot encrypt"))?;
-    let age = args
-        .age
-        .iter()
-        .flat_map(|s| keys::split_list(s))
-        .map(Recipient::Age);
-    let pgp = args
-        .pgp
-        .iter()
-        .flat_map(|s| keys::split_list(s))
-        .map(Recipient::Pgp);
+    let (age, pgp) = (
+        Vec::from_iter(args.age.clone()),
+        Vec::from_iter(args.pgp.clone()),
+    );
+    let vault = Vec::from_iter(args.hc_vault_transit.clone());
     let flags = SealFlags {
-        recipients: age.chain(pgp).collect(),
+        recipients: keys::from_command_line(&age, &pgp, &vault)?,
         rule: Rule::from_flags(&args.rule_flags())?,
         mac_only_encrypted: args.mac_only_encrypted,
         shamir_threshold: args.shamir_secret_sharing_threshold,
@@ -149,34 +144,8 @@ fn filestatus(file: &FileArg) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `set`'s value, as given: an argument, a file or standard input.
-fn value_text(
-    value: Option<String>,
-    value_file: Option<std::path::PathBuf>,
-    value_stdin: bool,
-) -> anyhow::Result<zeroize::Zeroizing<String>> {
-    Ok(zeroize::Zeroizing::new(
-        match (value, value_file, value_stdin) {
-            (Some(v), _, _) => v,
-            (_, Some(f), _) => {
-                std::fs::read_to_string(&f).map_err(|source| Error::Read { path: f, source })?
-            }
-            (_, _, true) => {
-                let mut s = String::new();
-                std::io::stdin().read_to_string(&mut s)?;
-                s
-            }
-            _ => {
-                return Err(anyhow!(Error::Invalid(
-                    "give the value as JSON, or --value-file / --value-stdin".into()
-                )))
-            }
-        },
-    ))
-}
-
 fn set(args: SetArgs) -> anyhow::Result<()> {
-    let text = value_text(args.value, args.value_file, args.value_stdin)?;
+    let text = secret_seal::file::value_text(args.value, args.value_file, args.value_stdin)?;
     let (path, format) = (&args.file.file, args.file.format.get());
     secret_seal::file::set(path, format, &args.path, &text, args.idempotent)
         .with_context(|| path.display().to_string())
@@ -199,12 +168,21 @@ fn edit(file: &FileArg) -> anyhow::Result<()> {
     }
 }
 
-fn rotate(file: &FileArg, in_place: bool, add: &[String], rm: &[String]) -> anyhow::Result<()> {
-    let age = |list: &[String]| list.iter().cloned().map(Recipient::Age).collect::<Vec<_>>();
-    let path = &file.file;
-    let rotated = rekey::rotate(path, file.format.get(), &age(add), &age(rm))
+fn rotate(args: RotateArgs) -> anyhow::Result<()> {
+    let add = keys::from_command_line(&args.add_age, &[], &args.add_hc_vault_transit)?;
+    let rm = keys::from_command_line(&args.rm_age, &[], &[])?.into_iter();
+    let rm: Vec<_> = rm
+        .chain(
+            args.rm_hc_vault_transit
+                .iter()
+                .cloned()
+                .map(Recipient::HcVault),
+        )
+        .collect();
+    let path = &args.file.file;
+    let rotated = rekey::rotate(path, args.file.format.get(), &add, &rm)
         .with_context(|| format!("{}: cannot rotate", path.display()))?;
-    if in_place {
+    if args.in_place {
         rotated.write(None)?;
     } else {
         let (bytes, _lock) = rotated.into_bytes()?;

@@ -39,7 +39,7 @@ enum Command {
         output: Option<PathBuf>,
     },
     /// Encrypt a YAML, JSON, dotenv, INI or binary file into the SOPS format.
-    Encrypt(EncryptArgs),
+    Encrypt(Box<EncryptArgs>),
     /// Decrypt a SOPS file (age or PGP), verifying its MAC.
     Decrypt(DecryptArgs),
     /// Edit a sealed file in $SOPS_EDITOR/$EDITOR; unchanged values keep their ciphertext.
@@ -146,6 +146,12 @@ struct RotateArgs {
     /// age recipients to remove, comma-separated.
     #[arg(long, value_delimiter = ',')]
     rm_age: Vec<String>,
+    /// Vault transit key URIs to add, comma-separated (the address may then receive your token).
+    #[arg(long, value_delimiter = ',', value_name = "URI")]
+    add_hc_vault_transit: Vec<String>,
+    /// Vault transit key URIs to remove, comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "URI")]
+    rm_hc_vault_transit: Vec<String>,
 }
 
 #[derive(Args)]
@@ -254,6 +260,9 @@ struct EncryptArgs {
     /// PGP fingerprints, comma-separated (overrides .sops.yaml).
     #[arg(short, long, env = "SOPS_PGP_FP")]
     pgp: Option<String>,
+    /// Vault transit key URIs, comma-separated, e.g. https://vault:8200/v1/transit/keys/sops (overrides .sops.yaml; the address may then receive your token).
+    #[arg(long, env = "SOPS_VAULT_URIS", value_name = "URI")]
+    hc_vault_transit: Option<String>,
     /// Leave the values whose key ends with this in plain text (sops's default: _unencrypted).
     #[arg(long)]
     unencrypted_suffix: Option<String>,

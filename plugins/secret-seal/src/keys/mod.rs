@@ -4,6 +4,7 @@
 pub mod age;
 pub mod pgp;
 pub mod shamir;
+pub mod vault;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -225,6 +226,8 @@ pub fn default_key_file() -> Option<PathBuf> {
 pub enum Recipient {
     Age(String),
     Pgp(String),
+    /// A Vault transit key, by its URI (`https://vault:8200/v1/transit/keys/NAME`).
+    HcVault(String),
 }
 
 impl std::fmt::Display for Recipient {
@@ -232,6 +235,7 @@ impl std::fmt::Display for Recipient {
         match self {
             Recipient::Age(r) => write!(f, "age {r}"),
             Recipient::Pgp(fp) => write!(f, "pgp {fp}"),
+            Recipient::HcVault(uri) => write!(f, "hc_vault {uri}"),
         }
     }
 }
@@ -283,6 +287,9 @@ pub fn wrap_data_key(
                         created_at: created.clone(),
                         enc: pgp::wrap(fp, secret).map_err(Error::Key)?,
                     }),
+                    Recipient::HcVault(uri) => {
+                        vault::wrap(uri, secret, &created).map_err(Error::Key)
+                    }
                 })
                 .collect()
         })
@@ -307,12 +314,33 @@ pub fn recover_data_key(
         }
     }
     let mut details = Vec::new();
-    let mut shares = Vec::new();
+    let needed = match meta.key_groups.len() {
+        1 => 1,
+        n => shares_needed(n, meta.shamir_threshold),
+    };
+    // Offline keys first, in every group: a key service is asked only for the groups still
+    // missing once the keys at hand have done what they can.
+    let mut opened: Vec<Option<Zeroizing<Vec<u8>>>> = meta
+        .key_groups
+        .iter()
+        .map(|group| unwrap_group(group, identities.as_ref(), Reach::Offline, &mut details))
+        .collect();
     for (gi, group) in meta.key_groups.iter().enumerate() {
-        if let Some(secret) = unwrap_group(group, identities.as_ref(), &mut details) {
-            shares.push(secret);
-        } else if meta.key_groups.len() > 1 {
-            details.push(format!("  group {}: no key could be decrypted", gi + 1));
+        if opened.iter().flatten().count() >= needed {
+            break;
+        }
+        if opened[gi].is_none() {
+            opened[gi] = unwrap_group(group, identities.as_ref(), Reach::Network, &mut details);
+        }
+    }
+    let mut shares = Vec::new();
+    for (gi, share) in opened.into_iter().enumerate() {
+        match share {
+            Some(s) => shares.push(s),
+            None if meta.key_groups.len() > 1 => {
+                details.push(format!("  group {}: no key could be decrypted", gi + 1))
+            }
+            None => {}
         }
     }
     let key = if meta.key_groups.len() == 1 {
@@ -352,11 +380,26 @@ pub fn recover_data_key(
     }
 }
 
+/// Which master keys a pass tries: those that need nothing but this machine, or key services.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    Offline,
+    Network,
+}
+
+fn is_offline(key: &MasterKey) -> bool {
+    matches!(key, MasterKey::Age { .. } | MasterKey::Pgp { .. })
+}
+
 fn unwrap_group(
     group: &KeyGroup,
     ids: Option<&Identities>,
+    reach: Reach,
     details: &mut Vec<String>,
 ) -> Option<Zeroizing<Vec<u8>>> {
+    if reach == Reach::Network {
+        return unwrap_network(group, details);
+    }
     // The entry sealed for one of our own keys first, opened with that key alone: a file shared
     // by a team of N is then one X25519 operation to open, not up to N times the keys held.
     if let Some(ids) = ids {
@@ -375,15 +418,33 @@ fn unwrap_group(
             }
         }
     }
-    for key in group {
+    for key in group.iter().filter(|k| is_offline(k)) {
         let result = match key {
             MasterKey::Age { enc, .. } => match ids {
                 Some(ids) => age::unwrap(enc, &ids.age),
                 None => Err("age identities could not be loaded".into()),
             },
             MasterKey::Pgp { enc, .. } => pgp::unwrap(enc),
-            MasterKey::Other { kind, .. } => Err(format!(
-                "{kind} keys need cloud access, which secret-seal does not have"
+            MasterKey::Other { .. } => continue,
+        };
+        match result {
+            Ok(secret) => return Some(secret),
+            Err(e) => details.push(format!("  {} {}: {e}", key.kind(), key.id())),
+        }
+    }
+    None
+}
+
+/// The group's key-service entries, tried in order until one opens.
+fn unwrap_network(group: &KeyGroup, details: &mut Vec<String>) -> Option<Zeroizing<Vec<u8>>> {
+    for key in group.iter().filter(|k| !is_offline(k)) {
+        let MasterKey::Other { kind, fields } = key else {
+            continue;
+        };
+        let result = match kind.as_str() {
+            vault::KIND => vault::unwrap(fields),
+            other => Err(format!(
+                "{other} keys are kept in the file but secret-seal cannot use them (it speaks to Vault/OpenBao; use sops for {other})"
             )),
         };
         match result {
@@ -415,6 +476,9 @@ pub fn groups_of(meta: &Metadata) -> Result<Vec<Vec<Recipient>>> {
                 .map(|k| match k {
                     MasterKey::Age { recipient, .. } => Ok(Recipient::Age(recipient.clone())),
                     MasterKey::Pgp { fp, .. } => Ok(Recipient::Pgp(fp.clone())),
+                    MasterKey::Other { kind, fields } if kind == vault::KIND => vault::key_of_entry(fields)
+                        .map(|k| Recipient::HcVault(k.uri()))
+                        .map_err(Error::Key),
                     MasterKey::Other { kind, .. } => Err(Error::Key(format!(
                         "the file has a {kind} key, which secret-seal cannot wrap a new data key for; use sops"
                     ))),
@@ -454,4 +518,24 @@ pub fn write_new_identity(path: &Path) -> Result<String> {
     let (text, public) = new_identity();
     crate::atomic::create_new(path, text.as_bytes(), 0o600)?;
     Ok(public)
+}
+
+/// Recipients given on the command line (each a comma-separated list, as sops takes them). A
+/// Vault key named there is the user's own choice: its address may receive the token.
+pub fn from_command_line(
+    age: &[String],
+    pgp: &[String],
+    hc_vault: &[String],
+) -> Result<Vec<Recipient>> {
+    let list =
+        |lists: &[String]| -> Vec<String> { lists.iter().flat_map(|s| split_list(s)).collect() };
+    let mut out: Vec<Recipient> = list(age).into_iter().map(Recipient::Age).collect();
+    out.extend(list(pgp).into_iter().map(Recipient::Pgp));
+    for uri in list(hc_vault) {
+        let key = vault::key_of(&uri).map_err(Error::Invalid)?;
+        platform_vault::name_on_command_line(&key.address)
+            .map_err(|e| Error::Invalid(e.to_string()))?;
+        out.push(Recipient::HcVault(uri));
+    }
+    Ok(out)
 }
