@@ -113,6 +113,19 @@ pub fn print_error_message(tool: &str, message: &str) {
     let _ = writeln!(io::stderr().lock(), "{tool}: {label} {message}");
 }
 
+/// Asks `question` on the terminal (`[y/N]`); None when standard input is not a terminal to
+/// ask on (a script must pass its own `--yes`).
+pub fn confirm(question: &str) -> io::Result<Option<bool>> {
+    use std::io::IsTerminal;
+    if !io::stdin().is_terminal() {
+        return Ok(None);
+    }
+    eprint!("{question} [y/N] ");
+    let mut answer = String::new();
+    io::stdin().read_line(&mut answer)?;
+    Ok(Some(matches!(answer.trim(), "y" | "Y" | "yes")))
+}
+
 /// Every argument and flag of `cmd` and its subcommands that `--help` would show without a word
 /// of help, as `subcommand path: --flag`: a test asserts there are none.
 pub fn undocumented(cmd: &clap::Command) -> Vec<String> {

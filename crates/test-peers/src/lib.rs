@@ -8,6 +8,7 @@ pub mod fmt_oracle;
 /// A seeded generator of valid HCL, shared by the formatter's tests and tofu-envs's tests and benches.
 pub mod hcl_gen;
 pub mod hermetic;
+pub mod moto;
 pub mod openbao;
 
 use std::io::Write;

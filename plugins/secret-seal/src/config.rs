@@ -76,7 +76,7 @@ fn strings(v: &Value, what: &str, path: &Path) -> Result<Vec<String>> {
 }
 
 /// Key types sops knows that secret-seal cannot seal for (no client for those services).
-const CLOUD_KEYS: [&str; 5] = ["kms", "gcp_kms", "azure_keyvault", "hckms", "merge"];
+const CLOUD_KEYS: [&str; 4] = ["gcp_kms", "azure_keyvault", "hckms", "merge"];
 
 fn group_from(b: &Branch, path: &Path) -> Result<Vec<Recipient>> {
     for kind in CLOUD_KEYS {
@@ -114,6 +114,11 @@ fn group_from(b: &Branch, path: &Path) -> Result<Vec<Recipient>> {
             }
         }
     }
+    for key in kms_keys(b, path)? {
+        if !group.contains(&key) {
+            group.push(key);
+        }
+    }
     // A rule names transit keys as `hc_vault_transit_uri`, a key group as `hc_vault`.
     for name in ["hc_vault_transit_uri", "hc_vault"] {
         let Some(v) = b.get(name) else { continue };
@@ -130,6 +135,69 @@ fn group_from(b: &Branch, path: &Path) -> Result<Vec<Recipient>> {
         }
     }
     Ok(group)
+}
+
+/// The KMS keys of a rule (`kms: ARN[+ROLE],...` with the rule's `aws_profile`) or of a key
+/// group (`kms: [{arn, role, context, aws_profile}]`), in sops's order.
+fn kms_keys(b: &Branch, path: &Path) -> Result<Vec<Recipient>> {
+    use crate::keys::kms::Key;
+    let bad = |message: String| Error::Config {
+        path: path.into(),
+        message,
+    };
+    let profile = match b.get("aws_profile") {
+        Some(Value::Str(p)) if !p.is_empty() => Some(p.clone()),
+        _ => None,
+    };
+    let mut keys = Vec::new();
+    match b.get("kms") {
+        None | Some(Value::Null) => {}
+        Some(Value::Seq(items)) if items.iter().any(|i| matches!(i, Value::Map(_))) => {
+            for item in items {
+                let Value::Map(m) = item else {
+                    return Err(bad(
+                        "each `kms` entry of a key group must be a mapping with `arn`".into(),
+                    ));
+                };
+                let text = |k: &str| {
+                    m.get(k)
+                        .and_then(Value::as_str)
+                        .filter(|v| !v.is_empty())
+                        .map(str::to_string)
+                };
+                let arn = text("arn").ok_or_else(|| bad("a `kms` entry has no `arn`".into()))?;
+                let mut context = std::collections::BTreeMap::new();
+                if let Some(Value::Map(c)) = m.get("context") {
+                    for (k, v) in c.entries() {
+                        match v.as_str() {
+                            Some(v) => {
+                                context.insert(k.to_string(), v.to_string());
+                            }
+                            // sops drops a context with a value that is not a string.
+                            None => {
+                                context.clear();
+                                break;
+                            }
+                        }
+                    }
+                }
+                let mut key = Key::from_arn(&arn, context, text("aws_profile"));
+                if let Some(role) = text("role") {
+                    key.role = Some(role);
+                }
+                keys.push(key);
+            }
+        }
+        Some(v) => {
+            for arn in strings(v, "kms", path)? {
+                keys.push(Key::from_arn(&arn, Default::default(), profile.clone()));
+            }
+        }
+    }
+    for key in &keys {
+        key.region().map_err(|e| bad(format!("`kms`: {e}")))?;
+    }
+    Ok(keys.into_iter().map(Recipient::Kms).collect())
 }
 
 fn indent_of(stores: &Branch, store: &str) -> Option<usize> {

@@ -6,7 +6,7 @@ use std::process::Command;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
-use crate::tree::{Branch, Value};
+use crate::tree::{Tree, Value};
 
 /// A command line: one argument is a shell command (as sops takes it), several are exec'd.
 pub fn command_of(args: &[String]) -> Command {
@@ -44,9 +44,12 @@ pub fn env_value(v: &Value) -> Zeroizing<String> {
     })
 }
 
-/// The top-level values of `root` as environment variables, each name prefixed; a key that
-/// cannot be a variable name (it holds `=`) is an error.
-pub fn environment(root: &Branch, prefix: &str) -> Result<Vec<(String, Zeroizing<String>)>> {
+/// The top-level values of the tree's first document as environment variables, each name
+/// prefixed; a key that cannot be a variable name (it holds `=`) is an error.
+pub fn environment(tree: &Tree, prefix: &str) -> Result<Vec<(String, Zeroizing<String>)>> {
+    let Some(root) = tree.branches.first() else {
+        return Ok(Vec::new());
+    };
     root.entries()
         .map(|(k, v)| {
             if k.contains('=') {
@@ -57,6 +60,14 @@ pub fn environment(root: &Branch, prefix: &str) -> Result<Vec<(String, Zeroizing
             Ok((format!("{prefix}{k}"), env_value(v)))
         })
         .collect()
+}
+
+/// The name the command sees for the file at `path`: `given` (`--filename`), else its own.
+pub fn file_name(path: &std::path::Path, given: Option<String>) -> String {
+    given.unwrap_or_else(|| {
+        let own = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        own.unwrap_or_else(|| "secrets".into())
+    })
 }
 
 /// `exec-file`: runs `command` with `plain` at `{}` under the name `name`: in a FIFO (the

@@ -108,8 +108,9 @@ pub enum Merge {
     /// Written over ours, sealed; the key paths both sides changed differently (each holding
     /// both sides between conflict markers), and recipients changed on both sides.
     Sealed { conflicts: Vec<String> },
-    /// A version could not be opened (no key, not sealed): why, for a text merge instead.
-    NotOpened(Error),
+    /// A version could not be opened (no key, not sealed): merged as git does without the
+    /// driver, line by line with conflict markers (on sealed text); why, and whether cleanly.
+    AsText { why: Error, clean: bool },
 }
 
 /// git's merge driver: `base`, `ours` and `theirs` are git's temporary files (%O %A %B), the
@@ -126,9 +127,13 @@ pub fn merge(
 ) -> Result<Merge> {
     let format = Some(format.unwrap_or_else(|| Format::from_path(name)));
     let open = |p: &Path| SealedFile::open_named(p, name, format);
+    let as_text = |why: Error| -> Result<Merge> {
+        let clean = merge_as_text(base, ours, theirs)?;
+        Ok(Merge::AsText { why, clean })
+    };
     let (mut o, t) = match (open(ours), open(theirs)) {
         (Ok(o), Ok(t)) => (o, t),
-        (Err(why), _) | (_, Err(why)) => return Ok(Merge::NotOpened(why)),
+        (Err(why), _) | (_, Err(why)) => return as_text(why),
     };
     // A file added on both sides has an empty base.
     let b = if std::fs::metadata(base).map_or(0, |m| m.len()) == 0 {
@@ -136,7 +141,10 @@ pub fn merge(
     } else {
         match open(base) {
             Ok(b) => Some(b),
-            Err(why) => return Ok(Merge::NotOpened(why)),
+            Err(why) => {
+                drop((o, t));
+                return as_text(why);
+            }
         }
     };
     let mut conflicts = Vec::new();
@@ -172,7 +180,7 @@ pub fn merge(
 
 /// What git does without the driver: a line merge with conflict markers (here on sealed
 /// text), over ours; whether it merged cleanly.
-pub fn merge_as_text(base: &Path, ours: &Path, theirs: &Path) -> Result<bool> {
+fn merge_as_text(base: &Path, ours: &Path, theirs: &Path) -> Result<bool> {
     let status = std::process::Command::new("git")
         .args(["merge-file", "-L", "ours", "-L", "base", "-L", "theirs"])
         .args([ours, base, theirs])

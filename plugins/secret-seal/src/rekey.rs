@@ -20,7 +20,7 @@ pub fn rotate(
     let mut file = SealedFile::open(path, format)?;
     let mut groups = file.recipients()?;
     for g in &mut groups {
-        g.retain(|k| !rm.contains(k));
+        g.retain(|k| !rm.iter().any(|r| r.names_same_key(k)));
     }
     if let Some(first) = groups.first_mut() {
         for a in add {
@@ -61,6 +61,7 @@ pub fn reseal(path: &Path, format: Option<Format>) -> Result<usize> {
 /// with its rule needs none.
 #[derive(Debug)]
 pub struct KeySync {
+    in_step: bool,
     pub file: PathBuf,
     /// The `.sops.yaml` the recipients come from.
     pub config: PathBuf,
@@ -72,9 +73,8 @@ pub struct KeySync {
 }
 
 impl KeySync {
-    /// The change that would bring `path`'s recipients in step with its rule; `Ok(None)` when
-    /// they already are.
-    pub fn plan(path: &Path, format: Option<Format>) -> Result<Option<KeySync>> {
+    /// The change that would bring `path`'s recipients in step with its rule.
+    pub fn plan(path: &Path, format: Option<Format>) -> Result<KeySync> {
         let (groups, threshold, config) = rule_groups(path)?;
         let format = format.unwrap_or_else(|| Format::from_path(path));
         let bytes = platform_fs::Contents::read(path).map_err(|source| Error::Read {
@@ -83,14 +83,12 @@ impl KeySync {
         })?;
         let sealed = Sealed::parse(format, &bytes)?;
         let current = groups_of(&sealed.metadata)?;
-        if current == groups
-            && (groups.len() < 2 || sealed.metadata.shamir_threshold == threshold.max(1))
-        {
-            return Ok(None);
-        }
+        let in_step = current == groups
+            && (groups.len() < 2 || sealed.metadata.shamir_threshold == threshold.max(1));
         let flat = |g: &[Vec<Recipient>]| g.iter().flatten().cloned().collect::<Vec<_>>();
         let (old, new) = (flat(&current), flat(&groups));
-        Ok(Some(KeySync {
+        Ok(KeySync {
+            in_step,
             file: path.into(),
             config,
             added: new.iter().filter(|r| !old.contains(r)).cloned().collect(),
@@ -98,7 +96,12 @@ impl KeySync {
             groups,
             threshold,
             format,
-        }))
+        })
+    }
+
+    /// Whether the file is already sealed for its rule's recipients (nothing to do).
+    pub fn is_current(&self) -> bool {
+        self.in_step
     }
 
     /// Wraps the file's data key for the rule's recipients and writes it in place, under its

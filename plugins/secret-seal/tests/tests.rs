@@ -7,6 +7,7 @@ mod errors;
 mod exec;
 mod git;
 mod interop;
+mod kms;
 mod merge;
 mod roundtrip;
 mod tfvars;

@@ -90,13 +90,16 @@ fn encrypt(args: EncryptArgs) -> anyhow::Result<()> {
     let config = input.config(io.config.as_deref())?;
     let tree = store::load_plain(in_fmt, &input.bytes)
         .with_context(|| format!("{name}: cannot encrypt"))?;
-    let (age, pgp) = (
-        Vec::from_iter(args.age.clone()),
-        Vec::from_iter(args.pgp.clone()),
-    );
-    let vault = Vec::from_iter(args.hc_vault_transit.clone());
+    let named = keys::CommandLine {
+        age: Vec::from_iter(args.age.clone()),
+        pgp: Vec::from_iter(args.pgp.clone()),
+        hc_vault: Vec::from_iter(args.hc_vault_transit.clone()),
+        kms: Vec::from_iter(args.kms.clone()),
+        encryption_context: args.encryption_context.clone(),
+        aws_profile: args.aws_profile.clone(),
+    };
     let flags = SealFlags {
-        recipients: keys::from_command_line(&age, &pgp, &vault)?,
+        recipients: named.recipients()?,
         rule: Rule::from_flags(&args.rule_flags())?,
         mac_only_encrypted: args.mac_only_encrypted,
         shamir_threshold: args.shamir_secret_sharing_threshold,
@@ -169,16 +172,29 @@ fn edit(file: &FileArg) -> anyhow::Result<()> {
 }
 
 fn rotate(args: RotateArgs) -> anyhow::Result<()> {
-    let add = keys::from_command_line(&args.add_age, &[], &args.add_hc_vault_transit)?;
-    let rm = keys::from_command_line(&args.rm_age, &[], &[])?.into_iter();
-    let rm: Vec<_> = rm
-        .chain(
-            args.rm_hc_vault_transit
-                .iter()
-                .cloned()
-                .map(Recipient::HcVault),
-        )
-        .collect();
+    let add = keys::CommandLine {
+        age: args.add_age.clone(),
+        hc_vault: args.add_hc_vault_transit.clone(),
+        kms: args.add_kms.clone(),
+        ..Default::default()
+    };
+    let rm = keys::CommandLine {
+        age: args.rm_age.clone(),
+        kms: args.rm_kms.clone(),
+        ..Default::default()
+    };
+    let rm_vault = args
+        .rm_hc_vault_transit
+        .iter()
+        .cloned()
+        .map(Recipient::HcVault);
+    let (add, rm) = (
+        add.recipients()?,
+        rm.recipients()?
+            .into_iter()
+            .chain(rm_vault)
+            .collect::<Vec<_>>(),
+    );
     let path = &args.file.file;
     let rotated = rekey::rotate(path, args.file.format.get(), &add, &rm)
         .with_context(|| format!("{}: cannot rotate", path.display()))?;
@@ -194,26 +210,22 @@ fn rotate(args: RotateArgs) -> anyhow::Result<()> {
 fn updatekeys(file: &Path, yes: bool, format: Option<Format>) -> anyhow::Result<()> {
     let name = file.display().to_string();
     let plan = KeySync::plan(file, format).with_context(|| format!("{name}: cannot open"))?;
-    let Some(plan) = plan else {
-        let (_, _, config) = rekey::rule_groups(file)?;
-        eprintln!("{name}: already up to date with {}", config.display());
+    if plan.is_current() {
+        eprintln!("{name}: already up to date with {}", plan.config.display());
         return Ok(());
-    };
+    }
     eprintln!("{name}: syncing with {}:", plan.config.display());
     plan.added.iter().for_each(|r| eprintln!("  + {r}"));
     plan.removed.iter().for_each(|r| eprintln!("  - {r}"));
-    if !yes {
-        if !std::io::stdin().is_terminal() {
-            return Err(anyhow!(Error::Invalid(
-                "not a terminal to ask on; pass -y to apply".into()
-            )));
-        }
-        eprint!("apply? [y/N] ");
-        let mut answer = String::new();
-        std::io::stdin().read_line(&mut answer)?;
-        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+    match (yes, platform_cli::confirm("apply?")?) {
+        (true, _) | (false, Some(true)) => {}
+        (false, Some(false)) => {
             eprintln!("{name}: left unchanged");
             return Ok(());
+        }
+        (false, None) => {
+            let why = "not a terminal to ask on; pass -y to apply";
+            return Err(anyhow!(Error::Invalid(why.into())));
         }
     }
     plan.apply()
@@ -230,9 +242,7 @@ fn exec_env(args: ExecEnvArgs) -> anyhow::Result<()> {
     if args.pristine {
         cmd.env_clear();
     }
-    let empty = secret_seal::Branch::default();
-    let root = plain.tree.branches.first().unwrap_or(&empty);
-    for (k, v) in exec::environment(root, &args.prefix).with_context(|| name.to_string())? {
+    for (k, v) in exec::environment(&plain.tree, &args.prefix).with_context(|| name.to_string())? {
         cmd.env(k, v.as_str());
     }
     let code = exec::run_child(cmd)?;
@@ -249,10 +259,7 @@ fn exec_file(args: ExecFileArgs) -> anyhow::Result<()> {
         .map_or(f.format, Format::from_name);
     let plain = zeroize::Zeroizing::new(store::emit_plain(out_format, &f.tree, f.stores)?);
     drop(f);
-    let name = args.filename.unwrap_or_else(|| {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-        name.unwrap_or_else(|| "secrets".into())
-    });
+    let name = exec::file_name(path, args.filename);
     let code = exec::with_file(plain, &name, args.no_fifo, &args.command)?;
     Err(anyhow!(Code(code)))
 }
@@ -274,29 +281,22 @@ fn git_setup(repo: Option<&Path>) -> anyhow::Result<()> {
 fn merge(args: MergeArgs) -> anyhow::Result<()> {
     let (base, ours, theirs) = (&args.base, &args.ours, &args.theirs);
     let name = args.path.as_deref().unwrap_or(ours);
-    let format = args.format.get();
     let shown = name.display();
-    let conflicts = match git::merge(base, ours, theirs, name, format)
-        .with_context(|| format!("{shown}: cannot seal the merge"))?
-    {
-        git::Merge::Sealed { conflicts } => conflicts,
-        git::Merge::NotOpened(why) => {
-            eprintln!(
-                "secret-seal merge: {shown}: {}; merged as text, as git does without the driver",
-                platform_cli::describe(&why)
-            );
-            return match git::merge_as_text(base, ours, theirs)? {
-                true => Ok(()),
-                false => Err(anyhow!(Code(1))),
-            };
+    let merged = git::merge(base, ours, theirs, name, args.format.get())
+        .with_context(|| format!("{shown}: cannot seal the merge"))?;
+    match merged {
+        git::Merge::Sealed { conflicts } if conflicts.is_empty() => return Ok(()),
+        git::Merge::Sealed { conflicts } => eprintln!(
+            "secret-seal merge: {shown}: both sides changed {}; the file stays sealed with both sides of each: run `secret-seal edit {shown}`, keep one side of each, then `git add {shown}`",
+            conflicts.join(", ")
+        ),
+        git::Merge::AsText { why, clean } => {
+            let why = platform_cli::describe(&why);
+            eprintln!("secret-seal merge: {shown}: {why}; merged as text, as git does without the driver");
+            if clean {
+                return Ok(());
+            }
         }
-    };
-    if conflicts.is_empty() {
-        return Ok(());
     }
-    eprintln!(
-        "secret-seal merge: {shown}: both sides changed {}; the file stays sealed with both sides of each: run `secret-seal edit {shown}`, keep one side of each, then `git add {shown}`",
-        conflicts.join(", ")
-    );
     Err(anyhow!(Code(1)))
 }

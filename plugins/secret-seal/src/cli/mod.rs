@@ -152,6 +152,12 @@ struct RotateArgs {
     /// Vault transit key URIs to remove, comma-separated.
     #[arg(long, value_delimiter = ',', value_name = "URI")]
     rm_hc_vault_transit: Vec<String>,
+    /// AWS KMS key ARNs to add, comma-separated (ARN or ARN+ROLE_ARN).
+    #[arg(long, value_delimiter = ',', value_name = "ARN")]
+    add_kms: Vec<String>,
+    /// AWS KMS key ARNs to remove, comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "ARN")]
+    rm_kms: Vec<String>,
 }
 
 #[derive(Args)]
@@ -263,6 +269,15 @@ struct EncryptArgs {
     /// Vault transit key URIs, comma-separated, e.g. https://vault:8200/v1/transit/keys/sops (overrides .sops.yaml; the address may then receive your token).
     #[arg(long, env = "SOPS_VAULT_URIS", value_name = "URI")]
     hc_vault_transit: Option<String>,
+    /// AWS KMS key ARNs, comma-separated, each optionally +ROLE_ARN to assume first (overrides .sops.yaml).
+    #[arg(short, long, env = "SOPS_KMS_ARN", value_name = "ARN")]
+    kms: Option<String>,
+    /// The KMS encryption context, key:value pairs, comma-separated.
+    #[arg(long, value_name = "PAIRS")]
+    encryption_context: Option<String>,
+    /// The AWS profile the KMS keys are used with.
+    #[arg(long, value_name = "PROFILE")]
+    aws_profile: Option<String>,
     /// Leave the values whose key ends with this in plain text (sops's default: _unencrypted).
     #[arg(long)]
     unencrypted_suffix: Option<String>,

@@ -2,6 +2,7 @@
 //! recovering it from a file's key groups (one group: any key; several: Shamir shares).
 
 pub mod age;
+pub mod kms;
 pub mod pgp;
 pub mod shamir;
 pub mod vault;
@@ -228,6 +229,8 @@ pub enum Recipient {
     Pgp(String),
     /// A Vault transit key, by its URI (`https://vault:8200/v1/transit/keys/NAME`).
     HcVault(String),
+    /// An AWS KMS key (with its role, encryption context and profile).
+    Kms(kms::Key),
 }
 
 impl std::fmt::Display for Recipient {
@@ -236,6 +239,18 @@ impl std::fmt::Display for Recipient {
             Recipient::Age(r) => write!(f, "age {r}"),
             Recipient::Pgp(fp) => write!(f, "pgp {fp}"),
             Recipient::HcVault(uri) => write!(f, "hc_vault {uri}"),
+            Recipient::Kms(key) => write!(f, "kms {}", key.arn),
+        }
+    }
+}
+
+impl Recipient {
+    /// Whether `other` is the same master key: a KMS key by its ARN alone (its context and
+    /// profile are how it is used, not which key it is).
+    pub fn names_same_key(&self, other: &Recipient) -> bool {
+        match (self, other) {
+            (Recipient::Kms(a), Recipient::Kms(b)) => a.arn == b.arn,
+            _ => self == other,
         }
     }
 }
@@ -290,6 +305,7 @@ pub fn wrap_data_key(
                     Recipient::HcVault(uri) => {
                         vault::wrap(uri, secret, &created).map_err(Error::Key)
                     }
+                    Recipient::Kms(key) => kms::wrap(key, secret, &created).map_err(Error::Key),
                 })
                 .collect()
         })
@@ -443,6 +459,7 @@ fn unwrap_network(group: &KeyGroup, details: &mut Vec<String>) -> Option<Zeroizi
         };
         let result = match kind.as_str() {
             vault::KIND => vault::unwrap(fields),
+            kms::KIND => kms::unwrap(fields),
             other => Err(format!(
                 "{other} keys are kept in the file but secret-seal cannot use them (it speaks to Vault/OpenBao; use sops for {other})"
             )),
@@ -478,6 +495,9 @@ pub fn groups_of(meta: &Metadata) -> Result<Vec<Vec<Recipient>>> {
                     MasterKey::Pgp { fp, .. } => Ok(Recipient::Pgp(fp.clone())),
                     MasterKey::Other { kind, fields } if kind == vault::KIND => vault::key_of_entry(fields)
                         .map(|k| Recipient::HcVault(k.uri()))
+                        .map_err(Error::Key),
+                    MasterKey::Other { kind, fields } if kind == kms::KIND => kms::key_of_entry(fields)
+                        .map(Recipient::Kms)
                         .map_err(Error::Key),
                     MasterKey::Other { kind, .. } => Err(Error::Key(format!(
                         "the file has a {kind} key, which secret-seal cannot wrap a new data key for; use sops"
@@ -520,22 +540,55 @@ pub fn write_new_identity(path: &Path) -> Result<String> {
     Ok(public)
 }
 
-/// Recipients given on the command line (each a comma-separated list, as sops takes them). A
-/// Vault key named there is the user's own choice: its address may receive the token.
-pub fn from_command_line(
-    age: &[String],
-    pgp: &[String],
-    hc_vault: &[String],
-) -> Result<Vec<Recipient>> {
-    let list =
-        |lists: &[String]| -> Vec<String> { lists.iter().flat_map(|s| split_list(s)).collect() };
-    let mut out: Vec<Recipient> = list(age).into_iter().map(Recipient::Age).collect();
-    out.extend(list(pgp).into_iter().map(Recipient::Pgp));
-    for uri in list(hc_vault) {
-        let key = vault::key_of(&uri).map_err(Error::Invalid)?;
-        platform_vault::name_on_command_line(&key.address)
-            .map_err(|e| Error::Invalid(e.to_string()))?;
-        out.push(Recipient::HcVault(uri));
+/// The keys named on the command line: each list comma-separated, as sops takes them.
+#[derive(Debug, Default, Clone)]
+pub struct CommandLine {
+    pub age: Vec<String>,
+    pub pgp: Vec<String>,
+    pub hc_vault: Vec<String>,
+    /// `ARN` or `ARN+ROLE_ARN`.
+    pub kms: Vec<String>,
+    /// `--encryption-context k1:v1,k2:v2`, for the KMS keys.
+    pub encryption_context: Option<String>,
+    /// `--aws-profile`, for the KMS keys.
+    pub aws_profile: Option<String>,
+}
+
+impl CommandLine {
+    /// The recipients, in sops's group order (age, pgp, kms, vault). A Vault key named here is
+    /// the user's own choice: its address may receive the token. A malformed encryption
+    /// context is dropped with a warning, as sops does.
+    pub fn recipients(&self) -> Result<Vec<Recipient>> {
+        let list = |lists: &[String]| -> Vec<String> {
+            lists.iter().flat_map(|s| split_list(s)).collect()
+        };
+        let mut out: Vec<Recipient> = list(&self.age).into_iter().map(Recipient::Age).collect();
+        out.extend(list(&self.pgp).into_iter().map(Recipient::Pgp));
+        let context = match self.encryption_context.as_deref().map(kms_context) {
+            Some(Ok(c)) => c,
+            Some(Err(warning)) => {
+                eprintln!("warning: {warning}");
+                Default::default()
+            }
+            None => Default::default(),
+        };
+        for arn in list(&self.kms) {
+            let key = kms::Key::from_arn(&arn, context.clone(), self.aws_profile.clone());
+            key.region().map_err(|e| Error::Invalid(e.to_string()))?;
+            out.push(Recipient::Kms(key));
+        }
+        for uri in list(&self.hc_vault) {
+            let key = vault::key_of(&uri).map_err(Error::Invalid)?;
+            platform_vault::name_on_command_line(&key.address)
+                .map_err(|e| Error::Invalid(e.to_string()))?;
+            out.push(Recipient::HcVault(uri));
+        }
+        Ok(out)
     }
-    Ok(out)
+}
+
+fn kms_context(
+    text: &str,
+) -> std::result::Result<std::collections::BTreeMap<String, String>, String> {
+    platform_aws::kms::parse_context(text)
 }
