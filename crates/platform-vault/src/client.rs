@@ -24,6 +24,8 @@ pub fn limit_wait(limit: Duration) {
 /// How requests are made: the token, namespace, TLS trust and timeouts.
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// `VAULT_ADDR`: where requests go when no file names an address (KV reads and writes).
+    pub address: Option<String>,
     /// `VAULT_TOKEN`, else `~/.vault-token` (trimmed); None: no token to send.
     pub token: Option<Zeroizing<String>>,
     /// `VAULT_NAMESPACE` (Vault Enterprise, OpenBao namespaces).
@@ -58,6 +60,7 @@ impl Settings {
         };
         let timeout = timeout.min(limit);
         Settings {
+            address: var("VAULT_ADDR").map(|a| a.trim_end_matches('/').to_string()),
             token,
             namespace: var("VAULT_NAMESPACE"),
             ca_cert: var("VAULT_CACERT").map(PathBuf::from),
@@ -122,6 +125,11 @@ impl Client {
             settings,
             allowed,
         })
+    }
+
+    /// `VAULT_ADDR`, the address the user named for their Vault.
+    pub fn address(&self) -> Result<&str> {
+        self.settings.address.as_deref().ok_or(Error::NoAddress)
     }
 
     /// `method` on `<address>/v1/<path>` with a JSON body; the response's JSON (`null` for

@@ -4,6 +4,8 @@
 pub enum Error {
     #[error("the Vault address {address:?} cannot be used: {why}")]
     Address { address: String, why: String },
+    #[error("VAULT_ADDR is not set: export VAULT_ADDR=https://vault.example.com:8200 (your Vault's address)")]
+    NoAddress,
     #[error("refusing to send a Vault token to {address}: only an address you name receives it (VAULT_ADDR, SOPS_HC_VAULT_ALLOWLIST, or a URI on the command line), and a file or .sops.yaml alone does not count. If you trust it: export SOPS_HC_VAULT_ALLOWLIST={origin}")]
     NotAllowed { address: String, origin: String },
     #[error("no Vault token for {address}: set VAULT_TOKEN, or log in (`vault login` or `bao login` writes ~/.vault-token)")]

@@ -8,6 +8,7 @@
 
 mod client;
 pub mod error;
+pub mod kv;
 pub mod origin;
 pub mod transit;
 

@@ -12,6 +12,8 @@ pub const SUBCOMMANDS: &[(&str, &str)] = &[
     ("env", "print `export KUBECONFIG=...` for eval"),
     ("exec", "run a command in one team's vcluster or all"),
     ("status", "check every team's API server"),
+    ("publish", "store teams' kubeconfigs in Vault"),
+    ("credential", "kubectl's exec plugin for a team kept in Vault"),
     ("completions", "print a completion script"),
     ("man", "print the manual page"),
 ];
@@ -28,6 +30,7 @@ const FLAGS_WITH_VALUE: &[&str] = &[
     "-o",
     "--output",
     "--shell",
+    "--vault",
 ];
 
 const NO_FILE_COMPLETION: &str = ":4";
@@ -47,6 +50,8 @@ pub fn print(words: &[String]) -> i32 {
             layout: layout.as_ref(),
             envs: &envs,
             cluster: None,
+            vault: None,
+            allow_exec: false,
             details: false,
         })
         .map(|t| t.teams.iter().map(|team| team.key(t.qualified)).collect())
@@ -186,7 +191,11 @@ pub fn complete(words: &[String], teams: impl FnOnce() -> Vec<String>) -> Vec<St
             out.extend(teams());
             out.push("-".into());
         }
-        Some("shell" | "env") if positional.len() == 1 => out.extend(teams()),
+        Some("shell" | "env" | "credential") if positional.len() == 1 => out.extend(teams()),
+        Some("publish") => {
+            out.extend(teams());
+            out.push("--all".into());
+        }
         Some("exec") if positional.len() == 1 && !before.iter().any(|w| w == "--") => {
             out.extend(teams());
             out.push("--all".into());

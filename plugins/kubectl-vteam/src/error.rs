@@ -59,6 +59,16 @@ pub enum Error {
     #[error("cannot read the terraform state {path}: {reason}")]
     State { path: PathBuf, reason: String },
 
+    #[error("Vault: {what}: {reason}{hint}")]
+    Vault {
+        what: String,
+        reason: String,
+        hint: &'static str,
+    },
+
+    #[error("team {team}'s kubeconfig in Vault authenticates by running `{command}`, which is not a known login plugin ({}); pass --allow-exec if you trust whoever can write that secret", crate::vault::KNOWN_EXEC.join(", "))]
+    ExecFromVault { team: String, command: String },
+
     #[error("cannot find HOME to locate ~/.kube/config; set KUBECONFIG or pass --kubeconfig")]
     NoHome,
 }
@@ -75,7 +85,8 @@ impl Error {
             Error::Read { .. }
             | Error::Write { .. }
             | Error::KubectlLock(_)
-            | Error::Cluster(_) => Kind::Failed,
+            | Error::Cluster(_)
+            | Error::Vault { .. } => Kind::Failed,
             Error::UnsupportedKubeconfig { .. }
             | Error::BadTeamKubeconfig { .. }
             | Error::UnknownTeam(..)
@@ -87,6 +98,7 @@ impl Error {
             | Error::Layout(_)
             | Error::BadNamespace(_)
             | Error::State { .. }
+            | Error::ExecFromVault { .. }
             | Error::NoHome => Kind::Usage,
         }
     }

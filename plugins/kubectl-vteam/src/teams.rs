@@ -16,6 +16,7 @@ pub enum Source {
     Layout,
     State,
     Cluster,
+    Vault,
 }
 
 impl Source {
@@ -24,6 +25,7 @@ impl Source {
             Source::Layout => "layout",
             Source::State => "state",
             Source::Cluster => "cluster",
+            Source::Vault => "vault",
         }
     }
 }
@@ -39,6 +41,14 @@ pub enum Origin {
         name: String,
         #[serde(skip)]
         yaml: String,
+    },
+    /// Kept in Vault: the cluster from there, the credential through `kubectl-vteam credential`.
+    Vault {
+        #[serde(skip)]
+        store: crate::vault::Store,
+        /// Keep an exec plugin Vault's kubeconfig names, though not a known login.
+        #[serde(skip)]
+        allow_exec: bool,
     },
 }
 
@@ -98,6 +108,24 @@ impl Team {
                 name,
                 yaml,
             }) => TeamConfig::parse(yaml, &format!("secret {namespace}/{name}"), None),
+            Some(Origin::Vault { store, allow_exec }) => {
+                let at = store.path(&self.env, &self.name);
+                let yaml = zeroize::Zeroizing::new(store.kubeconfig(&self.env, &self.name)?);
+                let mut config = TeamConfig::parse(&yaml, &format!("Vault {at}"), None)?;
+                let exe = std::env::current_exe().map_err(|source| Error::Read {
+                    path: "the running kubectl-vteam".into(),
+                    source,
+                })?;
+                config.user = crate::vault::user_entry(
+                    &config,
+                    &exe,
+                    store,
+                    &self.name,
+                    &self.env,
+                    *allow_exec,
+                )?;
+                Ok(config)
+            }
         }
     }
 }
@@ -107,6 +135,10 @@ pub struct Options<'a> {
     pub layout: Option<&'a Layout>,
     pub envs: &'a [String],
     pub cluster: Option<&'a cluster::Options>,
+    /// Teams' credentials kept in Vault: every team's kubeconfig comes from there, and the teams
+    /// published there are listed (with `details`).
+    pub vault: Option<&'a crate::vault::Store>,
+    pub allow_exec: bool,
     /// Each team's namespace and server too (read from the layout and the team's kubeconfig);
     /// `current`, asked on every shell prompt, needs only the names and contexts.
     pub details: bool,
@@ -190,6 +222,11 @@ impl Teams {
                     }
                 }
             }
+            if let (Some(store), true) = (opts.vault, opts.details) {
+                for name in store.teams(env)? {
+                    add(&name, Source::Vault, None, None);
+                }
+            }
             for vc in &found_in_cluster {
                 let origin = vc.kubeconfig.clone().map(|yaml| Origin::Secret {
                     namespace: vc.namespace.clone(),
@@ -202,6 +239,14 @@ impl Teams {
                     origin,
                     Some(vc.namespace.clone()),
                 );
+            }
+        }
+        if let Some(store) = opts.vault {
+            for t in &mut teams {
+                t.kubeconfig = Some(Origin::Vault {
+                    store: store.clone(),
+                    allow_exec: opts.allow_exec,
+                });
             }
         }
         for t in teams.iter_mut().filter(|_| opts.details) {

@@ -8,3 +8,4 @@ mod discovery;
 mod kubectl;
 mod preserve;
 mod safety;
+mod vault;

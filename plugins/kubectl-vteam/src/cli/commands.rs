@@ -385,3 +385,67 @@ pub(super) fn status(ctx: &Ctx, output: Format) -> Result<i32> {
     }
     Ok(0)
 }
+
+/// `publish`: each team's kubeconfig file, as the vcluster stack wrote it, into Vault.
+pub(super) fn publish(ctx: &Ctx, names: &[String], all: bool) -> Result<i32> {
+    let store = ctx.vault()?.ok_or_else(|| {
+        anyhow!(
+            "say where in Vault: --vault MOUNT/PATH or VTEAM_VAULT (e.g. secret/platform/teams)"
+        )
+    })?;
+    // The teams' own files: discovered as if nothing were in Vault yet.
+    let local = Teams::discover(&teams::Options {
+        layout: ctx.layout.as_ref(),
+        envs: &ctx.envs,
+        cluster: None,
+        vault: None,
+        allow_exec: false,
+        details: false,
+    })?;
+    let chosen: Vec<&Team> = match all {
+        true => local.teams.iter().collect(),
+        false => names
+            .iter()
+            .map(|n| local.find(n))
+            .collect::<Result<_, _>>()?,
+    };
+    for team in chosen {
+        let Some(teams::Origin::File(path)) = &team.kubeconfig else {
+            bail!(kubectl_vteam::Error::NoKubeconfig(
+                team.name.clone(),
+                format!("apply stacks/platform/vcluster for env {} first; it writes the file publish reads", team.env)
+            ));
+        };
+        let bytes = std::fs::read_to_string(path).map_err(|source| kubectl_vteam::Error::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let bytes = zeroize::Zeroizing::new(bytes);
+        let at = store.publish(&team.env, &team.name, &bytes)?;
+        eprintln!(
+            "published {} ({}) from {} to {at}",
+            team.name,
+            team.env,
+            path.display()
+        );
+    }
+    Ok(0)
+}
+
+/// `credential`: what kubectl's exec plugin prints, read from Vault at each call.
+pub(super) fn credential(ctx: &Ctx, team: &str) -> Result<i32> {
+    let store = ctx
+        .vault()?
+        .ok_or_else(|| anyhow!("say where in Vault: --vault MOUNT/PATH or VTEAM_VAULT"))?;
+    let env = ctx
+        .envs
+        .first()
+        .cloned()
+        .unwrap_or_else(platform_layout::current_env);
+    let yaml = zeroize::Zeroizing::new(store.kubeconfig(&env, team)?);
+    let at = store.path(&env, team);
+    let config = kubectl_vteam::kubeconfig::TeamConfig::parse(&yaml, &format!("Vault {at}"), None)?;
+    let out = kubectl_vteam::vault::exec_credential(&config, &format!("Vault {at}"))?;
+    platform_cli::print_bytes(out.as_bytes())?;
+    Ok(0)
+}

@@ -60,6 +60,12 @@ struct Cli {
     write: platform_cli::WriteFlags,
     #[command(flatten)]
     colour: platform_cli::colour::ColourFlag,
+    /// Teams' credentials kept in Vault KV v2 at this location (MOUNT/PATH, e.g. secret/platform/teams), at VAULT_ADDR: nothing secret is written to kubeconfigs
+    #[arg(long, global = true, env = "VTEAM_VAULT", value_name = "LOCATION")]
+    vault: Option<String>,
+    /// Keep an exec plugin a team's kubeconfig in Vault names although it is not a known login (kubelogin, aws, gke-gcloud-auth-plugin...)
+    #[arg(long, global = true)]
+    allow_exec: bool,
     #[command(subcommand)]
     command: Option<Cmd>,
 }
@@ -122,6 +128,20 @@ enum Cmd {
         /// Output format: a table, or JSON for scripts
         #[arg(short = 'o', long, value_enum, default_value = "table")]
         output: Format,
+    },
+    /// Store teams' kubeconfigs, bytes unchanged, in Vault at <--vault>/<env>/<team> (for the platform team, after an apply)
+    Publish {
+        /// The teams to publish
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        teams: Vec<String>,
+        /// Every team of the environment
+        #[arg(long)]
+        all: bool,
+    },
+    /// kubectl's exec credential plugin for a team kept in Vault: prints its token or client certificate (kubeconfigs written by `use` run it)
+    Credential {
+        /// The team whose credential kubectl asks for
+        team: String,
     },
     /// Print a completion script for the standalone binary, team names included (kubectl uses kubectl_complete-vteam)
     Completions {
@@ -197,12 +217,25 @@ impl Ctx {
             context: self.cli.context.clone(),
             timeout: self.cli.request_timeout,
         });
+        let vault = self.vault()?;
         Ok(Teams::discover(&teams::Options {
             layout: self.layout.as_ref(),
             envs: &self.envs,
             cluster: host.as_ref(),
+            vault: vault.as_ref(),
+            allow_exec: self.cli.allow_exec,
             details,
         })?)
+    }
+
+    /// Where teams' credentials are kept in Vault, when they are.
+    fn vault(&self) -> Result<Option<kubectl_vteam::vault::Store>> {
+        Ok(self
+            .cli
+            .vault
+            .as_deref()
+            .map(kubectl_vteam::vault::Store::new)
+            .transpose()?)
     }
 }
 
@@ -257,6 +290,8 @@ fn run(mut cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Cmd::Exec { team, all, command } => exec(&ctx, team, all, &command),
+        Cmd::Publish { teams, all } => publish(&ctx, &teams, all),
+        Cmd::Credential { team } => credential(&ctx, &team),
         Cmd::Status { output } => status(&ctx, output),
         Cmd::Completions { shell } => {
             let script = kubectl_vteam::completion::script(shell)
