@@ -254,3 +254,113 @@ fn recorded_matches(recorded: &serde_json::Value, state: &StateBackend, record: 
         }
     }
 }
+
+/// The settings that name where a backend keeps one state: S3's `key` and
+/// `workspace_key_prefix`, GCS's `prefix`, azurerm's `key`, local's `path`, http's addresses.
+const STATE_KEYS: [&str; 7] = [
+    "key",
+    "prefix",
+    "workspace_key_prefix",
+    "path",
+    "address",
+    "lock_address",
+    "unlock_address",
+];
+
+/// A new environment's backend settings, derived from `from`'s (`env/<from>.backend.hcl`):
+/// the environment's name replaced where it stands as a whole segment (between `/`, `.`, `-`,
+/// `_`) of the settings that name the state, every other byte kept. None where `from` has no
+/// such file; an error where no state setting names `from`, since the two environments would
+/// then share one state.
+pub fn derived_backend_file(
+    stack: &Stack,
+    from: &str,
+    to: &str,
+) -> Result<Option<(PathBuf, String)>> {
+    let Some(source) = env_backend_file(stack, from) else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(&source).map_err(|e| Error::Read {
+        path: source.clone(),
+        source: e,
+    })?;
+    let mut replaced = 0;
+    let lines: Vec<String> = text
+        .split_inclusive('\n')
+        .map(|line| {
+            let Some((name, value)) = line.split_once('=') else {
+                return line.to_string();
+            };
+            if !STATE_KEYS.contains(&name.trim()) || !value.contains('"') {
+                return line.to_string();
+            }
+            let (new, n) = replace_segment(value, from, to);
+            replaced += n;
+            format!("{name}={new}")
+        })
+        .collect();
+    if replaced == 0 {
+        return Err(Error::Layout(format!(
+            "{}: no state setting ({}) names the environment {from:?} as a path segment, so {to:?} cannot be told apart from it; write {}/{to}.backend.hcl yourself",
+            source.display(),
+            STATE_KEYS.join(", "),
+            stack.env_dir().display()
+        )));
+    }
+    let extension = source
+        .file_name()
+        .map(|n| n.to_string_lossy().trim_start_matches(from).to_string())
+        .unwrap_or_else(|| ".backend.hcl".into());
+    Ok(Some((
+        stack.env_dir().join(format!("{to}{extension}")),
+        lines.concat(),
+    )))
+}
+
+/// `text` with every whole-segment `from` replaced by `to`, and how many.
+fn replace_segment(text: &str, from: &str, to: &str) -> (String, usize) {
+    let boundary =
+        |c: Option<char>| c.is_none_or(|c| matches!(c, '/' | '.' | '-' | '_' | '"' | ':'));
+    let mut out = String::with_capacity(text.len());
+    let mut count = 0;
+    let mut rest = text;
+    while let Some(i) = rest.find(from) {
+        let before = rest[..i].chars().last().or_else(|| out.chars().last());
+        let after = rest[i + from.len()..].chars().next();
+        out.push_str(&rest[..i]);
+        if boundary(before) && boundary(after) {
+            out.push_str(to);
+            count += 1;
+        } else {
+            out.push_str(from);
+        }
+        rest = &rest[i + from.len()..];
+    }
+    out.push_str(rest);
+    (out, count)
+}
+
+#[cfg(test)]
+mod derive_tests {
+    use super::replace_segment;
+
+    #[test]
+    fn only_whole_segments_are_renamed() {
+        assert_eq!(
+            replace_segment(
+                " \"stacks/prod/vcluster/terraform.tfstate\"\n",
+                "prod",
+                "demo"
+            ),
+            (
+                " \"stacks/demo/vcluster/terraform.tfstate\"\n".to_string(),
+                1
+            )
+        );
+        assert_eq!(replace_segment("\"production/x\"", "prod", "demo").1, 0);
+        assert_eq!(
+            replace_segment("\"env-prod.tfstate\"", "prod", "demo").0,
+            "\"env-demo.tfstate\""
+        );
+    }
+}

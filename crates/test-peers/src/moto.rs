@@ -49,12 +49,13 @@ impl Moto {
         ]
     }
 
-    /// Runs `script` in Python with boto3, `kms` a client of this server (`region` given);
+    /// Runs `script` in Python with boto3, `kms` and `s3` clients of this server (`region`
+    /// given);
     /// its standard output, trimmed.
     #[track_caller]
     pub fn boto3(&self, region: &str, script: &str) -> String {
         let program = format!(
-            "import boto3, base64, json, sys\nkms = boto3.client('kms', region_name='{region}', endpoint_url='{}', aws_access_key_id='testing', aws_secret_access_key='testing')\n{script}",
+            "import boto3, base64, json, sys\nargs = dict(region_name='{region}', endpoint_url='{}', aws_access_key_id='testing', aws_secret_access_key='testing')\nkms = boto3.client('kms', **args)\ns3 = boto3.client('s3', **args)\n{script}",
             self.endpoint
         );
         let out = Command::new("python3")

@@ -13,7 +13,10 @@ pub const SUBCOMMANDS: &[(&str, &str)] = &[
     ("exec", "run a command in one team's vcluster or all"),
     ("status", "check every team's API server"),
     ("publish", "store teams' kubeconfigs in Vault"),
-    ("credential", "kubectl's exec plugin for a team kept in Vault"),
+    (
+        "credential",
+        "kubectl's exec plugin for a team kept in Vault",
+    ),
     ("completions", "print a completion script"),
     ("man", "print the manual page"),
 ];

@@ -303,6 +303,13 @@ fn write_env_files(
                     platform_fs::write(&dst, &sealed, 0o644)?;
                     files.push(dst);
                 }
+                // Its own state where the backend keeps it: the source's settings, renamed.
+                if let Some((path, text)) =
+                    platform_state::backend::derived_backend_file(stack, from, name)?
+                {
+                    platform_fs::write(&path, text.as_bytes(), 0o644)?;
+                    files.push(path);
+                }
             }
             None => files.extend(scaffold(layout, stack, name)?),
         }

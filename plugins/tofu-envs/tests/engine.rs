@@ -228,3 +228,91 @@ fn a_real_engine_receives_the_decrypted_secrets() {
         "plaintext secret on disk (state aside, which tofu writes by design): {leaks:?}"
     );
 }
+
+/// `env/prod.backend.hcl` for moto's S3: a path-style bucket, locking by lock file, nothing of
+/// AWS's own checked.
+fn s3_backend(endpoint: &str, key: &str) -> String {
+    format!(
+        "bucket                      = \"tfstate\"\nkey                         = \"{key}\"\nregion                      = \"us-east-1\"\nendpoints                   = {{ s3 = \"{endpoint}\" }}\nuse_path_style              = true\nuse_lockfile                = true\nskip_credentials_validation = true\nskip_requesting_account_id  = true\nskip_metadata_api_check     = true\nskip_region_validation      = true\n"
+    )
+}
+
+#[test]
+fn a_new_environment_from_one_on_s3_gets_its_own_state_key_and_applies() {
+    let Some(engine) = real_engine() else {
+        return;
+    };
+    let Some(moto) = test_peers::moto::Moto::start() else {
+        return;
+    };
+    moto.boto3("us-east-1", "s3.create_bucket(Bucket='tfstate')");
+    let w = World::new();
+    let stack = w.stack_p(
+        "terraform {\n  backend \"s3\" {}\n}\n\nresource \"terraform_data\" \"app\" {\n  input = \"x\"\n}\n",
+    );
+    std::fs::write(stack.join("env/prod.tfvars"), "").unwrap();
+    std::fs::write(
+        stack.join("env/prod.backend.hcl"),
+        s3_backend(&moto.endpoint, "platform/prod/p/terraform.tfstate"),
+    )
+    .unwrap();
+    let tofu_envs = |args: &[&str]| {
+        let out = w
+            .cmd()
+            .envs(moto.env())
+            .env("TOFU_BINARY", &engine[0])
+            .env("TF_CLI_CONFIG_FILE", "/dev/null")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "tofu-envs {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    tofu_envs(&["new", "demo", "--from", "prod"]);
+    let derived = std::fs::read_to_string(stack.join("env/demo.backend.hcl")).unwrap();
+    assert_eq!(
+        derived,
+        s3_backend(&moto.endpoint, "platform/demo/p/terraform.tfstate"),
+        "prod's settings, the key renamed, every other byte kept"
+    );
+    tofu_envs(&[
+        "run",
+        "demo",
+        "stacks/p",
+        "--ignore-version",
+        "--",
+        "apply",
+        "-auto-approve",
+    ]);
+    let keys = moto.boto3(
+        "us-east-1",
+        "print(sorted(o['Key'] for o in s3.list_objects_v2(Bucket='tfstate').get('Contents', [])))",
+    );
+    assert_eq!(
+        keys, "['platform/demo/p/terraform.tfstate']",
+        "demo's state, not prod's"
+    );
+    // A backend whose key does not name the environment cannot be told apart: refused, and
+    // nothing of the new environment is left.
+    std::fs::write(
+        stack.join("env/prod.backend.hcl"),
+        s3_backend(&moto.endpoint, "platform/terraform.tfstate"),
+    )
+    .unwrap();
+    let out = w
+        .cmd()
+        .args(["new", "qa", "--from", "prod"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && said.contains("qa.backend.hcl yourself"),
+        "{said}"
+    );
+    assert!(!stack.join("env/qa.tfvars").exists());
+}

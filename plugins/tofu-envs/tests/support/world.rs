@@ -86,7 +86,8 @@ impl World {
     }
 
     pub fn cmd(&self) -> Command {
-        let mut c = Command::cargo_bin("tofu-envs").unwrap();
+        let bin = assert_cmd::cargo::cargo_bin("tofu-envs");
+        let mut c = Command::from_std(test_peers::hermetic::command(bin, &self.root()));
         let path = format!(
             "{}:{}",
             self.dir.path().join("bin").display(),
@@ -99,8 +100,6 @@ impl World {
             .env("WORLD_ROOT", self.root())
             .env("RECORD_LOG", self.dir.path().join("record.jsonl"))
             .env("SOPS_AGE_KEY_FILE", demo_key())
-            .env_remove("TOFU_BINARY")
-            .env_remove("TERRAGRUNT_BINARY")
             .env("TERRAGRUNT_BINARY", "no-terragrunt-here");
         c
     }
