@@ -9,7 +9,7 @@ mod support;
 /// The journeys, by what they follow.
 mod journeys {
     pub mod environments;
-    pub mod secrets;
+    pub mod sealed_secrets;
 }
 use support::{bin, repo_root, succeeded, text};
 

@@ -8,4 +8,5 @@ mod discovery;
 mod kubectl;
 mod preserve;
 mod safety;
+mod shapes;
 mod vault;

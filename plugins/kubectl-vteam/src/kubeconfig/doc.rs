@@ -462,8 +462,18 @@ impl<'a> Doc<'a> {
 /// A set of byte-range edits over one source text.
 #[derive(Default)]
 pub struct Edits {
-    /// The range, whether it inserts lines (after a replacement at the same offset), the text.
-    edits: Vec<(Range<usize>, bool, String)>,
+    /// The range, what it does (which orders edits at one offset), the text.
+    edits: Vec<(Range<usize>, Rank, String)>,
+}
+
+/// Edits at one offset go in this order: a value replaced, lines inserted into a section (a list
+/// item), then new top-level keys. A list item appended to a section that ends the file goes
+/// before a `users:` appended after it, not into it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Rank {
+    Replace,
+    Insert,
+    NewKey,
 }
 
 impl Edits {
@@ -472,13 +482,18 @@ impl Edits {
     }
 
     fn push(&mut self, range: Range<usize>, text: String) {
-        self.edits.push((range, false, text));
+        self.edits.push((range, Rank::Replace, text));
     }
 
     /// An insertion of new lines at `at`: after a value replaced at the same offset
     /// (`current-context:` ending a file without a line break), never before it.
     fn insert(&mut self, at: usize, text: String) {
-        self.edits.push((at..at, true, text));
+        self.edits.push((at..at, Rank::Insert, text));
+    }
+
+    /// A new top-level key at `at` (the end of the file): after everything else there.
+    fn new_key(&mut self, at: usize, text: String) {
+        self.edits.push((at..at, Rank::NewKey, text));
     }
 
     /// The new text as pieces: unchanged slices of `src` and replacements, in order (insertions
@@ -486,7 +501,7 @@ impl Edits {
     /// other spares a copy of a large file.
     pub fn pieces<'s>(&'s mut self, src: &'s str) -> Vec<&'s str> {
         self.edits
-            .sort_by_key(|(r, append, _)| (r.start, *append, r.end));
+            .sort_by_key(|(r, rank, _)| (r.start, *rank, r.end));
         let mut out = Vec::with_capacity(self.edits.len() * 2 + 1);
         let mut at = 0;
         for (r, _, text) in &self.edits {
@@ -512,7 +527,7 @@ impl Doc<'_> {
         } else {
             "\n"
         };
-        edits.insert(self.src.len(), format!("{sep}{text}"));
+        edits.new_key(self.src.len(), format!("{sep}{text}"));
     }
 
     /// `value` to write over the inline value at `span`, with a blank after it when a `#`
