@@ -7,6 +7,13 @@ pub(crate) fn cases() -> Vec<Case> {
     let vars = bundled("stacks/teams/team-a/variables.tf");
     vec![
         case(
+            "a new environment named like the sealed files",
+            "tofu-envs",
+            &["new", "secrets"],
+            2,
+            &["\"secrets\"", "taken for a sealed file"],
+        ),
+        case(
             "a var file that does not parse",
             "tofu-envs",
             &["check"],

@@ -84,12 +84,17 @@ pub fn current_env() -> String {
 
 /// What an environment name may be, said the way errors say it.
 pub const ENV_NAME_RULE: &str =
-    "1-40 lowercase letters, digits and dashes, starting with a letter or digit";
+    "1-40 lowercase letters, digits and dashes, starting with a letter or digit, and not `secrets` (env/secrets.tfvars would be taken for a sealed file)";
+
+/// Names the file conventions already claim: `env/secrets.tfvars` matches the sealed-file
+/// pattern `secrets.*` (sops, git-setup, the secrets hook), so every commit would be refused.
+const RESERVED_ENV_NAMES: [&str; 1] = ["secrets"];
 
 /// Whether `name` can name an environment: it becomes part of file names, state paths, context
 /// names and Atlantis project names, so it is one lowercase word (`staging.secrets` is not one).
 pub fn valid_env_name(name: &str) -> bool {
     !name.is_empty()
+        && !RESERVED_ENV_NAMES.contains(&name)
         && name.len() <= 40
         && name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
         && name

@@ -29,6 +29,15 @@ pub fn env_text(v: &Value) -> String {
 pub fn export(layout: &Layout, stacks: &[&Stack], env: &str, reveal: bool) -> Result<Vec<String>> {
     let mut seen = BTreeMap::new();
     for stack in stacks {
+        // What `run` gives plain tofu for a terragrunt stack: its literal inputs as TF_VAR_
+        // (below the env files, which win in tofu's precedence and so here).
+        if stack.terragrunt_file().is_some() {
+            let (inputs, _computed) = crate::run::terragrunt_inputs_as_env(layout, stack, env, &[]);
+            for (var, value) in inputs {
+                let name = var.trim_start_matches("TF_VAR_").to_string();
+                seen.insert(name, format!("export {var}={}", shell_quote(&value)));
+            }
+        }
         let srcs = sources::collect(layout, stack, env, &[]);
         for s in srcs.sources.iter().filter(|s| {
             matches!(s.kind, SourceKind::EnvFile) || (reveal && s.kind == SourceKind::SealedFile)

@@ -213,3 +213,72 @@ fn tofu_without_terragrunt_gets_the_literal_terragrunt_inputs() {
         serde_json::json!({"TF_VAR_environment": "mine"})
     );
 }
+
+#[test]
+fn export_gives_what_run_gives_plain_tofu() {
+    let w = World::new();
+    let stack = "teams/team-a";
+    let out = w
+        .cmd()
+        .args(["--root"])
+        .arg(w.root())
+        .args(["export", "prod", stack, "--reveal"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let exported: std::collections::BTreeMap<String, String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.strip_prefix("export TF_VAR_"))
+        .map(|l| {
+            let (k, v) = l.split_once('=').unwrap();
+            (k.to_string(), v.trim_matches('\'').to_string())
+        })
+        .collect();
+    let ran = w
+        .cmd()
+        .args(["run", "prod", stack, "--", "plan"])
+        .output()
+        .unwrap();
+    assert!(
+        ran.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    let rec = w.runs().pop().unwrap();
+    let mut given: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    for (k, v) in rec["tf_vars"].as_object().unwrap() {
+        let name = k.trim_start_matches("TF_VAR_").to_string();
+        assert_eq!(
+            exported.get(&name),
+            v.as_str().map(str::to_string).as_ref(),
+            "{name}"
+        );
+        given.insert(name);
+    }
+    for text in rec["varfiles"].as_object().unwrap().values() {
+        for line in text.as_str().unwrap().lines() {
+            if let Some((name, _)) = line
+                .split_once('=')
+                .filter(|_| !line.starts_with(' ') && !line.starts_with('}'))
+            {
+                given.insert(name.trim().to_string());
+            }
+        }
+    }
+    assert!(
+        given.contains("environment"),
+        "terragrunt's input reaches tofu: {given:?}"
+    );
+    assert_eq!(
+        exported
+            .keys()
+            .cloned()
+            .collect::<std::collections::BTreeSet<_>>(),
+        given,
+        "export names exactly what run gives"
+    );
+}

@@ -69,7 +69,7 @@ pub struct Invocation {
 /// What terragrunt would pass that tofu, run without it, would miss: its literal `inputs` (the
 /// root's `environment = local.environment` among them) as `TF_VAR_`, unless the user set them;
 /// and the names of the computed ones, which only terragrunt can resolve.
-fn terragrunt_inputs_as_env(
+pub(crate) fn terragrunt_inputs_as_env(
     layout: &Layout,
     stack: &Stack,
     env: &str,
