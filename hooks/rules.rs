@@ -289,8 +289,32 @@ fn must_be_sealed(f: &Staged, rule: Option<secret_seal::Rule>) -> Vec<Finding> {
     if out.is_empty() {
         // The MAC is checked when a key is at hand: a hand-edited sealed file is refused.
         match sealed.read_for_user(true) {
-            Ok(_)
-            | Err(
+            // A merge the driver could not settle keeps both sides of a value between conflict
+            // markers inside the ciphertext, out of sight of anyone without the key.
+            Ok(tree) => {
+                let left: Vec<String> = tree
+                    .branches
+                    .iter()
+                    .flat_map(secret_seal::merge::unresolved)
+                    .collect();
+                if !left.is_empty() {
+                    out.push(Finding::new(
+                        hook,
+                        &f.path,
+                        key_line(f, &left[0]),
+                        1,
+                        format!(
+                            "{} still hold(s) both sides of a merge conflict",
+                            left.join(", ")
+                        ),
+                        format!(
+                            "secret-seal edit {} (keep one side of each), then git add {}",
+                            f.path, f.path
+                        ),
+                    ));
+                }
+            }
+            Err(
                 secret_seal::Error::NoDataKey { .. }
                 | secret_seal::Error::KeyFile { .. }
                 | secret_seal::Error::Key(_),

@@ -300,6 +300,21 @@ fn two_people_change_one_sealed_file_and_git_merges_it() {
         !on_disk.contains("password-2026") && on_disk.contains("ENC[AES256_GCM,"),
         "{on_disk}"
     );
+    // Adding the file as it is does not let the conflict in: the hook, holding Carol's key,
+    // finds both sides still in the sealed value.
+    carol.git(repo, &["add", secrets]);
+    let refused = carol
+        .cmd("git", repo)
+        .args(["commit", "-q", "--no-edit"])
+        .output()
+        .unwrap();
+    let said = format!("{}{}", text(&refused.stdout), text(&refused.stderr));
+    assert!(!refused.status.success(), "{said}");
+    assert!(
+        said.contains(r#"["admin_password"] still hold(s) both sides of a merge conflict"#)
+            && said.contains(&format!("secret-seal edit {secrets}")),
+        "{said}"
+    );
     // Carol keeps Bob's admin password: the conflicting value, replaced in the editor.
     let keep_theirs = carol.home.path().join("keep-theirs.sh");
     std::fs::write(
