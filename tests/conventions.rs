@@ -57,7 +57,7 @@ fn platform_root_and_tofu_env_mean_the_same_to_every_tool() {
         envs(&["export", "teams/team-a"], Some("prod"), home.path())
     );
     assert!(
-        export_named.starts_with("export TOFU_ENV='prod'\nexport TF_VAR_nginx_replicas='3'\n"),
+        export_named.starts_with("export TOFU_ENV='prod'\nexport TF_VAR_environment='prod'\nexport TF_VAR_nginx_replicas='3'\n"),
         "{export_named}"
     );
 
@@ -538,4 +538,95 @@ fn colour_follows_the_color_flag_then_no_color_then_clicolor_force() {
             "{name}: without colour the words are the same"
         );
     }
+}
+
+#[test]
+fn bash_completes_every_subcommands_flags_for_every_tool() {
+    let home = tempfile::tempdir().unwrap();
+    for name in [
+        "secret-seal",
+        "tofu-envs",
+        "platform-hooks",
+        "kubectl-vteam",
+    ] {
+        let script = ok(
+            &format!("{name} completions bash"),
+            tool(name, home.path())
+                .args(["completions", "bash"])
+                .output()
+                .unwrap(),
+        );
+        let file = home.path().join(format!("{name}.bash"));
+        std::fs::write(&file, &script).unwrap();
+        let help = ok(
+            &format!("{name} --help"),
+            tool(name, home.path()).arg("--help").output().unwrap(),
+        );
+        let subcommands: Vec<String> = help
+            .lines()
+            .skip_while(|l| *l != "Commands:")
+            .skip(1)
+            .take_while(|l| !l.is_empty())
+            .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+            .filter_map(|l| l.split_whitespace().next())
+            .filter(|s| *s != "help")
+            .map(str::to_string)
+            .collect();
+        assert!(!subcommands.is_empty(), "{name}: {help}");
+        for sub in subcommands {
+            let sub_help = ok(
+                &format!("{name} {sub} --help"),
+                tool(name, home.path())
+                    .args([sub.as_str(), "--help"])
+                    .output()
+                    .unwrap(),
+            );
+            let flags: Vec<&str> = sub_help
+                .split_whitespace()
+                .filter(|w| w.starts_with("--") && w.len() > 2)
+                .map(|w| w.trim_end_matches([',', '.']))
+                .filter(|w| {
+                    w.chars()
+                        .skip(2)
+                        .all(|c| c.is_ascii_lowercase() || c == '-')
+                })
+                .collect();
+            // What bash offers after `NAME SUB --`, through the script's own function.
+            let function = std::fs::read_to_string(&file)
+                .unwrap()
+                .lines()
+                .find_map(|l| l.strip_suffix("() {").map(str::to_string))
+                .unwrap();
+            let program = format!(
+                "source {}; COMP_WORDS=({name} {sub} --); COMP_CWORD=2; {function} {name} -- {sub}; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+                file.display()
+            );
+            let offered = ok(
+                &format!("bash completion of {name} {sub}"),
+                Command::new("bash")
+                    .args(["-c", &program])
+                    // kubectl-vteam's script asks the binary itself (`__complete`).
+                    .env("PATH", with_bins_on_path())
+                    .output()
+                    .unwrap(),
+            );
+            for flag in flags {
+                assert!(
+                    offered.lines().any(|l| l == flag),
+                    "{name} {sub}: bash does not offer {flag}; it offers:\n{offered}"
+                );
+            }
+        }
+    }
+}
+
+/// PATH with the workspace's binaries first.
+fn with_bins_on_path() -> String {
+    let bins = support::bin("kubectl-vteam");
+    let dir = bins.parent().unwrap();
+    format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
 }

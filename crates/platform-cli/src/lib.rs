@@ -176,17 +176,60 @@ fn collect_undocumented(cmd: &clap::Command, path: &str, out: &mut Vec<String>) 
 pub fn completion_script(cmd: &mut clap::Command, shell: Shell) -> Vec<u8> {
     let name = cmd.get_name().to_string();
     let mut script = Vec::new();
-    clap_complete::generate(shell, cmd, name, &mut script);
+    clap_complete::generate(shell, cmd, name.clone(), &mut script);
+    if shell == Shell::Bash && name.contains('-') {
+        // clap_complete's bash script names a subcommand's state `tool__name__subcmd__x` where it
+        // walks the words, but `tool__subcmd__name__subcmd__x` in the case that completes it, for
+        // a binary with a dash in its name: nothing after the subcommand would complete.
+        let text = String::from_utf8_lossy(&script).into_owned();
+        let wrong = format!("{}__subcmd__", name.replace('-', "__subcmd__"));
+        let right = format!("{}__subcmd__", name.replace('-', "__"));
+        script = text.replace(&wrong, &right).into_bytes();
+    }
     script
 }
 
-/// The manual page (roff) of `cmd`, section 1, with one SUBCOMMANDS entry per subcommand.
+/// The manual page (roff) of `cmd`, section 1, whole: the tool's synopsis and options, then
+/// for each subcommand (and theirs) a section with its synopsis, description and every flag.
+/// The subcommands are named `tool sub`, not as references to pages of their own.
 pub fn man_page(cmd: clap::Command) -> Vec<u8> {
+    let mut cmd = cmd;
+    cmd.build();
+    let name = cmd.get_name().to_string();
     let mut page = Vec::new();
-    clap_mangen::Man::new(cmd)
-        .render(&mut page)
-        .expect("rendering to memory cannot fail");
+    let man = clap_mangen::Man::new(cmd.clone());
+    let render = |r: std::io::Result<()>| r.expect("rendering to memory cannot fail");
+    render(man.render_title(&mut page));
+    render(man.render_name_section(&mut page));
+    render(man.render_synopsis_section(&mut page));
+    render(man.render_description_section(&mut page));
+    render(man.render_options_section(&mut page));
+    render_subcommands(&cmd, &name, &mut page);
+    if cmd.get_version().is_some() {
+        render(man.render_version_section(&mut page));
+    }
     page
+}
+
+fn render_subcommands(cmd: &clap::Command, path: &str, page: &mut Vec<u8>) {
+    for sub in cmd
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+    {
+        let full = format!("{path} {}", sub.get_name());
+        let sub = sub.clone().bin_name(full.clone());
+        let _ = writeln!(page, ".SH \"{}\"", full.replace('-', "\\-"));
+        let man = clap_mangen::Man::new(sub.clone());
+        // The sub-sections of one subcommand, each under its own heading as the man page shows it.
+        let mut part = Vec::new();
+        man.render_synopsis_section(&mut part)
+            .and_then(|()| man.render_description_section(&mut part))
+            .and_then(|()| man.render_options_section(&mut part))
+            .expect("rendering to memory cannot fail");
+        let text = String::from_utf8_lossy(&part).replace(".SH ", ".SS ");
+        page.extend_from_slice(text.as_bytes());
+        render_subcommands(&sub, &full, page);
+    }
 }
 
 /// A command that only prints ends quietly when its reader goes away (`tool list | head -1`), as
@@ -292,10 +335,24 @@ mod tests {
     }
 
     #[test]
-    fn the_man_page_has_the_name_section_and_the_subcommands() {
-        let page = String::from_utf8(man_page(cli())).unwrap();
+    fn the_man_page_documents_every_subcommand_and_its_flags() {
+        let cmd = cli().subcommand(
+            clap::Command::new("show")
+                .about("shows a thing")
+                .arg(clap::Arg::new("wide").long("wide").help("every column")),
+        );
+        let page = String::from_utf8(man_page(cmd)).unwrap();
         assert!(page.starts_with(".ie \\n(.g .ds Aq"), "{page}");
         assert!(page.contains(".SH NAME\ntool \\- does things"), "{page}");
-        assert!(page.contains("tool\\-list"), "{page}");
+        assert!(page.contains(".SH \"tool list\""), "{page}");
+        assert!(page.contains(".SH \"tool show\""), "{page}");
+        assert!(
+            page.contains("\\-\\-wide") && page.contains("every column"),
+            "{page}"
+        );
+        assert!(
+            !page.contains("(1)"),
+            "no page of its own is referred to: {page}"
+        );
     }
 }

@@ -36,6 +36,39 @@ const FLAGS_WITH_VALUE: &[&str] = &[
     "--vault",
 ];
 
+/// The flags every subcommand takes (kubectl's and ours).
+pub const GLOBAL_FLAGS: &[&str] = &[
+    "--kubeconfig",
+    "--context",
+    "--namespace",
+    "--env",
+    "--root",
+    "--from-cluster",
+    "--host-kubeconfig",
+    "--request-timeout",
+    "--force",
+    "--color",
+    "--vault",
+    "--allow-exec",
+    "--help",
+];
+
+/// The flags after `sub` (none: before any subcommand): its own and the global ones (`ns` takes
+/// its namespace as an argument, not `--namespace`). A test holds this to the clap definition.
+pub fn flags(sub: &str) -> Vec<&'static str> {
+    let own: &[&str] = match sub {
+        "list" | "status" => &["--output"],
+        "env" => &["--unset", "--shell"],
+        "exec" | "publish" => &["--all"],
+        _ => &[],
+    };
+    own.iter()
+        .chain(GLOBAL_FLAGS)
+        .copied()
+        .filter(|f| !(sub == "ns" && *f == "--namespace"))
+        .collect()
+}
+
 const NO_FILE_COMPLETION: &str = ":4";
 
 /// Prints the candidates for `words`, team names read from the layout (`--root`/`--env` among
@@ -176,20 +209,14 @@ pub fn complete(words: &[String], teams: impl FnOnce() -> Vec<String>) -> Vec<St
         return finish(out, current);
     }
     let positional = positionals(before);
+    let after_dashes = before.iter().any(|w| w == "--");
+    if current.starts_with('-') && !after_dashes {
+        let sub = positional.first().map(String::as_str).unwrap_or("");
+        out.extend(flags(sub).into_iter().map(String::from));
+        return finish(out, current);
+    }
     match positional.first().map(String::as_str) {
-        None => {
-            if current.starts_with('-') {
-                out.extend(
-                    FLAGS_WITH_VALUE
-                        .iter()
-                        .filter(|f| f.starts_with("--"))
-                        .map(|f| f.to_string()),
-                );
-                out.push("--from-cluster".into());
-            } else {
-                out.extend(SUBCOMMANDS.iter().map(|(n, _)| n.to_string()));
-            }
-        }
+        None => out.extend(SUBCOMMANDS.iter().map(|(n, _)| n.to_string())),
         Some("use") if positional.len() == 1 => {
             out.extend(teams());
             out.push("-".into());
@@ -255,7 +282,9 @@ mod tests {
             c(&["--env", "prod", "use", "team-"]),
             ["team-a", "team-b", ":4"]
         );
-        assert_eq!(c(&["exec", "--"]), ["--all", ":4"]);
+        assert_eq!(c(&["exec", "--a"]), ["--all", "--allow-exec", ":4"]);
+        assert_eq!(c(&["env", "--s"]), ["--shell", ":4"]);
+        assert_eq!(c(&["exec", "team-a", "--", "kubectl", "--"]), [":4"]);
         assert_eq!(c(&["list", "-o", "j"]), ["json", ":4"]);
         assert_eq!(c(&["use", "team-a", ""]), [":4"]);
     }

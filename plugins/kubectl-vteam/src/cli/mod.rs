@@ -327,3 +327,29 @@ fn ignore_interrupts() {
 }
 
 platform_cli::every_argument_has_help!(Cli);
+
+#[cfg(test)]
+#[test]
+fn completion_offers_every_subcommand_and_its_flags_as_clap_defines_them() {
+    use kubectl_vteam::completion::{flags, SUBCOMMANDS};
+    let mut cli = Cli::command();
+    cli.build();
+    let longs = |c: &clap::Command| -> std::collections::BTreeSet<String> {
+        c.get_arguments()
+            .filter(|a| !a.is_hide_set() && a.get_id() != "version")
+            .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
+            .chain(["--help".to_string()])
+            .collect()
+    };
+    let listed: Vec<&str> = SUBCOMMANDS.iter().map(|(n, _)| *n).collect();
+    for sub in cli
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+    {
+        let name = sub.get_name();
+        assert!(listed.contains(&name), "{name} is not completed");
+        let offered: std::collections::BTreeSet<String> =
+            flags(name).into_iter().map(String::from).collect();
+        assert_eq!(offered, longs(sub), "{name}");
+    }
+}
