@@ -94,8 +94,17 @@ pub fn gc(layout: &Layout, opts: GcOptions) -> Result<Vec<Expired>> {
 /// `terraform.tfstate`. A state that cannot be read counts as live; a remote one is skipped when
 /// `remote_destroyed` (`gc --destroy` has just destroyed it).
 pub fn live_state(layout: &Layout, env: &str, remote_destroyed: bool) -> Vec<String> {
-    let mut live = Vec::new();
-    for stack in &layout.stacks {
+    live_stacks(layout, env, remote_destroyed)
+        .into_iter()
+        .flat_map(|(_, why)| why)
+        .collect()
+}
+
+/// Each stack (by index) whose state for `env` holds resources or cannot be read, with why.
+fn live_stacks(layout: &Layout, env: &str, remote_destroyed: bool) -> Vec<(usize, Vec<String>)> {
+    let mut out = Vec::new();
+    for (i, stack) in layout.stacks.iter().enumerate() {
+        let mut live = Vec::new();
         for place in platform_state::state::places(&layout.root, stack, env) {
             if remote_destroyed && matches!(place, platform_state::Place::Backend { .. }) {
                 continue;
@@ -114,13 +123,16 @@ pub fn live_state(layout: &Layout, env: &str, remote_destroyed: bool) -> Vec<Str
                 )),
             }
         }
+        if !live.is_empty() {
+            out.push((i, live));
+        }
     }
-    live
+    out
 }
 
 /// `gc --destroy`: each expired environment whose state still holds resources is destroyed
-/// first, every stack that has its files in reverse dependency order, with its own values and
-/// secrets. Every stack that failed is named; the files of a failed environment stay.
+/// first, the stacks whose state holds them in reverse dependency order, with their own values
+/// and secrets. Every stack that failed is named; the files of a failed environment stay.
 pub fn destroy_expired(layout: &Layout, ignore_version: bool, note: &dyn Fn(&str)) -> Result<()> {
     let expired = gc(
         layout,
@@ -134,11 +146,11 @@ pub fn destroy_expired(layout: &Layout, ignore_version: bool, note: &dyn Fn(&str
         .map(String::from)
         .to_vec();
     for e in expired.iter().filter(|e| !e.live.is_empty()) {
-        let selected: Vec<usize> = (0..layout.stacks.len())
-            .filter(|&i| {
-                let s = &layout.stacks[i];
-                s.plain_file(&e.env).exists() || s.sealed_file(&e.env).exists()
-            })
+        // Only the stacks whose state holds something: a stack with no state would need its
+        // providers downloaded to destroy nothing.
+        let selected: Vec<usize> = live_stacks(layout, &e.env, false)
+            .into_iter()
+            .map(|(i, _)| i)
             .collect();
         if let Ok(engine) = platform_state::engine::for_stack(&layout.stacks[0]) {
             let all: Vec<_> = layout.stacks.iter().collect();

@@ -52,7 +52,7 @@ fn import_then_check_passes_and_the_sealed_file_holds_exactly_the_secrets() {
         .args(["export", "dev", "teams/team-a"])
         .output()
         .unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "export TOFU_ENV='dev'\nexport TF_VAR_nginx_replicas='3'\nexport TF_VAR_team_config='{ owner = \"a@example.com\" }'\n");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "export TOFU_ENV='dev'\nexport TF_VAR_environment='dev'\nexport TF_VAR_nginx_replicas='3'\nexport TF_VAR_team_config='{ owner = \"a@example.com\" }'\n");
     // Inside the stack's directory, with TOFU_ENV: the same, not every stack's values merged.
     let here = w
         .cmd()

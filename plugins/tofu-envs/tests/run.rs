@@ -282,3 +282,42 @@ fn export_gives_what_run_gives_plain_tofu() {
         "export names exactly what run gives"
     );
 }
+
+#[test]
+fn gc_destroy_runs_only_where_state_holds_resources() {
+    let w = World::new();
+    let new = w
+        .cmd()
+        .args(["new", "demo", "--from", "dev", "--ttl", "1s"])
+        .output()
+        .unwrap();
+    assert!(
+        new.status.success(),
+        "{}",
+        String::from_utf8_lossy(&new.stderr)
+    );
+    // Only team-a's state (where root.hcl keeps it) holds a resource.
+    let state = w
+        .root()
+        .join(".terraform-state/demo/stacks/teams/team-a/terraform.tfstate");
+    std::fs::create_dir_all(state.parent().unwrap()).unwrap();
+    std::fs::write(
+        &state,
+        r#"{"version": 4, "terraform_version": "1.10.6", "serial": 1, "lineage": "x", "outputs": {}, "resources": [{"mode": "managed", "type": "terraform_data", "name": "app", "provider": "provider[\"terraform.io/builtin/terraform\"]", "instances": [{"attributes": {}}]}]}"#,
+    )
+    .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let out = w.cmd().args(["gc", "--destroy"]).output().unwrap();
+    let destroyed: Vec<String> = w
+        .runs()
+        .iter()
+        .filter(|r| r["argv"][0] == "destroy")
+        .map(|r| r["stack"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        destroyed,
+        ["stacks/teams/team-a"],
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
