@@ -66,8 +66,13 @@ pub enum Error {
         hint: &'static str,
     },
 
-    #[error("team {team}'s kubeconfig in Vault authenticates by running `{command}`, which is not a known login plugin ({}); pass --allow-exec if you trust whoever can write that secret", crate::vault::KNOWN_EXEC.join(", "))]
-    ExecFromVault { team: String, command: String },
+    #[error("team {team}'s kubeconfig in Vault authenticates by running `{command}`, which is not a known login plugin ({known}); pass --allow-exec if you trust whoever can write that secret")]
+    ExecFromVault {
+        team: String,
+        command: String,
+        /// The login plugins kept without asking.
+        known: String,
+    },
 
     #[error("cannot find HOME to locate ~/.kube/config; set KUBECONFIG or pass --kubeconfig")]
     NoHome,

@@ -124,6 +124,7 @@ pub fn user_entry(
         return Err(Error::ExecFromVault {
             team: team.into(),
             command: command.into(),
+            known: KNOWN_EXEC.join(", "),
         });
     }
     let mut exec_env = vec![];

@@ -1,0 +1,142 @@
+//! What a shell sees of every tool: colour as `--color`, `NO_COLOR` and `CLICOLOR_FORCE` ask
+//! for it, and bash completing every subcommand's flags through the scripts the tools print.
+
+use std::process::Command;
+
+mod support;
+use support::{succeeded as ok, text, tool};
+
+#[test]
+fn colour_follows_the_color_flag_then_no_color_then_clicolor_force() {
+    let home = tempfile::tempdir().unwrap();
+    let failing: [(&str, &[&str]); 4] = [
+        ("secret-seal", &["decrypt", "missing.yaml"]),
+        ("tofu-envs", &["--root", "/nonexistent", "list"]),
+        ("kubectl-vteam", &["use", "team-a"]),
+        ("platform-hooks", &["fix", "/nonexistent.secrets.yaml"]),
+    ];
+    let red_label = "\u{1b}[31merror:";
+    for (name, args) in failing {
+        let said = |flag: Option<&str>, vars: &[(&str, &str)]| {
+            let mut c = tool(name, home.path());
+            c.env_remove("NO_COLOR").envs(vars.iter().copied());
+            if let Some(f) = flag {
+                c.arg(f);
+            }
+            let out = c.args(args).output().unwrap();
+            assert!(!out.status.success(), "{name} {args:?} is meant to fail");
+            text(&out.stderr)
+        };
+        let coloured = |flag, vars: &[(&str, &str)]| said(flag, vars).contains(red_label);
+        assert!(!coloured(None, &[]), "{name}: a pipe is not coloured");
+        assert!(coloured(None, &[("CLICOLOR_FORCE", "1")]), "{name}");
+        assert!(
+            !coloured(None, &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]),
+            "{name}: NO_COLOR wins over CLICOLOR_FORCE"
+        );
+        assert!(
+            coloured(Some("--color=always"), &[("NO_COLOR", "1")]),
+            "{name}: the flag wins"
+        );
+        assert!(
+            !coloured(Some("--color=never"), &[("CLICOLOR_FORCE", "1")]),
+            "{name}: the flag wins"
+        );
+        assert_eq!(
+            said(Some("--color=never"), &[("CLICOLOR_FORCE", "1")]),
+            said(None, &[]),
+            "{name}: without colour the words are the same"
+        );
+    }
+}
+
+#[test]
+fn bash_completes_every_subcommands_flags_for_every_tool() {
+    let home = tempfile::tempdir().unwrap();
+    for name in [
+        "secret-seal",
+        "tofu-envs",
+        "platform-hooks",
+        "kubectl-vteam",
+    ] {
+        let script = ok(
+            &format!("{name} completions bash"),
+            tool(name, home.path())
+                .args(["completions", "bash"])
+                .output()
+                .unwrap(),
+        );
+        let file = home.path().join(format!("{name}.bash"));
+        std::fs::write(&file, &script).unwrap();
+        let help = ok(
+            &format!("{name} --help"),
+            tool(name, home.path()).arg("--help").output().unwrap(),
+        );
+        let subcommands: Vec<String> = help
+            .lines()
+            .skip_while(|l| *l != "Commands:")
+            .skip(1)
+            .take_while(|l| !l.is_empty())
+            .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+            .filter_map(|l| l.split_whitespace().next())
+            .filter(|s| *s != "help")
+            .map(str::to_string)
+            .collect();
+        assert!(!subcommands.is_empty(), "{name}: {help}");
+        for sub in subcommands {
+            let sub_help = ok(
+                &format!("{name} {sub} --help"),
+                tool(name, home.path())
+                    .args([sub.as_str(), "--help"])
+                    .output()
+                    .unwrap(),
+            );
+            let flags: Vec<&str> = sub_help
+                .split_whitespace()
+                .filter(|w| w.starts_with("--") && w.len() > 2)
+                .map(|w| w.trim_end_matches([',', '.']))
+                .filter(|w| {
+                    w.chars()
+                        .skip(2)
+                        .all(|c| c.is_ascii_lowercase() || c == '-')
+                })
+                .collect();
+            // What bash offers after `NAME SUB --`, through the script's own function.
+            let function = std::fs::read_to_string(&file)
+                .unwrap()
+                .lines()
+                .find_map(|l| l.strip_suffix("() {").map(str::to_string))
+                .unwrap();
+            let program = format!(
+                "source {}; COMP_WORDS=({name} {sub} --); COMP_CWORD=2; {function} {name} -- {sub}; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+                file.display()
+            );
+            let offered = ok(
+                &format!("bash completion of {name} {sub}"),
+                Command::new("bash")
+                    .args(["-c", &program])
+                    // kubectl-vteam's script asks the binary itself (`__complete`).
+                    .env("PATH", with_bins_on_path())
+                    .output()
+                    .unwrap(),
+            );
+            for flag in flags {
+                assert!(
+                    offered.lines().any(|l| l == flag),
+                    "{name} {sub}: bash does not offer {flag}; it offers:\n{offered}"
+                );
+            }
+        }
+    }
+}
+
+/// PATH with the workspace's binaries first.
+fn with_bins_on_path() -> String {
+    let bins = support::bin("kubectl-vteam");
+    let dir = bins.parent().unwrap();
+    format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
