@@ -343,22 +343,42 @@ fn key_line(f: &Staged, key_path: &str) -> usize {
     text.find(first).map_or(1, |o| line_of(&text, o))
 }
 
-/// A kubeconfig that carries credentials; the line of the first one.
+/// The user fields of a kubeconfig that are credentials.
+const CREDENTIAL_FIELDS: [&str; 3] = ["client-key-data", "token", "password"];
+
+/// A kubeconfig that carries credentials, in any syntax kubectl reads (block or flow YAML,
+/// JSON), under any file name; the line of the first one.
 fn kubeconfig_credentials(text: &str) -> Option<usize> {
-    let is_kubeconfig = text.lines().any(|l| l.trim_start() == "kind: Config")
-        || (text.contains("\nclusters:") && text.contains("\nusers:"));
-    if !is_kubeconfig {
+    // Cheap first: no `users` and no credential field name, no kubeconfig with credentials.
+    if !text.contains("users") || !CREDENTIAL_FIELDS.iter().any(|f| text.contains(f)) {
         return None;
     }
-    text.lines()
-        .position(|l| {
-            let t = l.trim_start().trim_start_matches("- ");
-            ["client-key-data:", "token:", "password:"].iter().any(|k| {
-                t.strip_prefix(k)
-                    .is_some_and(|v| !matches!(v.trim(), "" | "\"\"" | "''" | "null"))
+    let format = match text.trim_start().starts_with('{') {
+        true => secret_seal::Format::Json,
+        false => secret_seal::Format::Yaml,
+    };
+    let tree = secret_seal::store::load_plain(format, text.as_bytes()).ok()?;
+    let field = tree.branches.iter().find_map(|doc| {
+        let secret_seal::Value::Seq(users) = doc.get("users")? else {
+            return None;
+        };
+        users.iter().find_map(|u| {
+            let secret_seal::Value::Map(u) = u else {
+                return None;
+            };
+            let Some(secret_seal::Value::Map(user)) = u.get("user") else {
+                return None;
+            };
+            CREDENTIAL_FIELDS.into_iter().find(|f| {
+                user.get(f).is_some_and(|v| {
+                    !matches!(v, secret_seal::Value::Null)
+                        && v.as_str().is_none_or(|s| !s.trim().is_empty())
+                })
             })
         })
-        .map(|i| i + 1)
+    })?;
+    let at = text.find(field).unwrap_or(0);
+    Some(line_of(text, at))
 }
 
 /// The stack a var file belongs to: `stacks/x/env/dev.tfvars` -> `stacks/x`.

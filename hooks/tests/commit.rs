@@ -123,6 +123,27 @@ fn private_keys_credentialed_kubeconfigs_and_state_are_refused() {
         &["vcluster-team-a.kubeconfig:10:1: [secrets-sealed] a kubeconfig with credentials"],
     );
     r.git(&["rm", "-q", "--cached", "vcluster-team-a.kubeconfig"]);
+    // The same credentials in the shapes other tools write: flow style, JSON, any file name.
+    for (name, text, line) in [
+        (
+            "kubeconfig",
+            "apiVersion: v1\nkind: Config\nclusters: [{name: a, cluster: {server: \"https://x\"}}]\nusers: [{name: a, user: {token: abc}}]\n",
+            4,
+        ),
+        (
+            "team.kubeconfig",
+            "{\"apiVersion\": \"v1\", \"kind\": \"Config\",\n \"users\": [{\"name\": \"a\", \"user\": {\"client-key-data\": \"LS0t\"}}]}\n",
+            2,
+        ),
+    ] {
+        r.write(name, text);
+        r.git(&["add", "-f", name]);
+        refused(
+            &r,
+            &[&format!("{name}:{line}:1: [secrets-sealed] a kubeconfig with credentials")],
+        );
+        r.git(&["rm", "-q", "--cached", name]);
+    }
 
     r.write(
         "stacks/teams/team-a/terraform.tfstate",
