@@ -1,6 +1,9 @@
 //! `tofu-envs atlantis`: atlantis.yaml with one project per environment × stack, running through
-//! `tofu-envs run`, autoplanned when the stack or its env files change, ordered by the dependency
-//! graph. The output is stable, so regenerating gives a clean diff; `--check` finds a stale file.
+//! `tofu-envs run`, autoplanned when anything the stack reads changes (its own files and env
+//! files, root.hcl, the local modules it calls, the files its links and `*.auto.tfvars` point at,
+//! the stacks it depends on), ordered by the dependency graph. The output is stable, so regenerating gives a clean diff; `--check` finds a stale file.
+
+use std::path::Path;
 
 use crate::layout::Layout;
 
@@ -23,14 +26,27 @@ pub fn generate(layout: &Layout, envs: &[String]) -> crate::Result<String> {
             out.push_str("    workspace: default\n");
             out.push_str(&format!("    workflow: tofu-envs-{env}\n"));
             out.push_str("    autoplan:\n      enabled: true\n      when_modified:\n");
-            for pattern in [
+            let mut patterns: Vec<String> = [
                 "*.tf",
                 "*.tofu",
+                "*.auto.tfvars",
                 "terragrunt.hcl",
                 &format!("env/{env}.tfvars"),
                 &format!("env/{env}.secrets.tfvars.json"),
+                &format!("env/{env}.backend.hcl"),
                 &format!("{up}root.hcl"),
-            ] {
+            ]
+            .map(String::from)
+            .to_vec();
+            patterns.extend(linked_files(&stack.dir));
+            patterns.extend(local_modules(&stack.dir, ""));
+            // A dependency's outputs are this stack's inputs.
+            for &d in &deps[i] {
+                patterns.push(format!("{up}{}/*.tf", layout.stacks[d].display()));
+            }
+            let mut seen = std::collections::BTreeSet::new();
+            patterns.retain(|p| seen.insert(p.clone()));
+            for pattern in patterns {
                 out.push_str(&format!("        - \"{pattern}\"\n"));
             }
             out.push_str("    apply_requirements:\n      - approved\n      - mergeable\n");
@@ -52,4 +68,64 @@ pub fn generate(layout: &Layout, envs: &[String]) -> crate::Result<String> {
         ));
     }
     Ok(out)
+}
+
+/// The files the stack's symbolic links point at, as the links name them (relative to the
+/// stack): `teams.auto.tfvars -> ../../teams.tfvars` makes `../../teams.tfvars` an input.
+fn linked_files(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = entries
+        .flatten()
+        .filter_map(|e| std::fs::read_link(e.path()).ok())
+        .filter(|target| target.is_relative())
+        .map(|target| target.display().to_string())
+        .collect();
+    out.sort();
+    out
+}
+
+/// The local modules (`source = "./..."` or `"../..."`) the `.tf` files in `dir` call, and the
+/// ones those call, as patterns relative to the stack (`prefix` is the path from the stack to
+/// `dir`).
+fn local_modules(dir: &Path, prefix: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    let mut files: Vec<_> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "tf" || x == "tofu"))
+        .collect();
+    files.sort();
+    for file in files {
+        let Ok(body) = std::fs::read_to_string(&file)
+            .map_err(drop)
+            .and_then(|t| platform_layout::parse_hcl(&t).map_err(drop))
+        else {
+            continue;
+        };
+        for module in body.blocks().filter(|b| b.identifier.as_str() == "module") {
+            let source = module
+                .body
+                .attributes()
+                .find(|a| a.key.as_str() == "source");
+            let Some(hcl::Expression::String(source)) = source.map(|a| &a.expr) else {
+                continue;
+            };
+            if !(source.starts_with("./") || source.starts_with("../")) {
+                continue;
+            }
+            let path = format!("{prefix}{}", source.trim_end_matches('/'));
+            // Nested calls stop at a depth no real layout reaches (a module calling itself).
+            if path.matches("../").count() > 16 || out.contains(&format!("{path}/*.tf")) {
+                continue;
+            }
+            out.push(format!("{path}/*.tf"));
+            out.extend(local_modules(&dir.join(source), &format!("{path}/")));
+        }
+    }
+    out
 }

@@ -121,6 +121,19 @@ fn atlantis_yaml_has_every_project_with_its_dependencies_and_check_finds_it_stal
         modified.contains("env/prod.secrets.tfvars.json") && modified.contains("../../../root.hcl"),
         "{modified}"
     );
+    // What the stack reads: its local module, and the stack it depends on.
+    assert!(
+        modified.contains("../../../modules/team/*.tf")
+            && modified.contains("../../../stacks/platform/vcluster/*.tf"),
+        "{modified}"
+    );
+    // A platform stack reads the team list through its teams.auto.tfvars link: a new team
+    // plans it.
+    let vcluster = format!(
+        "{:?}",
+        project("prod-platform-vcluster").get("autoplan").unwrap()
+    );
+    assert!(vcluster.contains("../../teams.tfvars"), "{vcluster}");
     assert!(text.contains("- run: tofu-envs run prod . -- plan -input=false -out $PLANFILE"));
     w.cmd().args(["atlantis", "--check"]).assert().success();
     // Regenerating gives the same bytes; a new environment makes the committed file stale.
