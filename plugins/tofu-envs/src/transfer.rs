@@ -252,12 +252,16 @@ pub enum EditError {
 }
 
 /// A var file's text with `values` set: an attribute that is there gets its value replaced where
-/// it is; one that is not is added at the end, formatted. Every other byte stays.
+/// it is; one that is not is added at the end, formatted. Every other byte stays, except that a
+/// file `tofu fmt` accepted stays one it accepts (a value of another length or shape can change
+/// the alignment of its neighbours).
 pub fn with_values(
     text: &str,
     values: &[(String, Value)],
 ) -> std::result::Result<String, EditError> {
     use hcl_edit::Span;
+    let was_formatted =
+        hcl_format::format(text, hcl_format::Mode::Tofu).is_ok_and(|formatted| formatted == text);
     let body = hcl_edit::parser::parse_body(text).map_err(|e| EditError::Parse(e.to_string()))?;
     let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
     let mut added = String::new();
@@ -278,6 +282,9 @@ pub fn with_values(
             out.push('\n');
         }
         out.push_str(&added);
+    }
+    if was_formatted {
+        out = hcl_format::format(&out, hcl_format::Mode::Tofu)?;
     }
     Ok(out)
 }

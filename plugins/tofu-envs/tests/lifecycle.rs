@@ -391,3 +391,49 @@ fn import_into_a_sealed_file_keeps_its_data_key_recipients_and_untouched_ciphert
     );
     assert_eq!(sealed_value(&sealed, "api_token"), "token-nobody-touches");
 }
+
+/// A value of another shape changes the alignment around it: a formatted file stays one
+/// `tofu fmt` accepts. Values from a file are named as they are there, with the file.
+#[test]
+fn import_leaves_a_formatted_file_formatted_and_names_where_values_came_from() {
+    let d = fixture();
+    let root = d.path();
+    write(
+        root,
+        "stacks/app/env/dev.tfvars",
+        "replicas = 2\nzones    = [\"a\", \"b\"]\nteams = {\n  team-a = { node_port = 30443 }\n}\nregion = \"eu\"\n",
+    );
+    write(root, "in.tfvars", "teams = {}\nnot_a_variable = 1\n");
+    let out = cmd(root)
+        .env("SOPS_AGE_KEY_FILE", demo_key())
+        .args(["import", "dev", "stacks/app", "--file"])
+        .arg(root.join("in.tfvars"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (said, warned) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(
+        said.contains("teams (from ") && said.contains("in.tfvars)"),
+        "{said}"
+    );
+    assert!(
+        warned.contains("in.tfvars: not_a_variable is not declared") && !warned.contains("TF_VAR_"),
+        "{warned}"
+    );
+    let text = std::fs::read_to_string(root.join("stacks/app/env/dev.tfvars")).unwrap();
+    assert_eq!(
+        text,
+        "replicas = 2\nzones    = [\"a\", \"b\"]\nteams    = {}\nregion   = \"eu\"\n"
+    );
+    cmd(root)
+        .args(["fmt", "-check", "stacks/app/env/dev.tfvars"])
+        .assert()
+        .success();
+}

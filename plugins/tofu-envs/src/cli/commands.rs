@@ -76,23 +76,29 @@ pub(super) fn import(
             .collect(),
     };
     let done = tofu_envs::transfer::import(layout, stack, &env, &pairs)?;
+    // Where the values came from, and what each was called there.
+    let (from, named) = match &file {
+        Some(f) if tfvars => (f.display().to_string(), ""),
+        Some(f) => (f.display().to_string(), "TF_VAR_"),
+        None => ("the environment".to_string(), "TF_VAR_"),
+    };
     if !done.plain.is_empty() {
         println!(
-            "{}: {}",
+            "{}: {} (from {from})",
             tofu_envs::sources::relative(layout, &stack.plain_file(&env)).display(),
             done.plain.join(", ")
         );
     }
     if !done.sealed.is_empty() {
         println!(
-            "{} (sealed): {}",
+            "{} (sealed): {} (from {from})",
             tofu_envs::sources::relative(layout, &stack.sealed_file(&env)).display(),
             done.sealed.join(", ")
         );
     }
     for n in &done.ignored {
         eprintln!(
-            "warning: TF_VAR_{n} is not declared by {}; not imported",
+            "warning: {from}: {named}{n} is not declared by {}; not imported",
             stack.display()
         );
     }
