@@ -14,6 +14,23 @@ pub fn hint(path: &str) -> String {
     format!("{} fix {path} && git add {path}", invocation())
 }
 
+/// The hint for a secrets file that must be sealed: `fix` where a `.sops.yaml` rule covers it
+/// (fix seals by that rule), else what to add so that one does. A hint is only printed when it
+/// works as printed.
+pub fn seal_hint(path: &str) -> String {
+    let covered = secret_seal::file::covering_config(Path::new(path))
+        .ok()
+        .flatten()
+        .filter(|c| c.rule_for(Path::new(path)).is_ok());
+    match covered {
+        Some(_) => hint(path),
+        None => format!(
+            "add a creation rule whose path_regex matches {path} to .sops.yaml, then {}",
+            hint(path)
+        ),
+    }
+}
+
 fn invocation() -> String {
     let me = std::env::current_exe().ok();
     let on_path = which::which("platform-hooks").ok();
@@ -65,7 +82,18 @@ fn seal(path: &Path) -> Result<String> {
             path.display()
         )
     })?;
-    let rule = config.rule_for(path)?.rule.clone().unwrap_or_default();
+    let rule = config
+        .rule_for(path)
+        .map_err(|_| {
+            anyhow!(
+                "{}: no creation rule in {} matches it: add one whose path_regex does",
+                path.display(),
+                config.path.display()
+            )
+        })?
+        .rule
+        .clone()
+        .unwrap_or_default();
     let format = secret_seal::Format::from_path(path);
     let bytes = zeroize::Zeroizing::new(
         std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,

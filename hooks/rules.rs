@@ -244,7 +244,7 @@ fn repo_rule(repo: &Repo, path: &str) -> Result<Option<secret_seal::Rule>, Findi
 /// whoever sealed it chose) only when no repository rule covers the file.
 fn must_be_sealed(f: &Staged, rule: Option<secret_seal::Rule>) -> Vec<Finding> {
     let hook = Hook::SecretsSealed;
-    let fix = crate::fix::hint(&f.path);
+    let fix = crate::fix::seal_hint(&f.path);
     let format = secret_seal::Format::from_path(Path::new(&f.path));
     let sealed = match secret_seal::Sealed::parse(format, &f.content) {
         Ok(s) => s,

@@ -405,3 +405,64 @@ fn every_fix_hint_runs_and_the_next_commit_passes() {
     let (ok, out) = r.commit("fixed by the hints");
     assert!(ok, "{out}");
 }
+
+/// A secrets file no `.sops.yaml` rule covers: the hint says to add the rule first (fix alone
+/// cannot seal it, and says so), and once the rule is there the printed command works.
+#[test]
+fn the_hint_for_an_uncovered_secrets_file_works_as_printed() {
+    let r = installed();
+    let file = "notes/app.secrets.json";
+    r.write(file, "{\"api_token\": \"tok-123\"}\n");
+    r.git(&["add", file]);
+    let out = refused(
+        &r,
+        &[&format!(
+            "{file}:1:1: [secrets-sealed] a secrets file that is not sealed"
+        )],
+    );
+    assert!(
+        out.contains(&format!(
+            "add a creation rule whose path_regex matches {file} to .sops.yaml, then"
+        )),
+        "{out}"
+    );
+    let fix = r.hooks(&["fix", file]);
+    assert!(!fix.status.success());
+    assert!(
+        text(&fix).contains("no creation rule in") && !text(&fix).contains("--age"),
+        "{}",
+        text(&fix)
+    );
+    // The rule added, the command after "then" works as printed, and the commit goes through.
+    let sops = std::fs::read_to_string(r.path().join(".sops.yaml")).unwrap();
+    let recipient = sops
+        .split_whitespace()
+        .find(|w| w.starts_with("age1"))
+        .unwrap()
+        .trim_end_matches(',');
+    r.write(
+        ".sops.yaml",
+        &format!("{sops}  - path_regex: ^notes/\n    age: {recipient}\n"),
+    );
+    r.git(&["add", ".sops.yaml"]);
+    let out = refused(&r, &[file]);
+    let then = out
+        .lines()
+        .find(|l| l.starts_with(&format!("{file}:")))
+        .and_then(|l| {
+            l.split_once(", then ")
+                .map(|(_, c)| c.trim_end_matches(')').to_string())
+        })
+        .unwrap_or_else(|| {
+            // The rule covers it now: the hint is the command alone.
+            out.lines()
+                .find(|l| l.starts_with(&format!("{file}:")))
+                .and_then(|l| l.rsplit_once("(fix: "))
+                .map(|(_, c)| c.trim_end_matches(')').to_string())
+                .unwrap()
+        });
+    let ran = r.cmd("sh").args(["-c", &then]).output().unwrap();
+    assert!(ran.status.success(), "`{then}`: {}", text(&ran));
+    let (ok, said) = r.commit("sealed");
+    assert!(ok, "{said}");
+}
