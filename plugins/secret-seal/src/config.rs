@@ -200,6 +200,35 @@ fn kms_keys(b: &Branch, path: &Path) -> Result<Vec<Recipient>> {
     Ok(keys.into_iter().map(Recipient::Kms).collect())
 }
 
+/// A configuration error with the line and column of what it names (the first `"quoted"` or
+/// `backticked` word of its message, where the text has it), when it has none yet.
+fn placed(e: Error, text: &str) -> Error {
+    let Error::Config { path, message } = e else {
+        return e;
+    };
+    if message.contains(" line ") {
+        return Error::Config { path, message };
+    }
+    let quoted = |open: char, close: char| {
+        let start = message.find(open)? + 1;
+        let end = start + message[start..].find(close)?;
+        Some(message[start..end].to_string()).filter(|w| !w.is_empty())
+    };
+    let place = [quoted('"', '"'), quoted('`', '`')]
+        .into_iter()
+        .flatten()
+        .find_map(|word| text.find(&word));
+    let Some(at) = place else {
+        return Error::Config { path, message };
+    };
+    let line = text[..at].matches('\n').count() + 1;
+    let column = at - text[..at].rfind('\n').map_or(0, |i| i + 1) + 1;
+    Error::Config {
+        path,
+        message: format!("line {line}, column {column}: {message}"),
+    }
+}
+
 fn indent_of(stores: &Branch, store: &str) -> Option<usize> {
     match stores.get(store) {
         Some(Value::Map(b)) => match b.get("indent") {
@@ -219,7 +248,13 @@ impl Config {
         Config::parse(&text, path)
     }
 
+    /// The configuration in `text` (read from `path`); an error names the line and column of
+    /// what it is about.
     pub fn parse(text: &str, path: &Path) -> Result<Config> {
+        Config::parse_unplaced(text, path).map_err(|e| placed(e, text))
+    }
+
+    fn parse_unplaced(text: &str, path: &Path) -> Result<Config> {
         let bad = |message: String| Error::Config {
             path: path.into(),
             message,
