@@ -30,7 +30,13 @@ fn script(binary: &Path) -> String {
 
 pub fn install(start: &Path, binary: &Path) -> Result<PathBuf> {
     let dir = hooks_dir(start)?;
-    std::fs::create_dir_all(&dir)?;
+    if dir.exists() && !dir.is_dir() {
+        bail!(
+            "{} is a file, not the directory git keeps hooks in: move it away (or set core.hooksPath) and install again",
+            dir.display()
+        );
+    }
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let hook = dir.join("pre-commit");
     if let Ok(existing) = std::fs::read_to_string(&hook) {
         if !existing.contains(MARKER) {

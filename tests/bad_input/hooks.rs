@@ -34,5 +34,17 @@ pub(crate) fn cases() -> Vec<Case> {
             &["work/l.tf:1:7", "[(true)]"],
         )
         .file("work/l.tf", "a = c[true]\n"),
+        case(
+            "install where .git/hooks is a file",
+            "platform-hooks",
+            &["install"],
+            2,
+            &[".git/hooks is a file", "move it away"],
+        )
+        .file(".git/HEAD", "ref: refs/heads/main\n")
+        .file(".git/config", "[core]\n\trepositoryformatversion = 0\n\tbare = false\n")
+        .file(".git/objects/info/.keep", "")
+        .file(".git/refs/heads/.keep", "")
+        .file(".git/hooks", "not a directory\n"),
     ]
 }
