@@ -42,7 +42,10 @@ pub(crate) fn cases() -> Vec<Case> {
             &[".git/hooks is a file", "move it away"],
         )
         .file(".git/HEAD", "ref: refs/heads/main\n")
-        .file(".git/config", "[core]\n\trepositoryformatversion = 0\n\tbare = false\n")
+        .file(
+            ".git/config",
+            "[core]\n\trepositoryformatversion = 0\n\tbare = false\n",
+        )
         .file(".git/objects/info/.keep", "")
         .file(".git/refs/heads/.keep", "")
         .file(".git/hooks", "not a directory\n"),

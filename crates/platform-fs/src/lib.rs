@@ -209,10 +209,12 @@ fn sweep_temp_files_older_than(path: &Path, age: std::time::Duration) {
     };
     let now = std::time::SystemTime::now();
     for e in entries.flatten() {
-        if !e.file_name().to_string_lossy().starts_with(&prefix) {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !name.starts_with(&prefix) {
             continue;
         }
         let old_enough = age.is_zero()
+            || writer_is_gone(&name, &prefix)
             || e.metadata()
                 .and_then(|m| m.modified())
                 .is_ok_and(|t| now.duration_since(t).unwrap_or_default() >= age);
@@ -296,9 +298,26 @@ fn flock_exclusive(file: File) -> io::Result<Flock<File>> {
 }
 
 fn temp_beside(target: &Path) -> io::Result<tempfile::NamedTempFile> {
+    // The writer's pid in the name: the next writer sweeps what a killed one left at once,
+    // without waiting for it to be old.
     tempfile::Builder::new()
-        .prefix(&temp_prefix(target))
+        .prefix(&format!("{}{}-", temp_prefix(target), std::process::id()))
         .tempfile_in(parent(target))
+}
+
+/// Whether a temp file's name says its writer is gone: `<prefix><pid>-...` with no such process.
+fn writer_is_gone(name: &str, prefix: &str) -> bool {
+    let Some(pid) = name
+        .strip_prefix(prefix)
+        .and_then(|rest| rest.split_once('-'))
+        .and_then(|(pid, _)| pid.parse::<i32>().ok())
+    else {
+        return false;
+    };
+    matches!(
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None),
+        Err(nix::errno::Errno::ESRCH)
+    )
 }
 
 /// The original's permission bits, and its owner and group where we may set them (root editing
@@ -350,5 +369,34 @@ mod refusal_tests {
         assert!(super::is_refusal(&e.source), "{e}");
         let other = std::io::Error::other("disk full");
         assert!(!super::is_refusal(&other));
+    }
+}
+
+#[cfg(test)]
+mod sweep_tests {
+    /// What a writer killed with SIGKILL left (its pid in the name, the process gone) goes with
+    /// the next write at once; a live writer's temp file stays.
+    #[test]
+    fn a_killed_writers_temp_file_goes_with_the_next_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("main.tf");
+        std::fs::write(&target, "a = 1\n").unwrap();
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let dead = child.id();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let prefix = super::temp_prefix(&target);
+        let orphan = dir.path().join(format!("{prefix}{dead}-abc123"));
+        let live = dir
+            .path()
+            .join(format!("{prefix}{}-def456", std::process::id()));
+        std::fs::write(&orphan, "half").unwrap();
+        std::fs::write(&live, "busy").unwrap();
+        super::write(&target, b"a = 2\n", 0o644).unwrap();
+        assert!(!orphan.exists(), "the killed writer's temp file is swept");
+        assert!(live.exists(), "a live writer's is not");
     }
 }

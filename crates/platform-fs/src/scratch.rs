@@ -19,6 +19,33 @@ use signal_hook::iterator::{Handle, Signals};
 /// Every scratch directory's name starts with this, then the purpose and the process id.
 const PREFIX: &str = "platform-scratch-";
 
+/// The children that read the scratch place's files (an editor): a terminating signal this
+/// process gets goes to them too, before the files go, so none outlives its parent.
+static CHILDREN: Mutex<Vec<i32>> = Mutex::new(Vec::new());
+
+/// Records a child started to read the scratch files; [`forget_child`] once it ended.
+pub fn watch_child(pid: u32) {
+    if let (Ok(pid), Ok(mut children)) = (i32::try_from(pid), CHILDREN.lock()) {
+        children.push(pid);
+    }
+}
+
+pub fn forget_child(pid: u32) {
+    if let Ok(mut children) = CHILDREN.lock() {
+        children.retain(|c| i64::from(*c) != i64::from(pid));
+    }
+}
+
+/// Sends `signal` to every watched child.
+fn signal_children(signal: i32) {
+    let Ok(signal) = nix::sys::signal::Signal::try_from(signal) else {
+        return;
+    };
+    for pid in CHILDREN.lock().map(|c| c.clone()).unwrap_or_default() {
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), signal);
+    }
+}
+
 /// A private directory for secrets, removed (its files zeroed first) when dropped or on a
 /// terminating signal.
 pub struct Scratch {
@@ -45,6 +72,7 @@ impl Scratch {
         let held = Arc::clone(&dir);
         let watcher = std::thread::spawn(move || {
             if let Some(signal) = signals.forever().next() {
+                signal_children(signal);
                 remove(&held);
                 // Die of the signal, as the process would have without us.
                 let _ = signal_hook::low_level::emulate_default_handler(signal);

@@ -22,12 +22,20 @@ pub fn command_of(args: &[String]) -> Command {
 }
 
 /// Runs the child to its end: a Ctrl-C reaches the child (same process group) while this
-/// process stays to clean up; the child's exit code (128+n for a signal).
+/// process stays to clean up, and a SIGTERM or SIGHUP sent to this process alone is passed on
+/// to it; the child's exit code (128+n for a signal).
 pub fn run_child(mut cmd: Command) -> Result<i32> {
     let _ = ctrlc::set_handler(|| {});
-    let status = cmd
-        .status()
+    let mut child = cmd
+        .spawn()
         .map_err(|e| Error::Program(format!("cannot run {:?}: {e}", cmd.get_program())))?;
+    // A SIGTERM or SIGHUP of this process reaches the child too (an editor on the plaintext
+    // must not outlive the `edit` that removes it).
+    platform_fs::scratch::watch_child(child.id());
+    let status = child.wait();
+    platform_fs::scratch::forget_child(child.id());
+    let status =
+        status.map_err(|e| Error::Program(format!("cannot run {:?}: {e}", cmd.get_program())))?;
     Ok(platform_cli::exit::of_child(status))
 }
 

@@ -285,7 +285,16 @@ fn a_terminated_or_hung_up_edit_removes_its_plaintext() {
         assert_eq!(std::fs::metadata(&plaintext).unwrap().mode() & 0o777, 0o600);
         kill(signal, &child.id().to_string());
         let status = child.wait().unwrap();
+        // The editor got the signal too: it does not outlive the edit.
+        let start = std::time::Instant::now();
+        while std::path::Path::new(&format!("/proc/{editor}")).exists()
+            && start.elapsed().as_secs() < 5
+        {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let editor_left = std::path::Path::new(&format!("/proc/{editor}")).exists();
         kill("-KILL", &editor);
+        assert!(!editor_left, "{signal}: the editor survived the edit");
         assert_eq!(status.signal(), Some(number), "{signal}: {status:?}");
         assert!(
             !plaintext.exists() && !dir.exists(),
