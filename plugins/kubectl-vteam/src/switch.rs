@@ -75,6 +75,7 @@ fn edit_target(
     }
     let label = locked.path().display().to_string();
     let doc = Doc::parse(src, &label)?;
+    doc.check_loads()?;
     let before = match doc.current_context() {
         Some(c) => Some(c),
         None if chain.files.len() > 1 => Chain {
@@ -113,6 +114,7 @@ pub fn set_namespace(chain: &Chain, context: Option<&str>, namespace: &str) -> R
         let src = locked.text(&contents)?;
         let label = locked.path().display().to_string();
         let doc = Doc::parse(src, &label)?;
+        doc.check_loads()?;
         let mut edits = Edits::default();
         if !doc.set_context_namespace(&mut edits, &context, namespace)? {
             continue;

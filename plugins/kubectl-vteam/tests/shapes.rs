@@ -39,6 +39,14 @@ fn corpus() -> Vec<(&'static str, String)> {
             "only apiVersion and kind",
             head.to_string(),
         ),
+        (
+            "one document between --- and ... markers",
+            format!("---\n{head}clusters:\n{cluster}contexts:\n{context}current-context: other\nusers:\n{user}...\n"),
+        ),
+        (
+            "a --- marker after the document, and a comment",
+            format!("{head}clusters:\n{cluster}contexts:\n{context}current-context: other\n---\n# end\n"),
+        ),
     ]
 }
 
@@ -109,4 +117,30 @@ fn kubectl_reads_every_shape_after_use_and_use_back() {
         assert_eq!(others(&desk), before, "{what}: still unchanged");
     }
     eprintln!("kubectl judged {} kubeconfig shapes", shapes.len());
+}
+
+/// What kubectl refuses to load, kubectl vteam refuses to edit, at the line, writing nothing.
+#[test]
+fn what_kubectl_refuses_is_refused_and_left_alone() {
+    let (desk, _pki, _server) = Desk::with_live_teams(&["team-a"], &["team-a"]);
+    let context = "- name: other\n  context:\n    cluster: other\n    user: other\n";
+    for (what, text, line) in [
+        (
+            "a context twice",
+            format!("apiVersion: v1\nkind: Config\ncontexts:\n{context}{context}current-context: other\n"),
+            8,
+        ),
+        (
+            "a YAML syntax error",
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: other\n  cluster:\n    server: [https://1.2.3.4\ncontexts: []\n".to_string(),
+            7,
+        ),
+    ] {
+        std::fs::write(desk.kubeconfig(), &text).unwrap();
+        let out = desk.vteam().args(["use", "team-a"]).output().unwrap();
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{what}: {said}");
+        assert!(said.contains(&format!("config:{line}:")), "{what}: {said}");
+        assert_eq!(std::fs::read_to_string(desk.kubeconfig()).unwrap(), text, "{what}");
+    }
 }

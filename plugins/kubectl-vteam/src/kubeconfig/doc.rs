@@ -84,6 +84,9 @@ pub struct Doc<'a> {
     lines: Vec<Line>,
     keys: Vec<TopKey>,
     path: String,
+    /// Where the document ends: the end of the file, or a `---`/`...` marker after it that
+    /// only blank lines and comments follow (new keys go before it).
+    end: usize,
 }
 
 /// A list under a top-level key, as found in the file.
@@ -123,6 +126,7 @@ impl<'a> Doc<'a> {
             lines,
             keys: Vec::new(),
             path: path.to_string(),
+            end: src.len(),
         };
         doc.find_top_keys()?;
         Ok(doc)
@@ -172,7 +176,20 @@ impl<'a> Doc<'a> {
                 if keys.is_empty() {
                     continue;
                 }
-                return Err(self.unsupported(i, "more than one YAML document"));
+                // A marker that ends the one document (kubectl reads it so): nothing but
+                // comments, blank lines and markers after it.
+                let ends_it = self.lines[i + 1..].iter().enumerate().all(|(j, l)| {
+                    let t = self.text(i + 1 + j).trim();
+                    l.kind != Kind::Content || t == "---" || t == "..."
+                });
+                if !ends_it {
+                    return Err(self.unsupported(i, "more than one YAML document"));
+                }
+                if let Some(last) = keys.last_mut() {
+                    last.block.end = i;
+                }
+                self.end = self.lines[i].start();
+                break;
             }
             let Some((name, rest)) = parse_key(t) else {
                 return Err(self.unsupported(i, "a top-level line that is not `key: value`"));
@@ -228,6 +245,47 @@ impl<'a> Doc<'a> {
     /// style), without copying its names.
     pub fn reads_list(&self, list: &str) -> bool {
         self.list(list).is_ok()
+    }
+
+    /// Refuses what kubectl itself refuses to load, so that an edit never writes a file kubectl
+    /// then cannot read: YAML that does not parse, and a name twice in `clusters`, `contexts`
+    /// or `users` (each error at its line).
+    pub fn check_loads(&self) -> Result<()> {
+        // The document only: kubectl reads the first and ignores a marker after it.
+        if let Err(e) = serde_saphyr::from_str::<serde::de::IgnoredAny>(&self.src[..self.end]) {
+            // The parser's first line says what and where; the rest is a drawing of the text.
+            let reason = e.to_string().lines().next().unwrap_or_default().to_string();
+            let line = reason
+                .split("line ")
+                .nth(1)
+                .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
+                .and_then(|n| n.parse::<usize>().ok())
+                .unwrap_or(1);
+            return Err(Error::UnsupportedKubeconfig {
+                path: self.path.clone(),
+                line,
+                what: format!(
+                    "a file that is not valid YAML, which kubectl refuses too ({reason})"
+                ),
+            });
+        }
+        for list in ["clusters", "contexts", "users"] {
+            let List::Items { items, .. } = self.list(list)? else {
+                continue;
+            };
+            let mut seen = std::collections::HashMap::new();
+            for item in &items {
+                let Some(name) = &item.name else { continue };
+                if let Some(first) = seen.insert(name.clone(), item.first_line) {
+                    let what = format!(
+                        "`{name}` twice in `{list}` (first at line {}), which kubectl refuses to load: remove one",
+                        first + 1
+                    );
+                    return Err(self.unsupported(item.first_line, &what));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The names of the items of a top-level list (`contexts`, `clusters`, `users`).
@@ -522,12 +580,13 @@ impl Edits {
 impl Doc<'_> {
     /// End of file, where appended keys go; a missing final line break is added first.
     fn append_at(&self, edits: &mut Edits, text: String) {
-        let sep = if self.src.is_empty() || self.src.ends_with('\n') {
+        let before = &self.src[..self.end];
+        let sep = if before.is_empty() || before.ends_with('\n') {
             ""
         } else {
             "\n"
         };
-        edits.new_key(self.src.len(), format!("{sep}{text}"));
+        edits.new_key(self.end, format!("{sep}{text}"));
     }
 
     /// `value` to write over the inline value at `span`, with a blank after it when a `#`
