@@ -52,6 +52,14 @@ pub(crate) fn cases() -> Vec<Case> {
             2,
             &[".kube/config:3", "flow-style"],
         )
+        .file(kc, "apiVersion: v1\nkind: Config\nclusters: [{name: a, cluster: {server: \"https://x\"}}]\n")),
+        k(case(
+            "use with a kubeconfig that is not YAML",
+            "kubectl-vteam",
+            &["use", "team-a"],
+            2,
+            &[".kube/config:3", "not valid YAML"],
+        )
         .file(kc, "apiVersion: v1\nkind: Config\nclusters: [\n")),
         k(case(
             "use with a JSON kubeconfig",
