@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use crate::error::{Error, Result};
 use crate::kubeconfig::doc::{Doc, Edits};
-use crate::kubeconfig::store::{Locked, Outcome, Previous};
+use crate::kubeconfig::store::{self, Locked, Outcome, Previous};
 use crate::kubeconfig::Chain;
 use crate::teams::Team;
 
@@ -75,7 +75,13 @@ fn edit_target(
     }
     let label = locked.path().display().to_string();
     let doc = Doc::parse(src, &label)?;
-    doc.check_loads()?;
+    // The whole file is parsed once to be sure kubectl can load it, and not again while it is
+    // the version this tool wrote or checked (a switch on a 5 MB file stays a few ms).
+    let checked = Previous::for_checked(chain.target())?;
+    let stamp = store::stamp(locked.path());
+    if stamp.is_none() || checked.get() != stamp {
+        doc.check_loads()?;
+    }
     let before = match doc.current_context() {
         Some(c) => Some(c),
         None if chain.files.len() > 1 => Chain {
@@ -85,10 +91,17 @@ fn edit_target(
         None => None,
     };
     let mut edits = edit(&doc)?;
+    let record = |checked: &Previous| {
+        if let Some(s) = store::stamp(locked.path()) {
+            let _ = checked.set(&s);
+        }
+    };
     if edits.is_empty() {
+        record(&checked);
         return Ok((locked.path().to_path_buf(), Outcome::Unchanged));
     }
     locked.replace(&edits.pieces(src))?;
+    record(&checked);
     if let Some(before) = before.filter(|b| b != now) {
         Previous::for_kubeconfig(chain.target())?.set(&before)?;
     }

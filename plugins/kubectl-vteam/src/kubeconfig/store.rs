@@ -89,6 +89,21 @@ impl Locked {
     }
 }
 
+/// What identifies one version of a file without reading it: device, inode, size and
+/// modification time (to the nanosecond). None when it cannot be read.
+pub fn stamp(path: &Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let m = fs::metadata(path).ok()?;
+    Some(format!(
+        "{}:{}:{}:{}.{}",
+        m.dev(),
+        m.ino(),
+        m.size(),
+        m.mtime(),
+        m.mtime_nsec()
+    ))
+}
+
 /// Temp file beside the target, the target's mode (or `new_mode`), fsync, rename.
 pub fn write_atomically(path: &Path, content: &str, new_mode: u32) -> Result<()> {
     platform_fs::write(path, content.as_bytes(), new_mode).map_err(write_error)
@@ -143,6 +158,12 @@ pub struct Previous {
 impl Previous {
     pub fn for_kubeconfig(kubeconfig: &Path) -> Result<Previous> {
         Previous::keyed(kubeconfig, "previous", b"")
+    }
+
+    /// The stamp of the file as it was when this tool last wrote it or found that kubectl can
+    /// load it: the same stamp now means there is no need to parse the whole file again.
+    pub fn for_checked(kubeconfig: &Path) -> Result<Previous> {
+        Previous::keyed(kubeconfig, "checked", b"")
     }
 
     /// The namespace a context had before the last `ns` (`ns -`).
