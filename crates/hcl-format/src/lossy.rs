@@ -57,6 +57,19 @@ fn is_keyword(t: &Token) -> bool {
     t.kind == Kind::Ident && matches!(t.text, "true" | "false" | "null")
 }
 
+/// Whether the token at `i` is the `in` of a `for` expression's header (`for k in`, `for k, v
+/// in`): what follows it is the collection, not an index of a variable named `in` (terraform
+/// keeps `for k, in in [true]` as it is).
+fn is_for_in(toks: &[Token], i: usize) -> bool {
+    let word = |j: usize, w: &str| toks.get(j).is_some_and(|t| t.kind == Kind::Ident && t.text == w);
+    let ident = |j: usize| toks.get(j).is_some_and(|t| t.kind == Kind::Ident);
+    if !word(i, "in") || i < 2 || !ident(i - 1) {
+        return false;
+    }
+    word(i - 2, "for")
+        || (i >= 4 && toks[i - 2].kind == Kind::Comma && ident(i - 3) && word(i - 4, "for"))
+}
+
 /// The next token that is not a line break or comment (hclsyntax ignores both inside brackets).
 fn next_code(toks: &[Token], mut i: usize) -> usize {
     while toks
@@ -73,7 +86,7 @@ fn next_code(toks: &[Token], mut i: usize) -> usize {
 fn keyword_indexes(src: &str, toks: &[Token], out: &mut Vec<Lossy>) {
     for (start, root) in toks.iter().enumerate() {
         let after_dot = start > 0 && toks[start - 1].kind == Kind::Dot;
-        if root.kind != Kind::Ident || is_keyword(root) || after_dot {
+        if root.kind != Kind::Ident || is_keyword(root) || after_dot || is_for_in(toks, start) {
             continue;
         }
         let mut i = start + 1;
