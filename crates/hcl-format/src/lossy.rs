@@ -139,7 +139,7 @@ fn keyword_indexes(src: &str, toks: &[Token], out: &mut Vec<Lossy>) {
     }
 }
 
-/// Quoted labels with `$` or `%` beside other characters.
+/// Quoted labels with `$` or `%` beside other characters, but for a lone escape.
 fn block_labels(src: &str, toks: &[Token], body: &Body, out: &mut Vec<Lossy>) {
     for item in &body.items {
         let Item::Block { labels, body, .. } = item else {
@@ -150,7 +150,12 @@ fn block_labels(src: &str, toks: &[Token], body: &Body, out: &mut Vec<Lossy>) {
             let Some(inner) = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) else {
                 continue;
             };
-            if inner.len() > 1 && inner.contains(['$', '%']) {
+            // hclwrite keeps a label that is one token of the quoted literal: plain text, a lone
+            // `$` or `%`, or exactly one escape (`$${`, `%%{`); any other `$` or `%` beside other
+            // characters splits it into several tokens, and the label is lost (measured against
+            // terraform fmt: `$$`, `a$`, `$${a`, `$${$${` are lost, `$${` and `%%{` kept).
+            let one_escape = matches!(inner, "$${" | "%%{");
+            if inner.len() > 1 && inner.contains(['$', '%']) && !one_escape {
                 out.push(at(
                     src,
                     toks[s].offset,
