@@ -61,7 +61,10 @@ fn is_keyword(t: &Token) -> bool {
 /// in`): what follows it is the collection, not an index of a variable named `in` (terraform
 /// keeps `for k, in in [true]` as it is).
 fn is_for_in(toks: &[Token], i: usize) -> bool {
-    let word = |j: usize, w: &str| toks.get(j).is_some_and(|t| t.kind == Kind::Ident && t.text == w);
+    let word = |j: usize, w: &str| {
+        toks.get(j)
+            .is_some_and(|t| t.kind == Kind::Ident && t.text == w)
+    };
     let ident = |j: usize| toks.get(j).is_some_and(|t| t.kind == Kind::Ident);
     if !word(i, "in") || i < 2 || !ident(i - 1) {
         return false;

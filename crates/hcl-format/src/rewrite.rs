@@ -181,15 +181,23 @@ fn nfc(value: Cow<'_, str>) -> Cow<'_, str> {
     }
 }
 
-/// Go's `unicode.IsPrint`: graphic characters and the ASCII space; other spaces, controls and
-/// the common format characters are not.
+/// Go's `unicode.IsPrint`: letters, marks, numbers, punctuation and symbols, and the ASCII
+/// space; every other space, control, format, private-use and unassigned character is
+/// escaped (Unicode 15.0, as the engines' Go has it).
 fn is_print(c: char) -> bool {
-    if c == ' ' {
-        return true;
-    }
-    !(c.is_control()
-        || c.is_whitespace()
-        || matches!(c, '\u{AD}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}'))
+    use unicode_general_category::GeneralCategory as G;
+    c == ' '
+        || !matches!(
+            unicode_general_category::get_general_category(c),
+            G::Control
+                | G::Format
+                | G::Surrogate
+                | G::PrivateUse
+                | G::Unassigned
+                | G::SpaceSeparator
+                | G::LineSeparator
+                | G::ParagraphSeparator
+        )
 }
 
 /// hclwrite's `escapeQuotedStringLit`.
