@@ -47,38 +47,94 @@ fn input(seed: u64) -> String {
 /// How our formatter's verdict on one input compares with the oracle's output.
 enum Verdict {
     Same,
-    /// We refuse to write what tofu would (its output changes the file's meaning): tofu must
-    /// at least change the file, so that its `-check` refuses it as ours does.
-    Lossy,
-    /// We reject it as invalid: so must the oracle.
+    /// We refuse to write what tofu writes, and rightly: its output is not valid HCL, or it
+    /// drops code (see [`drops_code`]).
+    Refused,
+    /// We reject it as invalid, and so does the oracle.
     Rejected,
+    /// Anything else: a difference to fix (what, and why).
+    Difference(String),
 }
 
-fn judge(
-    ours: Result<(String, bool), String>,
-    theirs: Option<&str>,
-    text: &str,
-    what: &str,
-) -> Verdict {
-    match ours {
-        Ok((_, true)) => {
-            assert!(
-                theirs.is_some_and(|t| t != text),
-                "{what}: we call tofu's rewrite lossy, but tofu leaves the file as it is:\n{text}"
-            );
-            Verdict::Lossy
+/// The non-blank characters of `src` outside comments, counted; the `"`, `$`, `{` and `}` that
+/// tofu's own `"${x}"` -> `x` rewrite removes are left out.
+fn code_chars(src: &str) -> Option<std::collections::HashMap<char, usize>> {
+    let toks = lexer::lex(src).ok()?;
+    let mut counts = std::collections::HashMap::new();
+    for t in toks
+        .iter()
+        .filter(|t| !matches!(t.kind, lexer::Kind::Comment | lexer::Kind::Newline))
+    {
+        for c in t
+            .text
+            .chars()
+            .filter(|c| !c.is_whitespace() && !matches!(c, '"' | '$' | '{' | '}'))
+        {
+            *counts.entry(c).or_insert(0) += 1;
         }
-        Ok((ours, false)) => {
-            assert_eq!(Some(ours.as_str()), theirs, "{what} (input below):\n{text}");
-            Verdict::Same
+    }
+    Some(counts)
+}
+
+/// Whether tofu's `output` drops code of `input`: it lacks a non-blank character of the input
+/// outside comments (other than those of its `"${x}"` rewrite), or a whole quoted literal that
+/// did not become a bare word.
+fn drops_code(input: &str, output: &str) -> bool {
+    let (Some(before), Some(after)) = (code_chars(input), code_chars(output)) else {
+        return true;
+    };
+    if before
+        .iter()
+        .any(|(c, n)| after.get(c).copied().unwrap_or(0) < *n)
+    {
+        return true;
+    }
+    // A whole quoted literal (`"$$"`, a block label) that is gone from the output and did not
+    // become a bare word (`type = "string"` -> `string` is a rewrite, not a loss).
+    let quoted = |src: &str| -> Option<std::collections::HashMap<String, usize>> {
+        let toks = lexer::lex(src).ok()?;
+        let mut counts = std::collections::HashMap::new();
+        for w in toks.windows(3) {
+            if w[0].kind == lexer::Kind::OQuote
+                && w[1].kind == lexer::Kind::QuotedLit
+                && w[2].kind == lexer::Kind::CQuote
+            {
+                *counts.entry(w[1].text.to_string()).or_insert(0) += 1;
+            }
         }
-        Err(e) => {
-            assert!(
-                theirs.is_none(),
-                "{what}: we reject it ({e}) but terraform accepts it:\n{text}"
-            );
-            Verdict::Rejected
+        Some(counts)
+    };
+    let (Some(before), Some(after)) = (quoted(input), quoted(output)) else {
+        return true;
+    };
+    before.iter().any(|(lit, n)| {
+        let bare = lit
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+            && output.contains(lit.as_str());
+        after.get(lit).copied().unwrap_or(0) < *n && !bare
+    })
+}
+
+/// A refusal is right only where tofu's output is not valid HCL or drops code.
+fn refusal_is_justified(input: &str, output: &str) -> bool {
+    hcl_format::check(output).is_err() || drops_code(input, output)
+}
+
+fn judge(ours: Result<(String, bool), String>, theirs: Option<&str>, text: &str) -> Verdict {
+    match (ours, theirs) {
+        (Ok((_, true)), Some(t)) if refusal_is_justified(text, t) => Verdict::Refused,
+        (Ok((_, true)), Some(t)) => Verdict::Difference(format!(
+            "we refuse, but tofu's output is valid and keeps every piece of code:\n{t}"
+        )),
+        (Ok((_, true)), None) => {
+            Verdict::Difference("we refuse to write it, but tofu rejects it as invalid".into())
         }
+        (Ok((ours, false)), Some(t)) if ours == t => Verdict::Same,
+        (Ok((ours, false)), Some(t)) => Verdict::Difference(format!("ours:\n{ours}\ntofu's:\n{t}")),
+        (Ok(_), None) => Verdict::Difference("we format it, but tofu rejects it".into()),
+        (Err(_), None) => Verdict::Rejected,
+        (Err(e), Some(_)) => Verdict::Difference(format!("we reject it ({e}) but tofu accepts it")),
     }
 }
 
@@ -106,6 +162,14 @@ fn generated_and_perturbed_files_format_exactly_like_terraform() {
     let out = oracle_format_dir(&oracle, dir.path());
     let stderr = String::from_utf8_lossy(&out.stderr);
     let mut tally = [0usize; 3];
+    let mut differences: Vec<String> = Vec::new();
+    let mut count =
+        |verdict: Verdict, what: String, text: &str, tally: &mut [usize; 3]| match verdict {
+            Verdict::Same => tally[0] += 1,
+            Verdict::Refused => tally[1] += 1,
+            Verdict::Rejected => tally[2] += 1,
+            Verdict::Difference(why) => differences.push(format!("{what}: {why}\ninput:\n{text}")),
+        };
     for (seed, path, text) in &inputs {
         let name = path.file_name().unwrap().to_string_lossy();
         let written = std::fs::read_to_string(path).unwrap();
@@ -115,7 +179,7 @@ fn generated_and_perturbed_files_format_exactly_like_terraform() {
             .map(|f| (f.text, !f.lossy.is_empty()))
             .map_err(|e| e.to_string());
         let what = format!("seed {seed}, `{} fmt FILE`", oracle.join(" "));
-        tally[judge(ours, theirs, text, &what) as usize] += 1;
+        count(judge(ours, theirs, text), what, text, &mut tally);
     }
 
     // Standard-input mode, on every eighth case, two at a time.
@@ -151,14 +215,29 @@ fn generated_and_perturbed_files_format_exactly_like_terraform() {
             })
             .map_err(|e| e.to_string());
         let what = format!("seed {seed}, `{} fmt -`", oracle.join(" "));
-        judge(ours, ok.then_some(stdout.as_str()), text, &what);
+        let mut stdin_tally = [0usize; 3];
+        count(
+            judge(ours, ok.then_some(stdout.as_str()), text),
+            what,
+            text,
+            &mut stdin_tally,
+        );
     }
 
     let [same, lossy, rejected] = tally;
     eprintln!(
-        "differential: {cases} files from seed {first}: {same} byte for byte the same in file mode, {lossy} refused as tofu would corrupt them, {rejected} rejected by both; {} compared in stdin mode, with {}",
+        "differential: {cases} files from seed {first}: {same} byte for byte the same in file mode, {lossy} refused (tofu's output invalid or dropping code), {rejected} rejected by both, {} differences; {} compared in stdin mode too, with {}",
+        differences.len(),
         stdin_cases.len(),
         oracle.join(" ")
+    );
+    for d in differences.iter().take(10) {
+        eprintln!("DIFFERENCE {d}\n");
+    }
+    assert!(
+        differences.is_empty(),
+        "{} differences (the first shown above)",
+        differences.len()
     );
     assert!(
         same >= cases as usize * 80 / 100,

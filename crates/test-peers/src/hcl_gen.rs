@@ -144,6 +144,16 @@ impl Gen {
                     // Written back NFC-normalised, and escaped afresh.
                     " \"e\u{301}\"",
                     " \"tab\\there\"",
+                    // One escape alone: kept. Beside other characters: lost.
+                    " \"$${\"",
+                    " \"%%{\"",
+                    " \"$${a\"",
+                    // Format, private-use and unassigned characters: escaped (Go's IsPrint).
+                    " \"\u{600}\u{661}\"",
+                    " \"\u{61C}x\"",
+                    " \"\u{E000}\"",
+                    " \"\u{378}\"",
+                    " \"\u{1FAF8}\"",
                 ])
             };
             self.out.push_str(label);
@@ -336,6 +346,14 @@ impl Gen {
                     self.out.push_str(" if x != null");
                 }
                 self.out.push(']');
+            }
+            12 if self.rng.chance(25) => {
+                // A value variable named `in`: the next `in` is the keyword, the tuple kept.
+                self.out.push_str(self.rng.pick(&[
+                    "[for k, in in [true] : k]",
+                    "[for k, in in [false][0][each.key] : in]",
+                    "{for in, v in [null] : in => v}",
+                ]));
             }
             12 => {
                 self.out.push_str("{for k, v in var.m : k => v");
