@@ -7,7 +7,8 @@
 //!   becomes `c[]` (the keyword is parsed as a traversal key and its token is not kept);
 //! - a quoted block label holding `$` or `%` beside anything else: hclsyntax splits such a
 //!   literal into several tokens and hclwrite's label parser drops the whole label, so
-//!   `d "$}" {}` becomes `d {}`;
+//!   `d "$}" {}` becomes `d {}` (a label of exactly one escape, `$${` or `%%{`, is one token
+//!   and is kept);
 //! - an interpolation-only string holding a comment (`"${ a # note\n}"`): tofu unwraps it and
 //!   the comment swallows what followed it on its line, so the output does not parse.
 
@@ -163,7 +164,7 @@ fn block_labels(src: &str, toks: &[Token], body: &Body, out: &mut Vec<Lossy>) {
                     src,
                     toks[s].offset,
                     format!(
-                        "tofu fmt would drop the label {raw}: hclwrite loses a block label that holds `$` or `%` beside other characters; rename it"
+                        "tofu fmt would drop the label {raw}: hclwrite loses a block label that holds `$` or `%` beside other characters (it keeps one of exactly `$${{` or `%%{{`); rename it"
                     ),
                 ));
             }

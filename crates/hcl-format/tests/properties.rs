@@ -49,6 +49,11 @@ fn tofu_mode_differs_only_by_the_rewrites() {
         "/* c */ ",
         "\"e\u{301}\" ",
         "\"tab\\there\" ",
+        // Characters Go's IsPrint refuses, escaped in labels.
+        "\u{600}",
+        "\u{61C}",
+        "\u{E000}",
+        "\u{378}",
     ];
     for seed in 0..500 {
         let src = gen::file(seed);
