@@ -17,15 +17,16 @@ pub struct Switched {
     pub outcome: Outcome,
 }
 
-/// Merges the team's cluster, user and context into the chain's first file and makes it
-/// current; writes nothing when the file already says exactly that.
+/// Merges the team's cluster, user and context into the file kubectl writes new entries to and
+/// makes it current there; writes nothing when the file already says exactly that.
 pub fn use_team(chain: &Chain, team: &Team, namespace: &str) -> Result<Switched> {
     let config = team.config()?;
-    edit_target(chain, &team.context, |doc| {
-        config.merge_edits(doc, &team.context, namespace)
-    })
-    .map(|(file, outcome)| Switched {
-        context: team.context.clone(),
+    let context = team.context.as_str();
+    let (file, outcome) = switch_to(chain, context, |doc| {
+        config.merge_edits(doc, context, namespace)
+    })?;
+    Ok(Switched {
+        context: context.to_string(),
         namespace: Some(namespace.to_string()),
         file,
         outcome,
@@ -42,13 +43,7 @@ pub fn use_previous(chain: &Chain) -> Result<Switched> {
     let namespace = chain
         .context_namespace(&context)?
         .ok_or_else(|| Error::UnknownContext(context.clone(), chain.describe()))?;
-    let (file, outcome) = edit_target(chain, &context, |doc| {
-        let mut edits = Edits::default();
-        if doc.current_context().as_deref() != Some(context.as_str()) {
-            doc.set_current_context(&mut edits, &context);
-        }
-        Ok(edits)
-    })?;
+    let (file, outcome) = switch_to(chain, &context, |_| Ok(Edits::default()))?;
     Ok(Switched {
         context,
         namespace,
@@ -57,16 +52,37 @@ pub fn use_previous(chain: &Chain) -> Result<Switched> {
     })
 }
 
+/// Makes `context` current in the file kubectl writes to ([`Chain::target`]), with the edits
+/// `entries` makes there, and remembers the context that was current before, for `use -`.
+/// (kubectl 1.32 writes `current-context` there too, even when a later file of a multi-file
+/// KUBECONFIG is the one that set it; the first file that sets it wins when it reads.)
+fn switch_to(
+    chain: &Chain,
+    context: &str,
+    entries: impl FnOnce(&Doc) -> Result<Edits>,
+) -> Result<(PathBuf, Outcome)> {
+    let before = chain.current_context()?;
+    let (file, outcome) = edit_file(chain.target(), |doc| {
+        let mut edits = entries(doc)?;
+        if doc.current_context().as_deref() != Some(context) {
+            doc.set_current_context(&mut edits, context);
+        }
+        Ok(edits)
+    })?;
+    if let Some(before) = before.filter(|b| b != context) {
+        Previous::for_kubeconfig(chain.target())?.set(&before)?;
+    }
+    Ok((file, outcome))
+}
+
 const NEW_KUBECONFIG: &str = "apiVersion: v1\nkind: Config\npreferences: {}\n";
 
-/// Under the lock: read the first file, apply `edit`, write when anything changed, and
-/// remember the context that was current before for `use -` (when it was not `now`).
-fn edit_target(
-    chain: &Chain,
-    now: &str,
+/// Under the file's lock: read it, apply `edit`, write when anything changed.
+fn edit_file(
+    path: &std::path::Path,
     edit: impl FnOnce(&Doc) -> Result<Edits>,
 ) -> Result<(PathBuf, Outcome)> {
-    let locked = Locked::acquire(chain.target())?;
+    let locked = Locked::acquire(path)?;
     let contents = locked.read()?;
     let mut src = locked.text(&contents)?;
     if src.trim().is_empty() {
@@ -77,19 +93,11 @@ fn edit_target(
     let doc = Doc::parse(src, &label)?;
     // The whole file is parsed once to be sure kubectl can load it, and not again while it is
     // the version this tool wrote or checked (a switch on a 5 MB file stays a few ms).
-    let checked = Previous::for_checked(chain.target())?;
+    let checked = Previous::for_checked(path)?;
     let stamp = store::stamp(locked.path());
     if stamp.is_none() || checked.get() != stamp {
         doc.check_loads()?;
     }
-    let before = match doc.current_context() {
-        Some(c) => Some(c),
-        None if chain.files.len() > 1 => Chain {
-            files: chain.files[1..].to_vec(),
-        }
-        .current_context()?,
-        None => None,
-    };
     let mut edits = edit(&doc)?;
     let record = |checked: &Previous| {
         if let Some(s) = store::stamp(locked.path()) {
@@ -102,9 +110,6 @@ fn edit_target(
     }
     locked.replace(&edits.pieces(src))?;
     record(&checked);
-    if let Some(before) = before.filter(|b| b != now) {
-        Previous::for_kubeconfig(chain.target())?.set(&before)?;
-    }
     Ok((locked.path().to_path_buf(), Outcome::Written))
 }
 

@@ -190,13 +190,72 @@ fn use_of_the_current_team_writes_nothing() {
     );
 }
 
+/// Where kubectl itself writes with a multi-file KUBECONFIG (clientcmd's default file): the
+/// first file that exists, else the last; the others are never touched. Checked against the
+/// real kubectl's own writes on copies of the same files.
 #[test]
-fn a_multi_file_kubeconfig_is_written_in_its_first_file_only() {
+fn a_multi_file_kubeconfig_is_written_where_kubectl_writes() {
     let (desk, _server) = desk();
-    let first = desk.home.path().join("first.yaml");
-    let second = desk.home.path().join("second.yaml");
-    std::fs::write(&second, USER_CONFIG).unwrap();
+    let home = desk.home.path();
+    let first = home.join("first.yaml");
+    let second = home.join("second.yaml");
     let list = format!("{}:{}", first.display(), second.display());
+    // Where kubectl puts a new context with the files as they are.
+    let kubectl_writes =
+        |files: &[(&std::path::Path, Option<&str>)]| -> Option<std::path::PathBuf> {
+            let mut k = desk.kubectl()?;
+            let probe = home.join("probe");
+            let _ = std::fs::remove_dir_all(&probe);
+            std::fs::create_dir_all(&probe).unwrap();
+            let copies: Vec<std::path::PathBuf> = files
+                .iter()
+                .map(|(p, text)| {
+                    let copy = probe.join(p.file_name().unwrap());
+                    if let Some(t) = text {
+                        std::fs::write(&copy, t).unwrap();
+                    }
+                    copy
+                })
+                .collect();
+            let joined = std::env::join_paths(&copies).unwrap();
+            k.env("KUBECONFIG", joined)
+                .args(["config", "set-context", "vteam-probe", "--cluster=prod"])
+                .assert()
+                .success();
+            copies
+                .iter()
+                .position(|c| std::fs::read_to_string(c).is_ok_and(|t| t.contains("vteam-probe")))
+                .map(|i| files[i].0.to_path_buf())
+        };
+
+    // The first file missing: kubectl writes the second, and so do we; the first is not made.
+    std::fs::write(&second, USER_CONFIG).unwrap();
+    let expected = kubectl_writes(&[(&first, None), (&second, Some(USER_CONFIG))]);
+    desk.vteam()
+        .env("KUBECONFIG", &list)
+        .args(["use", "team-a"])
+        .assert()
+        .success();
+    assert!(!first.exists(), "a missing first file is not created");
+    assert!(std::fs::read_to_string(&second)
+        .unwrap()
+        .contains("name: vteam-team-a"));
+    if let Some(expected) = expected {
+        assert_eq!(expected, second, "kubectl writes the second file too");
+    }
+    if let Some(mut k) = desk.kubectl() {
+        k.env("KUBECONFIG", &list);
+        assert_eq!(
+            stdout(k.args(["config", "current-context"])),
+            "vteam-team-a\n"
+        );
+    }
+
+    // Both files there: the first gets the entries, the second is never touched.
+    let header = "apiVersion: v1\nkind: Config\n";
+    std::fs::write(&first, header).unwrap();
+    std::fs::write(&second, USER_CONFIG).unwrap();
+    let expected = kubectl_writes(&[(&first, Some(header)), (&second, Some(USER_CONFIG))]);
     desk.vteam()
         .env("KUBECONFIG", &list)
         .args(["use", "team-a"])
@@ -205,19 +264,11 @@ fn a_multi_file_kubeconfig_is_written_in_its_first_file_only() {
     assert_eq!(std::fs::read_to_string(&second).unwrap(), USER_CONFIG);
     let written = std::fs::read_to_string(&first).unwrap();
     assert!(
-        written.starts_with("apiVersion: v1\nkind: Config\n"),
+        written.starts_with(header) && written.contains("vteam-team-a"),
         "{written}"
     );
-    assert_eq!(
-        std::fs::metadata(&first).unwrap().permissions().mode() & 0o777,
-        0o600
-    );
-    if let Some(mut k) = desk.kubectl() {
-        k.env("KUBECONFIG", &list);
-        assert_eq!(
-            stdout(k.args(["config", "current-context"])),
-            "vteam-team-a\n"
-        );
+    if let Some(expected) = expected {
+        assert_eq!(expected, first, "kubectl writes the first file too");
     }
     // `use -` goes back to the context the second file made current.
     desk.vteam()

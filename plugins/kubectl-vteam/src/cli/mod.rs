@@ -32,7 +32,7 @@ use commands::*;
                   --from-cluster the host cluster."
 )]
 struct Cli {
-    /// The kubeconfig to read and write (kubectl's flag); default: KUBECONFIG's first file, else ~/.kube/config
+    /// The kubeconfig to read and write (kubectl's flag); default: KUBECONFIG's files (written: the first that exists), else ~/.kube/config
     #[arg(long, global = true, value_name = "FILE")]
     kubeconfig: Option<PathBuf>,
     /// kubectl's flag: the context `ns` changes, and the host context for --from-cluster

@@ -40,10 +40,16 @@ impl Chain {
         Ok(Chain { files })
     }
 
-    /// The file `use` writes: the first of the chain (kubectx#489, kubeswitch#43: the other files
-    /// of a multi-file KUBECONFIG are never touched).
+    /// The file new entries go to, as kubectl chooses it (clientcmd's `GetDefaultFilename`):
+    /// the one file, or with several the first that exists, else the last. The other files of
+    /// a multi-file KUBECONFIG get no new entries (kubectx#489, kubeswitch#43).
     pub fn target(&self) -> &Path {
-        &self.files[0]
+        if self.files.len() > 1 {
+            if let Some(existing) = self.files.iter().find(|f| f.exists()) {
+                return existing;
+            }
+        }
+        self.files.last().expect("a chain has a file")
     }
 
     pub fn describe(&self) -> String {
@@ -298,6 +304,8 @@ impl TeamConfig {
     }
 
     /// Edits that merge this team under `name` into a kubeconfig and make it current.
+    /// The edits that put this team's cluster, user and context into `doc` (making it current is
+    /// the switch's).
     pub fn merge_edits(&self, doc: &Doc, name: &str, namespace: &str) -> Result<Edits> {
         let mut edits = Edits::default();
         doc.upsert_item(&mut edits, "clusters", name, |i| {
@@ -310,9 +318,6 @@ impl TeamConfig {
         doc.upsert_item(&mut edits, "contexts", name, |i| {
             emit::item(i, "context", &context, name)
         })?;
-        if doc.current_context().as_deref() != Some(name) {
-            doc.set_current_context(&mut edits, name);
-        }
         Ok(edits)
     }
 
