@@ -68,39 +68,10 @@ fn bash_completes_every_subcommands_flags_for_every_tool() {
         );
         let file = home.path().join(format!("{name}.bash"));
         std::fs::write(&file, &script).unwrap();
-        let help = ok(
-            &format!("{name} --help"),
-            tool(name, home.path()).arg("--help").output().unwrap(),
-        );
-        let subcommands: Vec<String> = help
-            .lines()
-            .skip_while(|l| *l != "Commands:")
-            .skip(1)
-            .take_while(|l| !l.is_empty())
-            .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
-            .filter_map(|l| l.split_whitespace().next())
-            .filter(|s| *s != "help")
-            .map(str::to_string)
-            .collect();
-        assert!(!subcommands.is_empty(), "{name}: {help}");
+        let subcommands = subcommands(name, home.path());
+        assert!(!subcommands.is_empty(), "{name} lists no subcommands");
         for sub in subcommands {
-            let sub_help = ok(
-                &format!("{name} {sub} --help"),
-                tool(name, home.path())
-                    .args([sub.as_str(), "--help"])
-                    .output()
-                    .unwrap(),
-            );
-            let flags: Vec<&str> = sub_help
-                .split_whitespace()
-                .filter(|w| w.starts_with("--") && w.len() > 2)
-                .map(|w| w.trim_end_matches([',', '.']))
-                .filter(|w| {
-                    w.chars()
-                        .skip(2)
-                        .all(|c| c.is_ascii_lowercase() || c == '-')
-                })
-                .collect();
+            let flags = long_flags(name, &sub, home.path());
             // What bash offers after `NAME SUB --`, through the script's own function.
             let function = std::fs::read_to_string(&file)
                 .unwrap()
@@ -139,4 +110,82 @@ fn with_bins_on_path() -> String {
         dir.display(),
         std::env::var("PATH").unwrap_or_default()
     )
+}
+
+#[test]
+fn fish_completes_every_subcommands_flags_for_every_tool() {
+    let Some(_) = test_peers::require(test_peers::find("fish"), "fish", "apt-get install fish")
+    else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    for name in [
+        "secret-seal",
+        "tofu-envs",
+        "platform-hooks",
+        "kubectl-vteam",
+    ] {
+        let script = ok(
+            &format!("{name} completions fish"),
+            tool(name, home.path())
+                .args(["completions", "fish"])
+                .output()
+                .unwrap(),
+        );
+        let file = home.path().join(format!("{name}.fish"));
+        std::fs::write(&file, &script).unwrap();
+        for sub in subcommands(name, home.path()) {
+            let program = format!("source {}; complete -C '{name} {sub} --'", file.display());
+            let out = Command::new("fish")
+                .args(["--no-config", "-c", &program])
+                .env("PATH", with_bins_on_path())
+                .env("HOME", home.path())
+                .output()
+                .unwrap();
+            let offered: Vec<String> = text(&out.stdout)
+                .lines()
+                .map(|l| l.split('\t').next().unwrap_or("").to_string())
+                .collect();
+            for flag in long_flags(name, &sub, home.path()) {
+                assert!(
+                    offered.contains(&flag),
+                    "{name} {sub}: fish does not offer {flag}; it offers {offered:?}"
+                );
+            }
+        }
+    }
+}
+
+/// The subcommands `NAME --help` lists (clap's layout), but `help`.
+fn subcommands(name: &str, home: &std::path::Path) -> Vec<String> {
+    let help = ok(
+        &format!("{name} --help"),
+        tool(name, home).arg("--help").output().unwrap(),
+    );
+    help.lines()
+        .skip_while(|l| *l != "Commands:")
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|s| *s != "help")
+        .map(str::to_string)
+        .collect()
+}
+
+/// The long flags `NAME SUB --help` documents.
+fn long_flags(name: &str, sub: &str, home: &std::path::Path) -> Vec<String> {
+    let help = ok(
+        &format!("{name} {sub} --help"),
+        tool(name, home).args([sub, "--help"]).output().unwrap(),
+    );
+    help.split_whitespace()
+        .filter(|w| w.starts_with("--") && w.len() > 2)
+        .map(|w| w.trim_end_matches([',', '.']).to_string())
+        .filter(|w| {
+            w.chars()
+                .skip(2)
+                .all(|c| c.is_ascii_lowercase() || c == '-')
+        })
+        .collect()
 }
