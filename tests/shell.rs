@@ -59,15 +59,7 @@ fn bash_completes_every_subcommands_flags_for_every_tool() {
         "platform-hooks",
         "kubectl-vteam",
     ] {
-        let script = ok(
-            &format!("{name} completions bash"),
-            tool(name, home.path())
-                .args(["completions", "bash"])
-                .output()
-                .unwrap(),
-        );
-        let file = home.path().join(format!("{name}.bash"));
-        std::fs::write(&file, &script).unwrap();
+        let file = completion_script(name, "bash", home.path());
         let subcommands = subcommands(name, home.path());
         assert!(!subcommands.is_empty(), "{name} lists no subcommands");
         for sub in subcommands {
@@ -125,15 +117,7 @@ fn fish_completes_every_subcommands_flags_for_every_tool() {
         "platform-hooks",
         "kubectl-vteam",
     ] {
-        let script = ok(
-            &format!("{name} completions fish"),
-            tool(name, home.path())
-                .args(["completions", "fish"])
-                .output()
-                .unwrap(),
-        );
-        let file = home.path().join(format!("{name}.fish"));
-        std::fs::write(&file, &script).unwrap();
+        let file = completion_script(name, "fish", home.path());
         for sub in subcommands(name, home.path()) {
             let program = format!("source {}; complete -C '{name} {sub} --'", file.display());
             let out = Command::new("fish")
@@ -156,21 +140,27 @@ fn fish_completes_every_subcommands_flags_for_every_tool() {
     }
 }
 
-/// The subcommands `NAME --help` lists (clap's layout), but `help`.
+/// The subcommands `NAME --help` lists.
 fn subcommands(name: &str, home: &std::path::Path) -> Vec<String> {
     let help = ok(
         &format!("{name} --help"),
         tool(name, home).arg("--help").output().unwrap(),
     );
-    help.lines()
-        .skip_while(|l| *l != "Commands:")
-        .skip(1)
-        .take_while(|l| !l.is_empty())
-        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
-        .filter_map(|l| l.split_whitespace().next())
-        .filter(|s| *s != "help")
-        .map(str::to_string)
-        .collect()
+    support::listed_subcommands(&help)
+}
+
+/// The completion script `NAME completions SHELL` prints, written to a file in `home`.
+fn completion_script(name: &str, shell: &str, home: &std::path::Path) -> std::path::PathBuf {
+    let script = ok(
+        &format!("{name} completions {shell}"),
+        tool(name, home)
+            .args(["completions", shell])
+            .output()
+            .unwrap(),
+    );
+    let file = home.join(format!("{name}.{shell}"));
+    std::fs::write(&file, &script).unwrap();
+    file
 }
 
 /// The long flags `NAME SUB --help` documents.

@@ -33,24 +33,11 @@ fn run(tool: &str, args: &[&str]) -> String {
     said
 }
 
-/// The subcommands a `--help` lists under "Commands:" (clap's layout), but `help`.
-fn subcommands(help: &str) -> Vec<String> {
-    help.lines()
-        .skip_while(|l| *l != "Commands:")
-        .skip(1)
-        .take_while(|l| !l.is_empty())
-        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
-        .filter_map(|l| l.split_whitespace().next())
-        .filter(|s| *s != "help")
-        .map(str::to_string)
-        .collect()
-}
-
 #[test]
 fn the_help_of_every_command() {
     for tool in TOOLS {
         let top = run(tool, &["--help"]);
-        let subs = subcommands(&top);
+        let subs = support::listed_subcommands(&top);
         assert!(!subs.is_empty(), "{tool} lists no subcommands:\n{top}");
         insta::assert_snapshot!(format!("{tool}-help"), top);
         for sub in subs {
