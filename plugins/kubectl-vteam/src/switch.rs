@@ -61,14 +61,29 @@ fn switch_to(
     context: &str,
     entries: impl FnOnce(&Doc) -> Result<Edits>,
 ) -> Result<(PathBuf, Outcome)> {
-    let before = chain.current_context()?;
+    let mut before = None;
     let (file, outcome) = edit_file(chain.target(), |doc| {
+        before = doc.current_context();
         let mut edits = entries(doc)?;
         if doc.current_context().as_deref() != Some(context) {
             doc.set_current_context(&mut edits, context);
         }
         Ok(edits)
     })?;
+    // The file written is the first that exists: without its own current-context, the later
+    // files' decided which context was current.
+    if before.is_none() {
+        let later = chain
+            .files
+            .iter()
+            .skip_while(|f| f.as_path() != chain.target())
+            .skip(1)
+            .cloned()
+            .collect::<Vec<_>>();
+        if !later.is_empty() {
+            before = Chain { files: later }.current_context()?;
+        }
+    }
     if let Some(before) = before.filter(|b| b != context) {
         Previous::for_kubeconfig(chain.target())?.set(&before)?;
     }
