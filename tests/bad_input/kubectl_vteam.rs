@@ -46,13 +46,13 @@ pub(crate) fn cases() -> Vec<Case> {
             "apiVersion: v1\nkind: Config\ncontexts:\n- name: a\n- 7\n",
         )),
         k(case(
-            "use with a flow-style list",
+            "ns in a flow-style context list",
             "kubectl-vteam",
-            &["use", "team-a"],
+            &["ns", "web"],
             2,
             &[".kube/config:3", "flow-style"],
         )
-        .file(kc, "apiVersion: v1\nkind: Config\nclusters: [{name: a, cluster: {server: \"https://x\"}}]\n")),
+        .file(kc, "apiVersion: v1\nkind: Config\ncontexts: [{name: a, context: {cluster: a}}]\ncurrent-context: a\n")),
         k(case(
             "use with a kubeconfig that is not YAML",
             "kubectl-vteam",
@@ -62,13 +62,13 @@ pub(crate) fn cases() -> Vec<Case> {
         )
         .file(kc, "apiVersion: v1\nkind: Config\nclusters: [\n")),
         k(case(
-            "use with a JSON kubeconfig",
+            "use with a JSON kubeconfig that names a context twice",
             "kubectl-vteam",
             &["use", "team-a"],
             2,
-            &[".kube/config:1", "JSON", "kubectl config view --raw"],
+            &[".kube/config", "`a` twice in `contexts`"],
         )
-        .file(kc, "{\"apiVersion\":\"v1\",\"kind\":\"Config\"}")),
+        .file(kc, "{\"apiVersion\":\"v1\",\"kind\":\"Config\",\"contexts\":[{\"name\":\"a\",\"context\":{}},{\"name\":\"a\",\"context\":{}}]}")),
         k(case(
             "use with two YAML documents",
             "kubectl-vteam",

@@ -11,6 +11,15 @@ pub enum Error {
         what: String,
     },
 
+    /// JSON or flow style, which the in-place editor does not take: the caller may rewrite the
+    /// document whole instead.
+    #[error("{path}:{line}: kubectl vteam cannot edit {what}")]
+    NotBlockYaml {
+        path: String,
+        line: usize,
+        what: String,
+    },
+
     #[error("cannot read {path}: {source}")]
     Read {
         path: PathBuf,
@@ -93,6 +102,7 @@ impl Error {
             | Error::Cluster(_)
             | Error::Vault { .. } => Kind::Failed,
             Error::UnsupportedKubeconfig { .. }
+            | Error::NotBlockYaml { .. }
             | Error::BadTeamKubeconfig { .. }
             | Error::UnknownTeam(..)
             | Error::AmbiguousTeam(..)

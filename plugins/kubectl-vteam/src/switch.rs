@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use crate::error::{Error, Result};
 use crate::kubeconfig::doc::{Doc, Edits};
+use crate::kubeconfig::rewrite::Change;
 use crate::kubeconfig::store::{self, Locked, Outcome, Previous};
 use crate::kubeconfig::Chain;
 use crate::teams::Team;
@@ -22,7 +23,13 @@ pub struct Switched {
 pub fn use_team(chain: &Chain, team: &Team, namespace: &str) -> Result<Switched> {
     let config = team.config()?;
     let context = team.context.as_str();
-    let (file, outcome) = switch_to(chain, context, |doc| {
+    let body = crate::kubeconfig::context_body(context, namespace);
+    let whole = Change {
+        name: context,
+        entries: Some((&config.cluster, &config.user, body)),
+        current: context,
+    };
+    let (file, outcome) = switch_to(chain, &whole, |doc| {
         config.merge_edits(doc, context, namespace)
     })?;
     Ok(Switched {
@@ -43,7 +50,12 @@ pub fn use_previous(chain: &Chain) -> Result<Switched> {
     let namespace = chain
         .context_namespace(&context)?
         .ok_or_else(|| Error::UnknownContext(context.clone(), chain.describe()))?;
-    let (file, outcome) = switch_to(chain, &context, |_| Ok(Edits::default()))?;
+    let whole = Change {
+        name: &context,
+        entries: None,
+        current: &context,
+    };
+    let (file, outcome) = switch_to(chain, &whole, |_| Ok(Edits::default()))?;
     Ok(Switched {
         context,
         namespace,
@@ -56,20 +68,27 @@ pub fn use_previous(chain: &Chain) -> Result<Switched> {
 /// `entries` makes there, and remembers the context that was current before, for `use -`.
 /// (kubectl 1.32 writes `current-context` there too, even when a later file of a multi-file
 /// KUBECONFIG is the one that set it; the first file that sets it wins when it reads.)
+/// A file the in-place editor does not take (JSON, flow style) is changed by `whole` instead,
+/// rewritten as kubectl rewrites it.
 fn switch_to(
     chain: &Chain,
-    context: &str,
+    whole: &Change<'_>,
     entries: impl FnOnce(&Doc) -> Result<Edits>,
 ) -> Result<(PathBuf, Outcome)> {
+    let context = whole.current;
     let mut before = None;
-    let (file, outcome) = edit_file(chain.target(), |doc| {
+    let in_place = edit_file(chain.target(), |doc| {
         before = doc.current_context();
         let mut edits = entries(doc)?;
         if doc.current_context().as_deref() != Some(context) {
             doc.set_current_context(&mut edits, context);
         }
         Ok(edits)
-    })?;
+    });
+    let (file, outcome) = match in_place {
+        Err(Error::NotBlockYaml { .. }) => rewrite_file(chain.target(), whole, &mut before)?,
+        other => other?,
+    };
     // The file written is the first that exists: without its own current-context, the later
     // files' decided which context was current.
     if before.is_none() {
@@ -88,6 +107,32 @@ fn switch_to(
         Previous::for_kubeconfig(chain.target())?.set(&before)?;
     }
     Ok((file, outcome))
+}
+
+/// Under the file's lock: `whole` applied to the file read whole, written back when it changed.
+fn rewrite_file(
+    path: &std::path::Path,
+    whole: &Change<'_>,
+    before: &mut Option<String>,
+) -> Result<(PathBuf, Outcome)> {
+    let locked = Locked::acquire(path)?;
+    let contents = locked.read()?;
+    let src = locked.text(&contents)?;
+    let label = locked.path().display().to_string();
+    *before = crate::kubeconfig::parse_yaml(src, &label)?["current-context"]
+        .as_str()
+        .filter(|c| !c.is_empty())
+        .map(str::to_string);
+    match crate::kubeconfig::rewrite::apply(src, &label, whole)? {
+        None => Ok((locked.path().to_path_buf(), Outcome::Unchanged)),
+        Some(text) => {
+            locked.replace(&[text.as_str()])?;
+            if let Some(s) = store::stamp(locked.path()) {
+                let _ = Previous::for_checked(path)?.set(&s);
+            }
+            Ok((locked.path().to_path_buf(), Outcome::Written))
+        }
+    }
 }
 
 const NEW_KUBECONFIG: &str = "apiVersion: v1\nkind: Config\npreferences: {}\n";

@@ -44,6 +44,14 @@ fn corpus() -> Vec<(&'static str, String)> {
             format!("---\n{head}clusters:\n{cluster}contexts:\n{context}current-context: other\nusers:\n{user}...\n"),
         ),
         (
+            "flow-style lists",
+            format!("{head}clusters: [{{name: other, cluster: {{server: \"https://1.2.3.4\"}}}}]\ncontexts: [{{name: other, context: {{cluster: other, user: other}}}}]\ncurrent-context: other\nusers: [{{name: other, user: {{token: other-token}}}}]\n"),
+        ),
+        (
+            "JSON",
+            "{\"apiVersion\": \"v1\", \"kind\": \"Config\", \"clusters\": [{\"name\": \"other\", \"cluster\": {\"server\": \"https://1.2.3.4\"}}], \"contexts\": [{\"name\": \"other\", \"context\": {\"cluster\": \"other\", \"user\": \"other\"}}], \"current-context\": \"other\", \"users\": [{\"name\": \"other\", \"user\": {\"token\": \"other-token\"}}]}\n".to_string(),
+        ),
+        (
             "a --- marker after the document, and a comment",
             format!("{head}clusters:\n{cluster}contexts:\n{context}current-context: other\n---\n# end\n"),
         ),

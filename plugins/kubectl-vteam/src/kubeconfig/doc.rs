@@ -150,11 +150,11 @@ impl<'a> Doc<'a> {
         if let Some(i) = first_content {
             let t = self.text(i).trim_start();
             if t.starts_with('{') || t.starts_with('[') {
-                return Err(self.unsupported(
-                    i,
-                    "a JSON or flow-style document; kubectl vteam edits block-style YAML in place \
-                     (convert it with `kubectl config view --raw`, or pass --kubeconfig)",
-                ));
+                return Err(Error::NotBlockYaml {
+                    path: self.path.clone(),
+                    line: i + 1,
+                    what: "a JSON or flow-style document in place: write it in block style (`use` rewrites such a file whole, as kubectl does)".into(),
+                });
             }
         }
         let mut keys: Vec<TopKey> = Vec::new();
@@ -305,10 +305,13 @@ impl<'a> Doc<'a> {
         };
         let inline = self.src[k.inline.clone()].trim();
         if !matches!(inline, "" | "[]" | "null" | "~" | "{}") {
-            return Err(self.unsupported(
-                k.line,
-                &format!("a flow-style `{name}` list; write it in block style to let kubectl vteam edit it"),
-            ));
+            return Err(Error::NotBlockYaml {
+                path: self.path.clone(),
+                line: k.line + 1,
+                what: format!(
+                "a flow-style `{name}` list in place: write it in block style (`use` rewrites such a file whole, as kubectl does)"
+            ),
+            });
         }
         let mut content = k
             .block

@@ -2,6 +2,7 @@
 
 pub mod doc;
 pub mod emit;
+pub mod rewrite;
 pub mod store;
 
 use std::path::{Path, PathBuf};
@@ -341,7 +342,7 @@ impl TeamConfig {
     }
 }
 
-fn context_body(name: &str, namespace: &str) -> Value {
+pub fn context_body(name: &str, namespace: &str) -> Value {
     json!({"cluster": name, "namespace": namespace, "user": name})
 }
 
