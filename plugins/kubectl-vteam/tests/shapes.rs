@@ -5,6 +5,26 @@
 use crate::support::*;
 
 /// (what, kubeconfig) pairs: sections in other orders, missing or null, written by hand.
+/// Kubeconfigs as the tools that write them write them (`tests/kubeconfigs/`: kind, k3d,
+/// minikube, `aws eks update-kubeconfig`, `gcloud container clusters get-credentials`,
+/// `az aks get-credentials`, `oc login`, `vcluster connect`, and stale `vteam-*` entries).
+fn written_by_tools() -> Vec<(String, String)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/kubeconfigs");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(&p).unwrap())
+        })
+        .collect()
+}
+
 fn corpus() -> Vec<(&'static str, String)> {
     let cluster = "- name: other\n  cluster:\n    server: https://1.2.3.4\n";
     let context = "- name: other\n  context:\n    cluster: other\n    user: other\n";
@@ -94,7 +114,11 @@ fn kubectl_reads_every_shape_after_use_and_use_back() {
     if desk.kubectl().is_none() {
         return;
     }
-    let shapes = corpus();
+    let mut shapes: Vec<(String, String)> = corpus()
+        .into_iter()
+        .map(|(what, text)| (what.to_string(), text))
+        .collect();
+    shapes.extend(written_by_tools());
     for (what, text) in &shapes {
         std::fs::write(desk.kubeconfig(), text).unwrap();
         let before = others(&desk);
