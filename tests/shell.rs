@@ -179,3 +179,61 @@ fn long_flags(name: &str, sub: &str, home: &std::path::Path) -> Vec<String> {
         })
         .collect()
 }
+
+/// zsh completes only in an interactive shell: each check types `NAME SUB <flag but its last
+/// letter>` and TAB into one under a pseudo-terminal (zsh's own zpty) and waits for the whole
+/// flag to appear, completed or listed.
+#[test]
+fn zsh_completes_every_subcommands_flags_for_every_tool() {
+    let Some(_) = test_peers::require(test_peers::find("zsh"), "zsh", "apt-get install zsh") else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    for name in [
+        "secret-seal",
+        "tofu-envs",
+        "platform-hooks",
+        "kubectl-vteam",
+    ] {
+        let file = completion_script(name, "zsh", home.path());
+        let function = std::fs::read_to_string(&file)
+            .unwrap()
+            .lines()
+            .find_map(|l| {
+                l.strip_suffix("() {")
+                    .filter(|f| f.starts_with('_'))
+                    .map(str::to_string)
+            })
+            .unwrap();
+        for sub in subcommands(name, home.path()) {
+            let flags = long_flags(name, &sub, home.path());
+            let mut script = format!(
+                "zmodload zsh/zpty\nzpty z zsh -f -i\nzpty -w z \"PS1='> '; autoload -Uz compinit; compinit -u -D; source {}; compdef {function} {name}\"\n",
+                file.display()
+            );
+            for flag in &flags {
+                let typed = &flag[..flag.len() - 1];
+                script.push_str(&format!(
+                    "zpty -w -n z $'\\x15{name} {sub} {typed}\\t'\nzpty -r z out '*{flag}*'\nprint -r -- 'offered {flag}'\n"
+                ));
+            }
+            script.push_str("zpty -d z\n");
+            let out = Command::new("timeout")
+                .args(["60", "zsh", "-f", "-c", &script])
+                .env("PATH", with_bins_on_path())
+                .env("HOME", home.path())
+                .output()
+                .unwrap();
+            let said = text(&out.stdout);
+            for flag in &flags {
+                assert!(
+                    said.lines().any(|l| l == format!("offered {flag}")),
+                    "{name} {sub}: zsh does not offer {flag} (offered so far: {:?})",
+                    said.lines()
+                        .filter(|l| l.starts_with("offered"))
+                        .collect::<Vec<_>>()
+                );
+            }
+        }
+    }
+}
