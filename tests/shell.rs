@@ -52,20 +52,13 @@ fn colour_follows_the_color_flag_then_no_color_then_clicolor_force() {
 
 #[test]
 fn bash_completes_every_subcommands_flags_for_every_tool() {
-    let home = tempfile::tempdir().unwrap();
-    for name in [
-        "secret-seal",
-        "tofu-envs",
-        "platform-hooks",
-        "kubectl-vteam",
-    ] {
-        let file = completion_script(name, "bash", home.path());
-        let subcommands = subcommands(name, home.path());
+    each_tool("bash", |name, file, home| {
+        let subcommands = subcommands(name, home);
         assert!(!subcommands.is_empty(), "{name} lists no subcommands");
         for sub in subcommands {
-            let flags = long_flags(name, &sub, home.path());
+            let flags = long_flags(name, &sub, home);
             // What bash offers after `NAME SUB --`, through the script's own function.
-            let function = std::fs::read_to_string(&file)
+            let function = std::fs::read_to_string(file)
                 .unwrap()
                 .lines()
                 .find_map(|l| l.strip_suffix("() {").map(str::to_string))
@@ -90,7 +83,7 @@ fn bash_completes_every_subcommands_flags_for_every_tool() {
                 );
             }
         }
-    }
+    });
 }
 
 /// PATH with the workspace's binaries first.
@@ -106,10 +99,42 @@ fn with_bins_on_path() -> String {
 
 #[test]
 fn fish_completes_every_subcommands_flags_for_every_tool() {
-    let Some(_) = test_peers::require(test_peers::find("fish"), "fish", "apt-get install fish")
-    else {
+    each_tool("fish", |name, file, home| {
+        for sub in subcommands(name, home) {
+            let program = format!("source {}; complete -C '{name} {sub} --'", file.display());
+            let out = Command::new("fish")
+                .args(["--no-config", "-c", &program])
+                .env("PATH", with_bins_on_path())
+                .env("HOME", home)
+                .output()
+                .unwrap();
+            let offered: Vec<String> = text(&out.stdout)
+                .lines()
+                .map(|l| l.split('\t').next().unwrap_or("").to_string())
+                .collect();
+            for flag in long_flags(name, &sub, home) {
+                assert!(
+                    offered.contains(&flag),
+                    "{name} {sub}: fish does not offer {flag}; it offers {offered:?}"
+                );
+            }
+        }
+    });
+}
+
+/// The four tools, each with its completion script for `shell`, in a home of their own; None
+/// (after saying why) when `shell` is not installed.
+fn each_tool(shell: &str, mut check: impl FnMut(&str, &std::path::Path, &std::path::Path)) {
+    if shell != "bash"
+        && test_peers::require(
+            test_peers::find(shell),
+            shell,
+            &format!("apt-get install {shell}"),
+        )
+        .is_none()
+    {
         return;
-    };
+    }
     let home = tempfile::tempdir().unwrap();
     for name in [
         "secret-seal",
@@ -117,26 +142,8 @@ fn fish_completes_every_subcommands_flags_for_every_tool() {
         "platform-hooks",
         "kubectl-vteam",
     ] {
-        let file = completion_script(name, "fish", home.path());
-        for sub in subcommands(name, home.path()) {
-            let program = format!("source {}; complete -C '{name} {sub} --'", file.display());
-            let out = Command::new("fish")
-                .args(["--no-config", "-c", &program])
-                .env("PATH", with_bins_on_path())
-                .env("HOME", home.path())
-                .output()
-                .unwrap();
-            let offered: Vec<String> = text(&out.stdout)
-                .lines()
-                .map(|l| l.split('\t').next().unwrap_or("").to_string())
-                .collect();
-            for flag in long_flags(name, &sub, home.path()) {
-                assert!(
-                    offered.contains(&flag),
-                    "{name} {sub}: fish does not offer {flag}; it offers {offered:?}"
-                );
-            }
-        }
+        let file = completion_script(name, shell, home.path());
+        check(name, &file, home.path());
     }
 }
 
@@ -185,18 +192,8 @@ fn long_flags(name: &str, sub: &str, home: &std::path::Path) -> Vec<String> {
 /// flag to appear, completed or listed.
 #[test]
 fn zsh_completes_every_subcommands_flags_for_every_tool() {
-    let Some(_) = test_peers::require(test_peers::find("zsh"), "zsh", "apt-get install zsh") else {
-        return;
-    };
-    let home = tempfile::tempdir().unwrap();
-    for name in [
-        "secret-seal",
-        "tofu-envs",
-        "platform-hooks",
-        "kubectl-vteam",
-    ] {
-        let file = completion_script(name, "zsh", home.path());
-        let function = std::fs::read_to_string(&file)
+    each_tool("zsh", |name, file, home| {
+        let function = std::fs::read_to_string(file)
             .unwrap()
             .lines()
             .find_map(|l| {
@@ -205,8 +202,8 @@ fn zsh_completes_every_subcommands_flags_for_every_tool() {
                     .map(str::to_string)
             })
             .unwrap();
-        for sub in subcommands(name, home.path()) {
-            let flags = long_flags(name, &sub, home.path());
+        for sub in subcommands(name, home) {
+            let flags = long_flags(name, &sub, home);
             let mut script = format!(
                 "zmodload zsh/zpty\nzpty z zsh -f -i\nzpty -w z \"PS1='> '; autoload -Uz compinit; compinit -u -D; source {}; compdef {function} {name}\"\n",
                 file.display()
@@ -221,7 +218,7 @@ fn zsh_completes_every_subcommands_flags_for_every_tool() {
             let out = Command::new("timeout")
                 .args(["60", "zsh", "-f", "-c", &script])
                 .env("PATH", with_bins_on_path())
-                .env("HOME", home.path())
+                .env("HOME", home)
                 .output()
                 .unwrap();
             let said = text(&out.stdout);
@@ -235,5 +232,5 @@ fn zsh_completes_every_subcommands_flags_for_every_tool() {
                 );
             }
         }
-    }
+    });
 }

@@ -14,6 +14,7 @@ fn written_by_tools() -> Vec<(String, String)> {
         .unwrap()
         .flatten()
         .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
         .collect();
     files.sort();
     files
