@@ -14,6 +14,19 @@ pub(crate) fn cases() -> Vec<Case> {
             &["\"secrets\"", "taken for a sealed file"],
         ),
         case(
+            "import --file of a file that is not there",
+            "tofu-envs",
+            &[
+                "import",
+                "dev",
+                "teams/team-a",
+                "--file",
+                "work/none.tfvars",
+            ],
+            1,
+            &["work/none.tfvars", "No such file"],
+        ),
+        case(
             "a var file that does not parse",
             "tofu-envs",
             &["check"],
