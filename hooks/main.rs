@@ -85,12 +85,9 @@ fn main() {
 }
 
 fn run() -> i32 {
-    let cli = match Cli::try_parse() {
-        Ok(c) => c,
-        Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() { 2 } else { 0 };
-        }
+    let cli = match platform_cli::exit::parse_args::<Cli>() {
+        Ok(cli) => cli,
+        Err(code) => return code,
     };
     cli.colour.apply();
     // A commit never waits on a key service: Vault gets a few seconds to open a file whose MAC

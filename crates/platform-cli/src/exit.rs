@@ -42,6 +42,19 @@ impl std::fmt::Display for Code {
 
 impl std::error::Error for Code {}
 
+/// The command line as clap parses it, or the code to exit with once clap has printed why not:
+/// 0 for `--help` and `--version`, [`USAGE`] for a command line that cannot be used.
+pub fn parse_args<C: clap::Parser>() -> Result<C, i32> {
+    C::try_parse().map_err(|e| {
+        let _ = e.print();
+        if e.use_stderr() {
+            USAGE
+        } else {
+            OK
+        }
+    })
+}
+
 /// How a command's error ends the process: a [`Code`] anywhere in its chain is the exit code
 /// as it is; a closed pipe (`| head`) is no failure (0); anything else is printed as
 /// `tool: error: ...` and ends with `code(err)`.

@@ -119,17 +119,13 @@ fn rewrite_file(
     let contents = locked.read()?;
     let src = locked.text(&contents)?;
     let label = locked.path().display().to_string();
-    *before = crate::kubeconfig::parse_yaml(src, &label)?["current-context"]
-        .as_str()
-        .filter(|c| !c.is_empty())
-        .map(str::to_string);
-    match crate::kubeconfig::rewrite::apply(src, &label, whole)? {
+    let rewritten = crate::kubeconfig::rewrite::apply(src, &label, whole)?;
+    *before = rewritten.current_before;
+    match rewritten.text {
         None => Ok((locked.path().to_path_buf(), Outcome::Unchanged)),
         Some(text) => {
             locked.replace(&[text.as_str()])?;
-            if let Some(s) = store::stamp(locked.path()) {
-                let _ = Previous::for_checked(path)?.set(&s);
-            }
+            remember_checked(&Previous::for_checked(path)?, locked.path(), None);
             Ok((locked.path().to_path_buf(), Outcome::Written))
         }
     }
@@ -154,23 +150,28 @@ fn edit_file(
     // The whole file is parsed once to be sure kubectl can load it, and not again while it is
     // the version this tool wrote or checked (a switch on a 5 MB file stays a few ms).
     let checked = Previous::for_checked(path)?;
+    let known = checked.get();
     let stamp = store::stamp(locked.path());
-    if stamp.is_none() || checked.get() != stamp {
+    if stamp.is_none() || stamp != known {
         doc.check_loads()?;
     }
     let mut edits = edit(&doc)?;
-    let record = |checked: &Previous| {
-        if let Some(s) = store::stamp(locked.path()) {
-            let _ = checked.set(&s);
-        }
+    let outcome = if edits.is_empty() {
+        Outcome::Unchanged
+    } else {
+        locked.replace(&edits.pieces(src))?;
+        Outcome::Written
     };
-    if edits.is_empty() {
-        record(&checked);
-        return Ok((locked.path().to_path_buf(), Outcome::Unchanged));
+    remember_checked(&checked, locked.path(), known.as_deref());
+    Ok((locked.path().to_path_buf(), outcome))
+}
+
+/// Records the stamp of `file`, which this tool just checked or wrote (kubectl can load it),
+/// unless it is the one already recorded: a switch to the current team writes nothing.
+fn remember_checked(checked: &Previous, file: &std::path::Path, known: Option<&str>) {
+    if let Some(now) = store::stamp(file).filter(|s| Some(s.as_str()) != known) {
+        let _ = checked.set(&now);
     }
-    locked.replace(&edits.pieces(src))?;
-    record(&checked);
-    Ok((locked.path().to_path_buf(), Outcome::Written))
 }
 
 /// Sets the namespace of `context` (default: the current one) in the file that defines it, as

@@ -4,12 +4,11 @@
 //! profile, and the errors of an unknown key and a stopped server.
 
 use std::path::Path;
-use std::process::Output;
 
 use test_peers::moto::Moto;
 use test_peers::openbao::OpenBao;
 
-use crate::support::{stderr, stdout, Env};
+use crate::support::{age_cli, stderr, succeeded, Env};
 
 const SECRETS: &str = "db_password: hunter2\n";
 
@@ -17,12 +16,6 @@ fn cmd(env: &Env, moto: &Moto) -> assert_cmd::Command {
     let mut c = env.cmd();
     c.envs(moto.env());
     c
-}
-
-#[track_caller]
-fn ok(out: Output) -> String {
-    assert!(out.status.success(), "{}", stderr(&out));
-    stdout(&out)
 }
 
 /// What boto3 decrypts a `kms` enc to (with `context`), as standard base64.
@@ -35,43 +28,32 @@ fn boto3_decrypt(moto: &Moto, region: &str, enc: &str, context: &str) -> String 
     )
 }
 
-fn age_decrypt(env: &Env, identity: &Path, enc: &str) -> Vec<u8> {
-    let file = env.write("age-enc.txt", enc);
-    let out = std::process::Command::new("age")
-        .args(["-d", "-i"])
-        .arg(identity)
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    out.stdout
-}
-
 #[test]
 fn a_file_sealed_for_kms_opens_through_kms_with_its_context_and_boto3_agrees() {
     let Some(moto) = Moto::start() else { return };
-    if !test_peers::runs("age") {
-        test_peers::skip("the age CLI is not installed (apt-get install age)");
+    if !age_cli() {
         return;
     }
     let arn = moto.kms_key("eu-west-1");
     let env = Env::new();
     let (key, public) = env.keygen("k.txt");
     let plain = env.write("app.yaml", SECRETS);
-    let sealed = ok(cmd(&env, &moto)
-        .args([
-            "encrypt",
-            "--output-type",
-            "json",
-            "--age",
-            &public,
-            "--kms",
-            &arn,
-        ])
-        .args(["--encryption-context", "team:a,env:prod"])
-        .arg(&plain)
-        .output()
-        .unwrap());
+    let sealed = succeeded(
+        cmd(&env, &moto)
+            .args([
+                "encrypt",
+                "--output-type",
+                "json",
+                "--age",
+                &public,
+                "--kms",
+                &arn,
+            ])
+            .args(["--encryption-context", "team:a,env:prod"])
+            .arg(&plain)
+            .output()
+            .unwrap(),
+    );
     let json: serde_json::Value = serde_json::from_str(&sealed).unwrap();
     let entry = &json["sops"]["kms"][0];
     assert_eq!(entry["arn"], arn.as_str());
@@ -87,7 +69,7 @@ fn a_file_sealed_for_kms_opens_through_kms_with_its_context_and_boto3_agrees() {
         entry["enc"].as_str().unwrap(),
         r#"{"team": "a", "env": "prod"}"#,
     );
-    let from_age = age_decrypt(&env, &key, json["sops"]["age"][0]["enc"].as_str().unwrap());
+    let from_age = env.age_decrypt(&key, json["sops"]["age"][0]["enc"].as_str().unwrap());
     use base64::Engine as _;
     assert_eq!(
         from_kms,
@@ -95,11 +77,13 @@ fn a_file_sealed_for_kms_opens_through_kms_with_its_context_and_boto3_agrees() {
     );
     // KMS alone opens it (no age key).
     let file = env.write("app.enc.json", &sealed);
-    let opened = ok(cmd(&env, &moto)
-        .args(["decrypt", "--output-type", "yaml"])
-        .arg(&file)
-        .output()
-        .unwrap());
+    let opened = succeeded(
+        cmd(&env, &moto)
+            .args(["decrypt", "--output-type", "yaml"])
+            .arg(&file)
+            .output()
+            .unwrap(),
+    );
     assert_eq!(opened, SECRETS);
     // Another context does not open it: the context is part of the key.
     let tampered = env.write("t.enc.json", &sealed.replace("\"prod\"", "\"dev\""));
@@ -133,13 +117,15 @@ fn shamir_two_of_three_with_age_vault_and_kms() {
         ),
     );
     let plain = env.write("s.yaml", SECRETS);
-    let sealed = ok(cmd(&env, &moto)
-        .env("VAULT_ADDR", &bao.address)
-        .env("VAULT_TOKEN", &bao.token)
-        .arg("encrypt")
-        .arg(&plain)
-        .output()
-        .unwrap());
+    let sealed = succeeded(
+        cmd(&env, &moto)
+            .env("VAULT_ADDR", &bao.address)
+            .env("VAULT_TOKEN", &bao.token)
+            .arg("encrypt")
+            .arg(&plain)
+            .output()
+            .unwrap(),
+    );
     assert!(
         sealed.contains("shamir_threshold: 2") && sealed.contains("team: platform"),
         "{sealed}"
@@ -156,11 +142,11 @@ fn shamir_two_of_three_with_age_vault_and_kms() {
         }
         c.arg("decrypt").arg(&file).output().unwrap()
     };
-    assert_eq!(ok(decrypt(false, true)), SECRETS, "Vault and KMS");
-    assert_eq!(ok(decrypt(true, false)), SECRETS, "age and KMS");
+    assert_eq!(succeeded(decrypt(false, true)), SECRETS, "Vault and KMS");
+    assert_eq!(succeeded(decrypt(true, false)), SECRETS, "age and KMS");
     bao.stop();
     assert_eq!(
-        ok(decrypt(true, true)),
+        succeeded(decrypt(true, true)),
         SECRETS,
         "age and KMS, Vault stopped"
     );
@@ -174,18 +160,20 @@ fn rotate_adds_and_removes_a_kms_key() {
     let (key, public) = env.keygen("k.txt");
     let file = env.seal_text(&public, "r.yaml", SECRETS);
     let rotate = |args: &[&str]| {
-        ok(cmd(&env, &moto)
-            .env("SOPS_AGE_KEY_FILE", &key)
-            .args(["rotate", "-i"])
-            .args(args)
-            .arg(&file)
-            .output()
-            .unwrap())
+        succeeded(
+            cmd(&env, &moto)
+                .env("SOPS_AGE_KEY_FILE", &key)
+                .args(["rotate", "-i"])
+                .args(args)
+                .arg(&file)
+                .output()
+                .unwrap(),
+        )
     };
     rotate(&["--add-kms", &arn]);
     assert!(std::fs::read_to_string(&file).unwrap().contains(&arn));
     let opened = cmd(&env, &moto).arg("decrypt").arg(&file).output().unwrap();
-    assert_eq!(ok(opened), SECRETS, "KMS alone opens it");
+    assert_eq!(succeeded(opened), SECRETS, "KMS alone opens it");
     rotate(&["--rm-kms", &arn]);
     assert!(!std::fs::read_to_string(&file).unwrap().contains("kms"));
 }
@@ -212,13 +200,13 @@ fn a_profile_that_assumes_a_role_through_sts() {
             .output()
             .unwrap()
     };
-    let sealed = ok(run(
+    let sealed = succeeded(run(
         &["encrypt", "--kms", &arn, "--aws-profile", "ops"],
         &plain,
     ));
     assert!(sealed.contains("aws_profile: ops"), "{sealed}");
     let file = env.write("p.enc.yaml", &sealed);
-    assert_eq!(ok(run(&["decrypt"], &file)), SECRETS);
+    assert_eq!(succeeded(run(&["decrypt"], &file)), SECRETS);
     // The profile is the file's: without its files there are no credentials, and it says so.
     std::fs::remove_file(env.path(".aws/config")).unwrap();
     let out = run(&["decrypt"], &file);
@@ -242,11 +230,13 @@ fn an_unknown_key_and_a_stopped_server_say_so_and_change_nothing() {
         .unwrap();
     assert_ne!(out.status.code(), Some(0));
     assert!(stderr(&out).contains(unknown), "{}", stderr(&out));
-    let sealed = ok(cmd(&env, &moto)
-        .args(["encrypt", "--kms", &arn])
-        .arg(&plain)
-        .output()
-        .unwrap());
+    let sealed = succeeded(
+        cmd(&env, &moto)
+            .args(["encrypt", "--kms", &arn])
+            .arg(&plain)
+            .output()
+            .unwrap(),
+    );
     let file = env.write("e.enc.yaml", &sealed);
     moto.stop();
     let started = std::time::Instant::now();

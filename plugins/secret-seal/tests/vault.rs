@@ -12,7 +12,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use test_peers::openbao::OpenBao;
 
-use crate::support::{stderr, stdout, Env};
+use crate::support::{age_cli, stderr, succeeded, Env};
 
 const SECRETS: &str = "db_password: hunter2\napi:\n    token: t0k3n\n";
 
@@ -25,10 +25,18 @@ fn run(env: &Env, bao: &OpenBao, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `SECRETS` written as `name` and sealed for the transit key at `uri` (named on the command
+/// line, so its address may receive the token): the sealed text.
 #[track_caller]
-fn ok(out: Output) -> String {
-    assert!(out.status.success(), "{}", stderr(&out));
-    stdout(&out)
+fn sealed_for_vault(env: &Env, bao: &OpenBao, uri: &str, name: &str) -> String {
+    let plain = env.write(name, SECRETS);
+    let args = [
+        "encrypt",
+        "--hc-vault-transit",
+        uri,
+        plain.to_str().unwrap(),
+    ];
+    succeeded(run(env, bao, &args))
 }
 
 /// The `enc` values of `kind`'s entries in a sealed YAML file, in order.
@@ -64,34 +72,12 @@ fn bao_decrypt(bao: &OpenBao, key: &str, enc: &str) -> Vec<u8> {
         .unwrap()
 }
 
-/// What the `age` CLI decrypts an age `enc` (an armored message) to with `identity`.
-fn age_decrypt(env: &Env, identity: &Path, enc: &str) -> Option<Vec<u8>> {
-    let file = env.write("age-enc.txt", enc);
-    let out = std::process::Command::new("age")
-        .args(["-d", "-i"])
-        .arg(identity)
-        .arg(&file)
-        .output()
-        .ok()?;
-    out.status.success().then_some(out.stdout)
-}
-
 #[test]
 fn a_file_sealed_for_vault_alone_opens_through_vault_and_its_key_is_transits() {
     let Some(bao) = OpenBao::start() else { return };
     let uri = bao.transit_key("sops");
     let env = Env::new();
-    let plain = env.write("app.yaml", SECRETS);
-    let sealed = ok(run(
-        &env,
-        &bao,
-        &[
-            "encrypt",
-            "--hc-vault-transit",
-            &uri,
-            plain.to_str().unwrap(),
-        ],
-    ));
+    let sealed = sealed_for_vault(&env, &bao, &uri, "app.yaml");
     assert!(
         sealed.contains(&format!("vault_address: {}", bao.address)),
         "{sealed}"
@@ -102,7 +88,7 @@ fn a_file_sealed_for_vault_alone_opens_through_vault_and_its_key_is_transits() {
     );
     let file = env.write("app.enc.yaml", &sealed);
     assert_eq!(
-        ok(run(&env, &bao, &["decrypt", file.to_str().unwrap()])),
+        succeeded(run(&env, &bao, &["decrypt", file.to_str().unwrap()])),
         SECRETS
     );
     // The data key is what transit holds: opening the file with it is the real check, so seal
@@ -119,8 +105,7 @@ fn a_file_sealed_for_vault_alone_opens_through_vault_and_its_key_is_transits() {
 #[test]
 fn age_and_vault_in_one_group_wrap_the_same_data_key() {
     let Some(bao) = OpenBao::start() else { return };
-    if !test_peers::runs("age") {
-        test_peers::skip("the age CLI is not installed (apt-get install age)");
+    if !age_cli() {
         return;
     }
     let uri = bao.transit_key("team");
@@ -131,20 +116,20 @@ fn age_and_vault_in_one_group_wrap_the_same_data_key() {
         &format!("creation_rules:\n  - age: {public}\n    hc_vault_transit_uri: {uri}\n"),
     );
     let plain = env.write("prod.yaml", SECRETS);
-    let sealed = ok(run(
+    let sealed = succeeded(run(
         &env,
         &bao,
         &["encrypt", "--output-type", "json", plain.to_str().unwrap()],
     ));
     let json: serde_json::Value = serde_json::from_str(&sealed).unwrap();
     let enc = |kind: &str| json["sops"][kind][0]["enc"].as_str().unwrap().to_string();
-    let from_age = age_decrypt(&env, &key, &enc("age")).expect("age opens its entry");
+    let from_age = env.age_decrypt(&key, &enc("age"));
     let from_bao = bao_decrypt(&bao, "team", &enc("hc_vault"));
     assert_eq!(from_age, from_bao, "both entries wrap one data key");
     // Vault alone opens it (no age key at all).
     let file = env.write("prod.enc.json", &sealed);
     let file = file.to_str().unwrap();
-    let opened = ok(run(&env, &bao, &["decrypt", "--output-type", "yaml", file]));
+    let opened = succeeded(run(&env, &bao, &["decrypt", "--output-type", "yaml", file]));
     assert_eq!(opened, SECRETS);
 }
 
@@ -164,7 +149,7 @@ fn shamir_two_of_three_with_age_and_vault() {
         ),
     );
     let plain = env.write("s.yaml", SECRETS);
-    let sealed = ok(run(&env, &bao, &["encrypt", plain.to_str().unwrap()]));
+    let sealed = succeeded(run(&env, &bao, &["encrypt", plain.to_str().unwrap()]));
     assert!(sealed.contains("shamir_threshold: 2"), "{sealed}");
     let file = env.write("s.enc.yaml", &sealed);
     let (address, token) = (bao.address.clone(), bao.token.clone());
@@ -179,7 +164,7 @@ fn shamir_two_of_three_with_age_and_vault() {
             .unwrap()
     };
     // One age key and Vault: two shares.
-    assert_eq!(ok(with_key(&a_key, &address)), SECRETS);
+    assert_eq!(succeeded(with_key(&a_key, &address)), SECRETS);
     // Both age keys: enough offline, and Vault is never asked (it is stopped).
     let both = env.write(
         "both.txt",
@@ -190,7 +175,7 @@ fn shamir_two_of_three_with_age_and_vault() {
         ),
     );
     bao.stop();
-    assert_eq!(ok(with_key(&both, &address)), SECRETS);
+    assert_eq!(succeeded(with_key(&both, &address)), SECRETS);
     // One age key and a stopped Vault: one share of two.
     let out = with_key(&a_key, &address);
     assert_eq!(out.status.code(), Some(128), "{}", stderr(&out));
@@ -215,12 +200,12 @@ fn rotate_adds_and_removes_a_vault_key() {
         .arg(&file)
         .output()
         .unwrap();
-    ok(added);
+    succeeded(added);
     let text = std::fs::read_to_string(&file).unwrap();
     assert_eq!(encs(&text, "hc_vault").len(), 1, "{text}");
     // Vault alone opens it now.
     assert_eq!(
-        ok(run(&env, &bao, &["decrypt", file.to_str().unwrap()])),
+        succeeded(run(&env, &bao, &["decrypt", file.to_str().unwrap()])),
         SECRETS
     );
     let removed = env
@@ -230,7 +215,7 @@ fn rotate_adds_and_removes_a_vault_key() {
         .arg(&file)
         .output()
         .unwrap();
-    ok(removed);
+    succeeded(removed);
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(!text.contains("hc_vault"), "{text}");
     let out = run(&env, &bao, &["decrypt", file.to_str().unwrap()]);
@@ -248,17 +233,7 @@ fn a_wrong_token_a_stopped_server_and_an_unknown_address_each_say_so_and_change_
     };
     let uri = bao.transit_key("errs");
     let env = Env::new();
-    let plain = env.write("e.yaml", SECRETS);
-    let sealed = ok(run(
-        &env,
-        &bao,
-        &[
-            "encrypt",
-            "--hc-vault-transit",
-            &uri,
-            plain.to_str().unwrap(),
-        ],
-    ));
+    let sealed = sealed_for_vault(&env, &bao, &uri, "e.yaml");
     let file = env.write("e.enc.yaml", &sealed);
     let set = |addr: &str, token: &str, allow: Option<&str>| {
         let mut c = env.cmd();
@@ -303,17 +278,7 @@ fn a_token_goes_only_to_an_address_the_user_named() {
     let Some(bao) = OpenBao::start() else { return };
     let uri = bao.transit_key("named");
     let env = Env::new();
-    let plain = env.write("n.yaml", SECRETS);
-    let sealed = ok(run(
-        &env,
-        &bao,
-        &[
-            "encrypt",
-            "--hc-vault-transit",
-            &uri,
-            plain.to_str().unwrap(),
-        ],
-    ));
+    let sealed = sealed_for_vault(&env, &bao, &uri, "n.yaml");
     // A file (from someone else's branch) that names a listener of ours instead.
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
@@ -353,9 +318,9 @@ fn a_token_goes_only_to_an_address_the_user_named() {
         open(&[("VAULT_ADDR", &bao.address)]).status.code(),
         Some(128)
     );
-    assert_eq!(ok(open(&[("VAULT_ADDR", &by_name)])), SECRETS);
+    assert_eq!(succeeded(open(&[("VAULT_ADDR", &by_name)])), SECRETS);
     assert_eq!(
-        ok(open(&[
+        succeeded(open(&[
             ("VAULT_ADDR", &bao.address),
             ("SOPS_HC_VAULT_ALLOWLIST", &by_name)
         ])),

@@ -16,8 +16,16 @@ pub struct Change<'a> {
     pub current: &'a str,
 }
 
-/// `src` with `change` applied, as block YAML; None when nothing would change.
-pub fn apply(src: &str, label: &str, change: &Change<'_>) -> Result<Option<String>> {
+/// What applying a change found and made.
+pub struct Rewritten {
+    /// The `current-context` the file had (None: unset or empty).
+    pub current_before: Option<String>,
+    /// The file with the change applied, as block YAML; None when nothing would change.
+    pub text: Option<String>,
+}
+
+/// `src` with `change` applied.
+pub fn apply(src: &str, label: &str, change: &Change<'_>) -> Result<Rewritten> {
     let mut doc = match parse_yaml(src, label)? {
         Value::Object(m) => m,
         _ => {
@@ -29,6 +37,11 @@ pub fn apply(src: &str, label: &str, change: &Change<'_>) -> Result<Option<Strin
         }
     };
     refuse_duplicates(&doc, label, src)?;
+    let current_before = doc
+        .get("current-context")
+        .and_then(Value::as_str)
+        .filter(|c| !c.is_empty())
+        .map(str::to_string);
     let before = Value::Object(doc.clone());
     if let Some((cluster, user, context)) = &change.entries {
         upsert(
@@ -48,10 +61,11 @@ pub fn apply(src: &str, label: &str, change: &Change<'_>) -> Result<Option<Strin
         );
     }
     doc.insert("current-context".into(), json!(change.current));
-    if Value::Object(doc.clone()) == before {
-        return Ok(None);
-    }
-    Ok(Some(emit::document(&doc)))
+    let text = (Value::Object(doc.clone()) != before).then(|| emit::document(&doc));
+    Ok(Rewritten {
+        current_before,
+        text,
+    })
 }
 
 /// What kubectl refuses to load (a list that is not one, a name twice) is refused here too.

@@ -344,12 +344,9 @@ fn exit_code(err: &(dyn std::error::Error + 'static)) -> i32 {
 }
 
 pub fn run() -> i32 {
-    let cli = match Cli::try_parse() {
+    let cli = match platform_cli::exit::parse_args::<Cli>() {
         Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() { 2 } else { 0 };
-        }
+        Err(code) => return code,
     };
     platform_fs::force_writes(cli.write.force);
     cli.colour.apply();

@@ -14,13 +14,8 @@ pub const KIND: &str = "kms";
 
 /// The KMS key of a file's `kms` entry.
 pub fn key_of_entry(fields: &Branch) -> Result<Key, String> {
-    let text = |k: &str| {
-        fields
-            .get(k)
-            .and_then(Value::as_str)
-            .filter(|v| !v.is_empty())
-    };
-    let arn = text("arn").ok_or("the kms entry has no arn")?;
+    let text = |k: &str| super::entry_text(fields, k);
+    let arn = super::entry_needs(fields, KIND, "arn")?;
     let mut context = BTreeMap::new();
     if let Some(Value::Map(c)) = fields.get("context") {
         for (k, v) in c.entries() {
@@ -68,9 +63,6 @@ pub fn wrap(key: &Key, secret: &[u8], created: &str) -> Result<MasterKey, String
 /// Unwraps a `kms` entry through KMS.
 pub fn unwrap(fields: &Branch) -> Result<Zeroizing<Vec<u8>>, String> {
     let key = key_of_entry(fields)?;
-    let enc = fields
-        .get("enc")
-        .and_then(Value::as_str)
-        .ok_or("the kms entry has no enc")?;
+    let enc = super::entry_needs(fields, KIND, "enc")?;
     key.decrypt(enc).map_err(|e| e.to_string())
 }

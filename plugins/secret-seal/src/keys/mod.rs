@@ -592,3 +592,20 @@ fn kms_context(
 ) -> std::result::Result<std::collections::BTreeMap<String, String>, String> {
     platform_aws::kms::parse_context(text)
 }
+
+/// A key-service entry's field (`arn`, `enc`, `vault_address`...), a string that is not empty.
+fn entry_text<'a>(fields: &'a crate::tree::Branch, key: &str) -> Option<&'a str> {
+    fields
+        .get(key)
+        .and_then(crate::tree::Value::as_str)
+        .filter(|v| !v.is_empty())
+}
+
+/// A field every `kind` entry has; its absence is an error that names it.
+fn entry_needs<'a>(
+    fields: &'a crate::tree::Branch,
+    kind: &str,
+    key: &str,
+) -> std::result::Result<&'a str, String> {
+    entry_text(fields, key).ok_or_else(|| format!("the {kind} entry has no {key}"))
+}

@@ -18,13 +18,7 @@ pub fn key_of(uri: &str) -> Result<platform_vault::transit::Key, String> {
 
 /// The transit key of a file's `hc_vault` entry.
 pub fn key_of_entry(fields: &Branch) -> Result<platform_vault::transit::Key, String> {
-    let field = |k: &str| {
-        fields
-            .get(k)
-            .and_then(Value::as_str)
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| format!("the hc_vault entry has no {k}"))
-    };
+    let field = |k: &str| super::entry_needs(fields, KIND, k);
     Ok(platform_vault::transit::Key {
         address: field("vault_address")?.trim_end_matches('/').to_string(),
         engine: field("engine_path")?.trim_matches('/').to_string(),
@@ -61,10 +55,7 @@ static PREFETCHED: Mutex<Option<Opened>> = Mutex::new(None);
 /// Unwraps an `hc_vault` entry through Vault (or takes what [`prefetch`] unwrapped).
 pub fn unwrap(fields: &Branch) -> Result<Zeroizing<Vec<u8>>, String> {
     let key = key_of_entry(fields)?;
-    let enc = fields
-        .get("enc")
-        .and_then(Value::as_str)
-        .ok_or("the hc_vault entry has no enc")?;
+    let enc = super::entry_needs(fields, KIND, "enc")?;
     let cached = PREFETCHED
         .lock()
         .ok()
@@ -100,10 +91,8 @@ pub fn prefetch<'a>(files: impl IntoIterator<Item = &'a Metadata>) {
                 let MasterKey::Other { kind, fields } = key else {
                     continue;
                 };
-                let (Ok(k), Some(enc)) = (
-                    key_of_entry(fields),
-                    fields.get("enc").and_then(Value::as_str),
-                ) else {
+                let (Ok(k), Some(enc)) = (key_of_entry(fields), super::entry_text(fields, "enc"))
+                else {
                     continue;
                 };
                 if kind == KIND {

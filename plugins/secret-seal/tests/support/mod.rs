@@ -100,6 +100,21 @@ impl Env {
         self.write(&format!("sealed/{name}"), &stdout(&out))
     }
 
+    /// What the `age` CLI decrypts an `enc` of an age entry (an armored message) to with
+    /// `identity`: the data key, independently of our code.
+    #[track_caller]
+    pub fn age_decrypt(&self, identity: &Path, enc: &str) -> Vec<u8> {
+        let file = self.write("age-enc.txt", enc);
+        let out = StdCommand::new("age")
+            .args(["-d", "-i"])
+            .arg(identity)
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "age -d: {}", stderr(&out));
+        out.stdout
+    }
+
     /// A throw-away GNUPGHOME with the sops functional-test key imported.
     pub fn gnupg(&self) -> PathBuf {
         let home = self.path("gnupg");
@@ -121,6 +136,23 @@ impl Env {
 }
 
 pub use test_peers::runs as has;
+
+/// Whether the `age` CLI is here; a test that needs it says so when it is not.
+pub fn age_cli() -> bool {
+    test_peers::require(
+        test_peers::find("age"),
+        "the age CLI",
+        "apt-get install age",
+    )
+    .is_some()
+}
+
+/// The standard output of a command that must have succeeded.
+#[track_caller]
+pub fn succeeded(out: std::process::Output) -> String {
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out)
+}
 
 pub fn stdout(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()

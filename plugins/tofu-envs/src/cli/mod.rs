@@ -239,12 +239,9 @@ fn usage(message: impl Into<String>) -> Failure {
 }
 
 pub fn run() -> i32 {
-    let cli = match Cli::try_parse() {
-        Ok(c) => c,
-        Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() { 2 } else { 0 };
-        }
+    let cli = match platform_cli::exit::parse_args::<Cli>() {
+        Ok(cli) => cli,
+        Err(code) => return code,
     };
     platform_fs::force_writes(cli.write.force);
     cli.colour.apply();
