@@ -40,11 +40,7 @@ fn read(d: &tempfile::TempDir, p: &str) -> String {
 fn writes_and_lists_changed_files_like_tofu() {
     let d = tree();
     let out = fmt(d.path()).arg("-recursive").output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_ok(&out);
     // tofu's files only, as `tofu fmt -recursive` chooses them.
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),

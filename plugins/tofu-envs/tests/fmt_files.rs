@@ -260,11 +260,7 @@ fn read_only_and_hard_linked_files_are_refused_unless_forced() {
 
     // --force replaces it (as the user's own file, as an editor would), still read-only.
     let out = ours_unprivileged(d.path(), &["--force", "fmt", "ro.tf"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_ok(&out);
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "a = 1\n");
     assert_eq!(std::fs::metadata(&file).unwrap().mode() & 0o777, 0o444);
 
@@ -282,11 +278,7 @@ fn read_only_and_hard_linked_files_are_refused_unless_forced() {
         .current_dir(d.path())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_ok(&out);
     assert_eq!(std::fs::read_to_string(&a).unwrap(), "x = 1\n");
     assert_eq!(std::fs::metadata(&a).unwrap().nlink(), 1);
 }

@@ -19,11 +19,7 @@ fn import_then_check_passes_and_the_sealed_file_holds_exactly_the_secrets() {
         .arg(&exports)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_ok(&out);
     assert!(String::from_utf8_lossy(&out.stderr).contains("TF_VAR_unknown is not declared"));
     assert_eq!(
         std::fs::read_to_string(w.root().join("stacks/teams/team-a/env/dev.tfvars")).unwrap(),
@@ -187,11 +183,7 @@ fn a_version_mismatch_refuses_what_writes_state() {
         "1.9.0",
         &["--ignore-version", "--", "apply", "-auto-approve"],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_ok(&out);
 
     // The nearest pin wins (a stack's own .tool-versions), and required_version is tofu's
     // constraint language: `~> 1.10` takes 1.11, not 2.0.
@@ -207,11 +199,7 @@ fn a_version_mismatch_refuses_what_writes_state() {
     )
     .unwrap();
     let out = run("1.11.0", &["--", "apply", "-auto-approve"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_ok(&out);
     std::fs::write(stack.join(".tool-versions"), "opentofu 2.0.0\n").unwrap();
     let out = run("2.0.0", &["--", "apply", "-auto-approve"]);
     let err = String::from_utf8_lossy(&out.stderr).to_string();

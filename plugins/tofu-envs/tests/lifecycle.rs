@@ -266,11 +266,7 @@ fn import_keeps_every_other_byte_and_takes_a_terraform_tfvars() {
         .args(["import", "dev", "stacks/app"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_ok(&out);
     assert_eq!(
         std::fs::read_to_string(root.join("stacks/app/env/dev.tfvars")).unwrap(),
         commented.replace("replicas = 2 #", "replicas = 3 #") + "enabled = false\n"
@@ -367,11 +363,7 @@ fn import_into_a_sealed_file_keeps_its_data_key_recipients_and_untouched_ciphert
     assert_eq!(read(), before, "changed while another held the lock");
     drop(lock);
     let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_ok(&out);
 
     let after = read();
     assert_eq!(after["api_token"], before["api_token"]);
@@ -410,11 +402,7 @@ fn import_leaves_a_formatted_file_formatted_and_names_where_values_came_from() {
         .arg(root.join("in.tfvars"))
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_ok(&out);
     let (said, warned) = (
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr),

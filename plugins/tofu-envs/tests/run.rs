@@ -20,11 +20,7 @@ fn all_runs_every_stack_in_dependency_order_with_its_var_files_and_secrets() {
         ])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_ok(&out);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains("[teams/team-a         ] ran stacks/teams/team-a"),
@@ -122,11 +118,7 @@ fn one_stack_runs_directly_and_commands_without_vars_get_none() {
         .args(["run", "prod", ".", "--", "init", "-input=false"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_ok(&out);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         "ran stacks/teams/team-a\n"
@@ -225,11 +217,7 @@ fn export_gives_what_run_gives_plain_tofu() {
         .args(["export", "prod", stack, "--reveal"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_ok(&out);
     let exported: std::collections::BTreeMap<String, String> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| l.strip_prefix("export TF_VAR_"))

@@ -27,10 +27,16 @@ pub fn sealed_value(file: &Path, key: &str) -> String {
         .env("SOPS_AGE_KEY_FILE", demo_key())
         .output()
         .unwrap();
+    assert_ok(&out);
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Fails the test with the command's stderr unless it exited 0.
+#[track_caller]
+pub fn assert_ok(out: &std::process::Output) {
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8(out.stdout).unwrap()
 }
